@@ -1,0 +1,264 @@
+// The address plan: the stack's addresses, ranges and interfaces, parsed and
+// proven consistent before any resource is declared. Pure: no Pulumi imports,
+// so every rule is tested with plain inputs.
+
+import {
+    Ipv4Block,
+    Ipv4Range,
+    LanLayout,
+    Parsed,
+    blockAsRange,
+    formatIpv4,
+    formatRange,
+    lanPlacementProblems,
+    parseCidr,
+    parseIpv4,
+    parseRange,
+    rangeContains,
+    rangesOverlap,
+} from "../policy/addressing";
+
+/** The network part of the stack config, as the user typed it. */
+export interface RawAddressConfig {
+    lan: string;
+    lanGateway: string;
+    dhcpScope: string;
+    controlPlaneVip: string;
+    vipInterface: string;
+    loadBalancerPool: string;
+    ingressVip: string;
+    ingressSecondaryVip: string;
+    podCidr: string;
+    serviceCidr: string;
+    ciliumDevices: string[];
+}
+
+export type AddressConfigKey = keyof RawAddressConfig;
+
+export interface AddressPlan {
+    readonly lan: Ipv4Block;
+    /** Absent when the stack does not declare it; see `unproven`. */
+    readonly gateway?: number;
+    readonly dhcpScope?: Ipv4Range;
+    readonly controlPlaneVip: number;
+    readonly vipInterface: string;
+    readonly loadBalancerPool: Ipv4Range;
+    readonly ingressVip: number;
+    readonly ingressSecondaryVip: number;
+    readonly podCidr: Ipv4Block;
+    readonly serviceCidr: Ipv4Block;
+    readonly ciliumDevices: readonly string[];
+    /** What the plan could not prove because an optional key is unset. */
+    readonly unproven: readonly string[];
+}
+
+/** One thing wrong with the config, phrased for the person who typed it. */
+export interface ConfigIssue {
+    readonly key: string;
+    readonly value: string;
+    /** Follows the value: `"192.168.1.300" is not an IPv4 address ...`. */
+    readonly problem: string;
+    readonly fix: string;
+}
+
+export type PlanResult = { ok: true; plan: AddressPlan } | { ok: false; issues: ConfigIssue[] };
+
+// Linux interface names: at most 15 bytes, no slash, no white space.
+const INTERFACE_NAME = /^[A-Za-z0-9_.:@-]{1,15}$/;
+
+export function buildAddressPlan(raw: RawAddressConfig): PlanResult {
+    const issues: ConfigIssue[] = [];
+    const report = (key: AddressConfigKey, value: string, problem: string, fix: string): void => {
+        issues.push({ key, value, problem, fix });
+    };
+    const parse = <T>(key: AddressConfigKey, parser: (text: string) => Parsed<T>, example: string): T | undefined => {
+        const value = raw[key] as string;
+        const parsed = parser(value);
+        if (!parsed.ok) {
+            report(key, value, parsed.reason, `set ${key} to a value like ${example}`);
+            return undefined;
+        }
+        return parsed.value;
+    };
+    const parseOptional = <T>(key: AddressConfigKey, parser: (text: string) => Parsed<T>, example: string): T | undefined =>
+        (raw[key] as string).trim() === "" ? undefined : parse(key, parser, example);
+
+    const lan = parse("lan", parseCidr, "192.168.1.0/24");
+    const gateway = parseOptional("lanGateway", parseIpv4, "192.168.1.1");
+    const dhcpScope = parseOptional("dhcpScope", parseRange, "192.168.1.100-192.168.1.199");
+    const controlPlaneVip = parse("controlPlaneVip", parseIpv4, "192.168.1.230");
+    const loadBalancerPool = parse("loadBalancerPool", parseRange, "192.168.1.231-192.168.1.239");
+    const ingressVip = parse("ingressVip", parseIpv4, "192.168.1.231");
+    const ingressSecondaryVip = parse("ingressSecondaryVip", parseIpv4, "192.168.1.239");
+    const podCidr = parse("podCidr", parseCidr, "10.42.0.0/16");
+    const serviceCidr = parse("serviceCidr", parseCidr, "10.43.0.0/16");
+
+    checkInterfaces(raw, report);
+
+    if (lan !== undefined) {
+        if (gateway !== undefined) {
+            const problems = gatewayProblems(gateway, lan);
+            problems.forEach(p => report("lanGateway", raw.lanGateway, p, `set lanGateway to the router's address inside ${lan.cidr}`));
+        }
+        if (dhcpScope !== undefined && !lanRangeHolds(lan, dhcpScope)) {
+            report("dhcpScope", raw.dhcpScope, `lies outside the LAN ${lan.cidr}`, "copy the DHCP scope from the router's settings");
+        }
+        const layout: LanLayout = { lan, gateway, dhcpScope };
+        if (controlPlaneVip !== undefined) {
+            for (const problem of lanPlacementProblems({ start: controlPlaneVip, end: controlPlaneVip }, layout)) {
+                report("controlPlaneVip", raw.controlPlaneVip, problem, `choose a free static address inside ${lan.cidr}, outside the DHCP scope`);
+            }
+        }
+        if (loadBalancerPool !== undefined) {
+            for (const problem of lanPlacementProblems(loadBalancerPool, layout)) {
+                report("loadBalancerPool", raw.loadBalancerPool, problem, `choose a range of free static addresses inside ${lan.cidr}, outside the DHCP scope`);
+            }
+        }
+    }
+
+    if (loadBalancerPool !== undefined) {
+        const pool = formatRange(loadBalancerPool);
+        if (controlPlaneVip !== undefined && rangeContains(loadBalancerPool, controlPlaneVip)) {
+            report(
+                "controlPlaneVip",
+                raw.controlPlaneVip,
+                `lies inside the LoadBalancer pool ${pool}; the cloud provider could hand the API's address to a Service`,
+                "move the API VIP out of loadBalancerPool, or shrink the pool so it excludes the VIP",
+            );
+        }
+        for (const key of ["ingressVip", "ingressSecondaryVip"] as const) {
+            const vip = key === "ingressVip" ? ingressVip : ingressSecondaryVip;
+            if (vip !== undefined && !rangeContains(loadBalancerPool, vip)) {
+                report(key, raw[key], `lies outside the LoadBalancer pool ${pool}; kube-vip only serves pinned addresses it can also allocate`, `choose an address inside ${pool}, or widen loadBalancerPool`);
+            }
+        }
+    }
+    if (ingressVip !== undefined && ingressSecondaryVip !== undefined && ingressVip === ingressSecondaryVip) {
+        report(
+            "ingressSecondaryVip",
+            raw.ingressSecondaryVip,
+            `is the same address as ingressVip; the two Traefik Services need distinct VIPs`,
+            "choose another free address of the LoadBalancer pool",
+        );
+    }
+
+    const blocks: Array<[AddressConfigKey, Ipv4Block | undefined]> = [["podCidr", podCidr], ["serviceCidr", serviceCidr], ["lan", lan]];
+    for (let i = 0; i < blocks.length; i++) {
+        for (let j = i + 1; j < blocks.length; j++) {
+            const [keyA, a] = blocks[i];
+            const [keyB, b] = blocks[j];
+            if (a !== undefined && b !== undefined && rangesOverlap(blockAsRange(a), blockAsRange(b))) {
+                report(
+                    keyA,
+                    raw[keyA] as string,
+                    `overlaps ${keyB} ${b.cidr}; packets for one would be routed to the other`,
+                    `choose a ${keyA} that shares no address with ${keyB}`,
+                );
+            }
+        }
+    }
+
+    if (issues.length > 0 || lan === undefined || controlPlaneVip === undefined || loadBalancerPool === undefined
+        || ingressVip === undefined || ingressSecondaryVip === undefined || podCidr === undefined || serviceCidr === undefined) {
+        return { ok: false, issues };
+    }
+    return {
+        ok: true,
+        plan: {
+            lan,
+            gateway,
+            dhcpScope,
+            controlPlaneVip,
+            vipInterface: raw.vipInterface.trim(),
+            loadBalancerPool,
+            ingressVip,
+            ingressSecondaryVip,
+            podCidr,
+            serviceCidr,
+            ciliumDevices: raw.ciliumDevices.map(d => d.trim()),
+            unproven: unprovenClaims(gateway, dhcpScope),
+        },
+    };
+}
+
+function lanRangeHolds(lan: Ipv4Block, range: Ipv4Range): boolean {
+    return range.start >= lan.network && range.end <= lan.broadcast;
+}
+
+function gatewayProblems(gateway: number, lan: Ipv4Block): string[] {
+    if (!rangeContains(blockAsRange(lan), gateway)) {
+        return [`lies outside the LAN ${lan.cidr}`];
+    }
+    if (lan.prefix < 31 && (gateway === lan.network || gateway === lan.broadcast)) {
+        return [`is the ${gateway === lan.network ? "network" : "broadcast"} address of ${lan.cidr}, not a host`];
+    }
+    return [];
+}
+
+function checkInterfaces(raw: RawAddressConfig, report: (key: AddressConfigKey, value: string, problem: string, fix: string) => void): void {
+    const devices = raw.ciliumDevices.map(d => d.trim());
+    const shown = JSON.stringify(raw.ciliumDevices);
+    if (devices.length === 0) {
+        report("ciliumDevices", shown, "is empty; Cilium needs at least the interface that carries the LAN", `set ciliumDevices to a list such as ["${raw.vipInterface || "eno1"}"]`);
+    }
+    for (const device of devices) {
+        if (!INTERFACE_NAME.test(device)) {
+            report("ciliumDevices", shown, `names "${device}", which is not a Linux interface name (1-15 characters, no spaces or slashes)`, "list interface names as `ip link` shows them");
+        }
+    }
+    const duplicates = devices.filter((d, i) => devices.indexOf(d) !== i);
+    if (duplicates.length > 0) {
+        report("ciliumDevices", shown, `lists ${duplicates.join(", ")} more than once`, "list each interface once");
+    }
+    const vipInterface = raw.vipInterface.trim();
+    if (!INTERFACE_NAME.test(vipInterface)) {
+        report("vipInterface", raw.vipInterface, "is not a Linux interface name (1-15 characters, no spaces or slashes)", "set vipInterface to the NIC on the LAN, as `ip link` shows it (e.g. eno1)");
+    } else if (devices.length > 0 && !devices.includes(vipInterface)) {
+        report(
+            "vipInterface",
+            raw.vipInterface,
+            `is not among ciliumDevices ${shown}; Cilium would not process traffic arriving on the VIPs' interface`,
+            `add "${vipInterface}" to ciliumDevices, or correct vipInterface`,
+        );
+    }
+}
+
+function unprovenClaims(gateway: number | undefined, dhcpScope: Ipv4Range | undefined): string[] {
+    const claims: string[] = [];
+    if (gateway === undefined) {
+        claims.push("lanGateway is not set: the plan cannot prove that no VIP is the router's own address");
+    }
+    if (dhcpScope === undefined) {
+        claims.push("dhcpScope is not set: the plan cannot prove that the VIPs stay out of the router's DHCP scope");
+    }
+    return claims;
+}
+
+/** Renders issues the way a compiler would: every problem, each with its fix. */
+export function formatConfigIssues(issues: readonly ConfigIssue[], namespace: string, stack?: string): string {
+    const count = issues.length === 1 ? "1 problem" : `${issues.length} problems`;
+    const where = stack === undefined ? "" : ` of stack "${stack}"`;
+    const lines = [`The network configuration${where} has ${count}; nothing was deployed.`, ""];
+    for (const issue of issues) {
+        lines.push(`  ${namespace}:${issue.key} = ${JSON.stringify(issue.value)}`);
+        lines.push(`    ${issue.value === "" ? "(empty)" : issue.value} ${issue.problem}`);
+        lines.push(`    fix: ${issue.fix}`);
+        lines.push("");
+    }
+    return lines.join("\n");
+}
+
+/** The plan's addresses as text, for component inputs and the offline report. */
+export function describeAddresses(plan: AddressPlan) {
+    return {
+        lan: plan.lan.cidr,
+        gateway: plan.gateway === undefined ? undefined : formatIpv4(plan.gateway),
+        dhcpScope: plan.dhcpScope === undefined ? undefined : formatRange(plan.dhcpScope),
+        controlPlaneVip: formatIpv4(plan.controlPlaneVip),
+        loadBalancerPool: formatRange(plan.loadBalancerPool),
+        ingressVip: formatIpv4(plan.ingressVip),
+        ingressSecondaryVip: formatIpv4(plan.ingressSecondaryVip),
+        podCidr: plan.podCidr.cidr,
+        serviceCidr: plan.serviceCidr.cidr,
+    };
+}

@@ -1,0 +1,165 @@
+// Runs the real program (index.ts) under Pulumi's mocks with a stack's config,
+// and records every resource it registers: type, name, inputs, parent and
+// dependencies, so tests can assert on values, names and order.
+
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { loadStackConfig, StackConfigValues } from "../scripts/stackFiles";
+
+export const REPO_ROOT = path.resolve(__dirname, "..");
+
+export interface RecordedResource {
+    readonly type: string;
+    readonly name: string;
+    readonly urn: string;
+    readonly custom: boolean;
+    readonly inputs: Record<string, any>;
+    readonly parent: string;
+    /** URNs this resource waits for: dependsOn plus the resources its inputs came from. */
+    readonly dependencies: readonly string[];
+    readonly protect: boolean;
+}
+
+export interface ProgramRun {
+    readonly resources: RecordedResource[];
+    readonly outputs: Record<string, unknown>;
+    readonly warnings: string[];
+}
+
+// The Kubernetes provider fills in metadata.name when a name is left to
+// auto-naming; the mock does the same so that tests see the difference.
+function mockState(args: pulumi.runtime.MockResourceArgs): Record<string, any> {
+    const state = { ...args.inputs };
+    if (args.type.startsWith("kubernetes:") && state.metadata !== undefined && state.metadata.name === undefined) {
+        state.metadata = { ...state.metadata, name: `${args.name}-auto1234` };
+    }
+    if (args.type === "kubernetes:helm.sh/v3:Release") {
+        state.status = { name: state.name ?? args.name, namespace: state.namespace ?? "default", status: "deployed" };
+    }
+    return state;
+}
+
+/**
+ * Runs index.ts for a stack. `stack` names a Pulumi.<stack>.yaml; `overrides`
+ * replaces keys (without the project prefix) to test one change at a time.
+ */
+export async function runProgram(stack: string, overrides: StackConfigValues = {}): Promise<ProgramRun> {
+    const { project, values } = loadStackConfig(REPO_ROOT, stack);
+    const merged = { ...values, ...overrides };
+    const config: Record<string, string> = {};
+    for (const [key, value] of Object.entries(merged)) {
+        if (value !== undefined) {
+            config[`${project}:${key}`] = typeof value === "object" ? JSON.stringify(value) : String(value);
+        }
+    }
+    pulumi.runtime.setAllConfig(config, []);
+
+    const byUrn = new Map<string, RecordedResource>();
+    const inputsByUrn = new Map<string, Record<string, any>>();
+    await pulumi.runtime.setMocks(
+        {
+            newResource: args => {
+                return { id: `${args.name}-id`, state: mockState(args) };
+            },
+            call: args => args.inputs,
+        },
+        project,
+        stack,
+        false,
+    );
+    const monitor = pulumi.runtime.getMonitor() as any;
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req: any, callback: (err: unknown, resp: any) => void) => {
+        register(req, (err: unknown, resp: any) => {
+            if (!err) {
+                const urn = resp.getUrn();
+                byUrn.set(urn, {
+                    type: req.getType(),
+                    name: req.getName(),
+                    urn,
+                    custom: req.getCustom(),
+                    inputs: inputsByUrn.get(urn) ?? pulumi.runtime.deserializeProperties(req.getObject()),
+                    parent: req.getParent(),
+                    dependencies: req.getDependenciesList(),
+                    protect: req.getProtect() === true,
+                });
+            }
+            callback(err, resp);
+        });
+    };
+
+    const warnings: string[] = [];
+    const warn = pulumi.log.warn;
+    (pulumi.log as any).warn = (message: string) => {
+        warnings.push(message);
+        return Promise.resolve();
+    };
+    try {
+        const programPath = require.resolve(path.join(REPO_ROOT, "index.ts"));
+        delete require.cache[programPath];
+        const exported = require(programPath) as Record<string, unknown>;
+        const outputs: Record<string, unknown> = {};
+        for (const [name, value] of Object.entries(exported)) {
+            outputs[name] = pulumi.Output.isInstance(value) ? await promiseOf(value) : value;
+        }
+        await (require("@pulumi/pulumi/runtime/settings") as { waitForRPCs: () => Promise<void> }).waitForRPCs();
+        return { resources: [...byUrn.values()], outputs, warnings };
+    } finally {
+        (pulumi.log as any).warn = warn;
+    }
+}
+
+export function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
+    return new Promise(resolve => output.apply(value => {
+        resolve(value);
+        return value;
+    }));
+}
+
+/** The one resource of a type and name; fails loudly when it is missing or ambiguous. */
+export function findResource(run: ProgramRun, type: string, name: string): RecordedResource {
+    const matches = run.resources.filter(r => r.type === type && r.name === name);
+    if (matches.length !== 1) {
+        const sameType = run.resources.filter(r => r.type === type).map(r => r.name);
+        throw new Error(`expected one ${type} named ${name}, found ${matches.length}; that type has: ${sameType.join(", ") || "none"}`);
+    }
+    return matches[0];
+}
+
+export function resourcesOfType(run: ProgramRun, type: string): RecordedResource[] {
+    return run.resources.filter(r => r.type === type);
+}
+
+/** Whether `resource` waits, directly or through its ancestors' dependencies, for `target`. */
+export function waitsFor(run: ProgramRun, resource: RecordedResource, target: RecordedResource): boolean {
+    const byUrn = new Map(run.resources.map(r => [r.urn, r]));
+    const targets = new Set([target.urn, ...descendants(run, target).map(r => r.urn)]);
+    const seen = new Set<string>();
+    const queue = [resource.urn];
+    while (queue.length > 0) {
+        const urn = queue.pop()!;
+        if (seen.has(urn)) {
+            continue;
+        }
+        seen.add(urn);
+        const current = byUrn.get(urn);
+        if (current === undefined) {
+            continue;
+        }
+        for (const dep of current.dependencies) {
+            if (targets.has(dep)) {
+                return true;
+            }
+            queue.push(dep);
+        }
+    }
+    return false;
+}
+
+function descendants(run: ProgramRun, resource: RecordedResource | undefined): RecordedResource[] {
+    if (resource === undefined) {
+        return [];
+    }
+    const children = run.resources.filter(r => r.parent === resource.urn);
+    return children.concat(...children.map(child => descendants(run, child)));
+}
