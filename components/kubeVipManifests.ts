@@ -1,0 +1,131 @@
+// kube-vip's configuration, as the image reads it: environment variables of
+// the `manager` command. Pure, so every variable is asserted in tests.
+//
+// kube-vip runs in two roles from one image (one tag in config, so both roles
+// are upgraded in lockstep):
+// - control plane: the API VIP, on control-plane nodes only. It must come up
+//   before any CNI (Cilium reaches the API through this VIP), so it is a
+//   host-network pod that tolerates NotReady nodes and reaches the API server
+//   on the node itself instead of through the (not yet routed) kubernetes
+//   Service.
+// - services: advertises LoadBalancer addresses. It runs on every node, with
+//   one leader election per Service (svc_election), so the VIP of a Service
+//   with externalTrafficPolicy Local is announced by a node that runs one of
+//   its backends, as the seed's load-balancing workflow describes.
+
+export const KUBE_VIP_IMAGE = "ghcr.io/kube-vip/kube-vip";
+export const KUBE_VIP_NAMESPACE = "kube-system";
+export const KUBE_VIP_SERVICE_ACCOUNT = "kube-vip";
+
+/** The lease that elects the control-plane VIP's owner. */
+export const CONTROL_PLANE_LEASE = "plndr-cp-lock";
+
+/** Leader election timing of the API VIP, in seconds (the seed's fast failover). */
+export const CONTROL_PLANE_ELECTION = { leaseDuration: 5, renewDeadline: 3, retryPeriod: 1 } as const;
+
+// Both DaemonSets run host-network on control-plane nodes: their metrics
+// endpoints need distinct ports.
+const METRICS_PORT = { controlPlane: 2112, services: 2113 } as const;
+
+export type KubeVipRole = keyof typeof METRICS_PORT;
+
+export interface KubeVipRoleSettings {
+    readonly interface: string;
+    /** Control plane only. */
+    readonly controlPlaneVip?: string;
+    readonly apiServerPort: number;
+}
+
+export interface EnvVar {
+    name: string;
+    value?: string;
+    valueFrom?: { fieldRef: { fieldPath: string } };
+}
+
+export function kubeVipEnv(role: KubeVipRole, settings: KubeVipRoleSettings): EnvVar[] {
+    const common: EnvVar[] = [
+        { name: "vip_arp", value: "true" },
+        { name: "vip_interface", value: settings.interface },
+        { name: "vip_nodename", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } },
+        { name: "prometheus_server", value: `:${METRICS_PORT[role]}` },
+    ];
+    if (role === "controlPlane") {
+        if (settings.controlPlaneVip === undefined) {
+            throw new Error("the control-plane role needs the API VIP");
+        }
+        return [
+            ...common,
+            { name: "address", value: settings.controlPlaneVip },
+            { name: "port", value: String(settings.apiServerPort) },
+            { name: "vip_cidr", value: "32" },
+            { name: "cp_enable", value: "true" },
+            { name: "cp_namespace", value: KUBE_VIP_NAMESPACE },
+            { name: "svc_enable", value: "false" },
+            { name: "vip_leaderelection", value: "true" },
+            { name: "vip_leasename", value: CONTROL_PLANE_LEASE },
+            { name: "vip_leaseduration", value: String(CONTROL_PLANE_ELECTION.leaseDuration) },
+            { name: "vip_renewdeadline", value: String(CONTROL_PLANE_ELECTION.renewDeadline) },
+            { name: "vip_retryperiod", value: String(CONTROL_PLANE_ELECTION.retryPeriod) },
+            // No CNI routes the kubernetes Service yet: talk to the API server
+            // on this (control-plane) node, whose host network we share.
+            { name: "KUBERNETES_SERVICE_HOST", value: "127.0.0.1" },
+            { name: "KUBERNETES_SERVICE_PORT", value: String(settings.apiServerPort) },
+        ];
+    }
+    return [
+        ...common,
+        { name: "cp_enable", value: "false" },
+        { name: "svc_enable", value: "true" },
+        { name: "svc_election", value: "true" },
+        { name: "vip_leaderelection", value: "false" },
+    ];
+}
+
+/** Nodes labelled as control plane by either the old or the new label (the seed's DaemonSet). */
+export const CONTROL_PLANE_AFFINITY = {
+    nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+            nodeSelectorTerms: [
+                { matchExpressions: [{ key: "node-role.kubernetes.io/master", operator: "Exists" }] },
+                { matchExpressions: [{ key: "node-role.kubernetes.io/control-plane", operator: "Exists" }] },
+            ],
+        },
+    },
+};
+
+export function kubeVipPodSpec(role: KubeVipRole, image: string, settings: KubeVipRoleSettings) {
+    return {
+        serviceAccountName: KUBE_VIP_SERVICE_ACCOUNT,
+        hostNetwork: true,
+        // Runs on NotReady nodes (no CNI yet) and on tainted control-plane nodes.
+        tolerations: [
+            { effect: "NoSchedule", operator: "Exists" },
+            { effect: "NoExecute", operator: "Exists" },
+        ],
+        priorityClassName: "system-node-critical",
+        affinity: role === "controlPlane" ? CONTROL_PLANE_AFFINITY : undefined,
+        containers: [
+            {
+                name: "kube-vip",
+                image,
+                imagePullPolicy: "IfNotPresent",
+                args: ["manager"],
+                env: kubeVipEnv(role, settings),
+                securityContext: {
+                    capabilities: { add: ["NET_ADMIN", "NET_RAW"], drop: ["ALL"] },
+                },
+                resources: { requests: { cpu: "10m", memory: "32Mi" } },
+            },
+        ],
+    };
+}
+
+/** What kube-vip reads and writes through the API (upstream's rbac.yaml). */
+export const KUBE_VIP_RULES = [
+    { apiGroups: [""], resources: ["services/status"], verbs: ["update"] },
+    { apiGroups: [""], resources: ["services", "endpoints"], verbs: ["list", "get", "watch", "update"] },
+    { apiGroups: [""], resources: ["nodes"], verbs: ["list", "get", "watch", "update", "patch"] },
+    { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["list", "get", "watch", "update", "create"] },
+    { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["list", "get", "watch", "update"] },
+    { apiGroups: [""], resources: ["pods"], verbs: ["list"] },
+];

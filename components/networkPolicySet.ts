@@ -1,0 +1,33 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { NetworkComponent } from "./networkComponent";
+import { WorkloadPolicy, ciliumPolicySpec } from "./networkPolicies";
+
+export interface NetworkPolicySetArgs {
+    /** The policies, already derived from the workload's declared connections. */
+    readonly policies: readonly WorkloadPolicy[];
+}
+
+/**
+ * The CiliumNetworkPolicies of one workload. The CRD is registered by the
+ * Cilium operator when it starts, so callers pass a dependency on that wait.
+ */
+export class NetworkPolicySet extends NetworkComponent {
+    public readonly policyNames: pulumi.Output<string[]>;
+
+    constructor(name: string, args: NetworkPolicySetArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("homelab:network:NetworkPolicySet", name, opts);
+        const created = args.policies.map(policy => new k8s.apiextensions.CustomResource(
+            `${name}-${policy.name}`,
+            {
+                apiVersion: "cilium.io/v2",
+                kind: "CiliumNetworkPolicy",
+                metadata: { name: policy.name, namespace: policy.namespace, labels: { "app.kubernetes.io/managed-by": "pulumi" } },
+                spec: ciliumPolicySpec(policy),
+            },
+            this.childOptions(),
+        ));
+        this.policyNames = pulumi.output(created.map(p => p.metadata.name));
+        this.registerOutputs({ policyNames: this.policyNames });
+    }
+}
