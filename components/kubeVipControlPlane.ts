@@ -1,3 +1,4 @@
+import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { NetworkComponent } from "./networkComponent";
@@ -22,6 +23,8 @@ export class KubeVipControlPlane extends NetworkComponent {
     public readonly serviceAccountName: pulumi.Output<string>;
     public readonly daemonSetName: pulumi.Output<string>;
     public readonly apiServerUrl: string;
+    /** Completes once the API answers on the VIP: what Cilium needs to start. */
+    public readonly apiReady: command.local.Command;
 
     constructor(name: string, args: KubeVipControlPlaneArgs, opts?: pulumi.ComponentResourceOptions) {
         super("homelab:network:KubeVipControlPlane", name, opts);
@@ -57,6 +60,10 @@ export class KubeVipControlPlane extends NetworkComponent {
         this.serviceAccountName = serviceAccount.metadata.name;
         this.daemonSetName = daemonSet.metadata.name;
         this.apiServerUrl = `https://${args.controlPlaneVip}:${args.apiServerPort}`;
+        this.apiReady = new command.local.Command(`${name}-api-ready`, {
+            create: `node scripts/cluster-checks.js wait-for-api ${this.apiServerUrl} 300`,
+            triggers: [this.apiServerUrl],
+        }, this.childOptions([daemonSet]));
         this.registerOutputs({ serviceAccountName: this.serviceAccountName, daemonSetName: this.daemonSetName, apiServerUrl: this.apiServerUrl });
     }
 }

@@ -16,6 +16,7 @@
 export const KUBE_VIP_IMAGE = "ghcr.io/kube-vip/kube-vip";
 export const KUBE_VIP_NAMESPACE = "kube-system";
 export const KUBE_VIP_SERVICE_ACCOUNT = "kube-vip";
+export const CLOUD_PROVIDER_LABELS = { app: "kube-vip-cloud-provider" } as const;
 
 /** The lease that elects the control-plane VIP's owner. */
 export const CONTROL_PLANE_LEASE = "plndr-cp-lock";

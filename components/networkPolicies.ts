@@ -29,6 +29,8 @@ export interface WorkloadPolicy {
     readonly namespace: string;
     /** Pods the policy applies to; empty selects every pod of the namespace. */
     readonly podLabels: Labels;
+    /** Narrows the pods further: a label whose value is one of several. */
+    readonly podLabelIn?: { readonly key: string; readonly values: readonly string[] };
     /** Absent: this policy says nothing of that direction. Empty: deny all. */
     readonly ingress?: readonly Connection[];
     readonly egress?: readonly Connection[];
@@ -42,7 +44,11 @@ export const API_SERVER: Peer = { kind: "entities", entities: ["kube-apiserver"]
 
 /** The spec of a CiliumNetworkPolicy (cilium.io/v2) for one workload. */
 export function ciliumPolicySpec(policy: WorkloadPolicy) {
-    const spec: Record<string, unknown> = { endpointSelector: { matchLabels: { ...policy.podLabels } } };
+    const selector: Record<string, unknown> = { matchLabels: { ...policy.podLabels } };
+    if (policy.podLabelIn !== undefined) {
+        selector.matchExpressions = [{ key: policy.podLabelIn.key, operator: "In", values: [...policy.podLabelIn.values] }];
+    }
+    const spec: Record<string, unknown> = { endpointSelector: selector };
     if (policy.ingress !== undefined) {
         spec.ingress = policy.ingress.length === 0 ? [{}] : policy.ingress.map(c => ({ ...fromPeer(c.peer, policy.namespace), ...toPorts(c.ports) }));
     }

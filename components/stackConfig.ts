@@ -19,6 +19,7 @@ export interface Versions {
 export interface StackSettings {
     readonly addresses: AddressPlan;
     readonly apiServerPort: number;
+    readonly ciliumOperatorReplicas: number;
     readonly versions: Versions;
     readonly applications: readonly ApplicationSpec[];
     readonly postDeployChecks: boolean;
@@ -81,6 +82,10 @@ export function loadStackSettings(config: pulumi.Config = new pulumi.Config()): 
     if (!Number.isInteger(apiServerPort) || apiServerPort < 1 || apiServerPort > 65535) {
         issues.push({ key: "apiServerPort", value: text("apiServerPort"), problem: "is not a TCP port", fix: "K3s serves the API on 6443" });
     }
+    const ciliumOperatorReplicas = Number(text("ciliumOperatorReplicas") || "2");
+    if (!Number.isInteger(ciliumOperatorReplicas) || ciliumOperatorReplicas < 1) {
+        issues.push({ key: "ciliumOperatorReplicas", value: text("ciliumOperatorReplicas"), problem: "is not a whole number of at least 1", fix: "use 1 on a single-node cluster, 2 otherwise" });
+    }
     const versions: Versions = {
         cilium: text(VERSION_KEYS.cilium),
         traefikChart: text(VERSION_KEYS.traefikChart),
@@ -107,6 +112,7 @@ export function loadStackSettings(config: pulumi.Config = new pulumi.Config()): 
     return {
         addresses: plan.plan,
         apiServerPort,
+        ciliumOperatorReplicas,
         versions: {
             cilium: versions.cilium.trim(),
             traefikChart: versions.traefikChart.trim(),

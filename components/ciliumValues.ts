@@ -1,0 +1,52 @@
+// The Cilium chart's values for this network. Pure, so every key is asserted
+// in tests. Key paths and types follow the pinned chart's values.yaml; several
+// enum-like values (routingMode, tunnelProtocol, encryption.type, ipam.mode)
+// are not checked by the chart, so tests pin their spelling.
+
+export interface CiliumSettings {
+    /** Where Cilium reaches the API without kube-proxy: the control-plane VIP. */
+    readonly apiServerHost: string;
+    readonly apiServerPort: number;
+    readonly podCidr: string;
+    readonly devices: readonly string[];
+    readonly operatorReplicas: number;
+}
+
+/** CRDs the Cilium operator registers when it starts (the chart ships none). */
+export const OPERATOR_REGISTERED_CRDS = [
+    "ciliumnetworkpolicies.cilium.io",
+    "ciliumclusterwidenetworkpolicies.cilium.io",
+] as const;
+
+export const HUBBLE_UI = { service: "hubble-ui", namespace: "kube-system", port: 80, labels: { "k8s-app": "hubble-ui" } } as const;
+export const HUBBLE_RELAY = { service: "hubble-relay", namespace: "kube-system", port: 4245, labels: { "k8s-app": "hubble-relay" } } as const;
+
+export function ciliumValues(settings: CiliumSettings) {
+    return {
+        kubeProxyReplacement: true,
+        k8sServiceHost: settings.apiServerHost,
+        k8sServicePort: settings.apiServerPort,
+        ipam: {
+            mode: "cluster-pool",
+            operator: {
+                clusterPoolIPv4PodCIDRList: [settings.podCidr],
+                clusterPoolIPv4MaskSize: 24,
+            },
+        },
+        routingMode: "tunnel",
+        tunnelProtocol: "geneve",
+        encryption: { enabled: true, type: "wireguard" },
+        // The chart takes the devices as one space-separated string.
+        devices: settings.devices.join(" "),
+        // kube-vip owns every VIP; Cilium must not answer ARP for them too.
+        l2announcements: { enabled: false },
+        hubble: {
+            enabled: true,
+            relay: { enabled: true },
+            ui: { enabled: true, service: { type: "ClusterIP" } },
+        },
+        operator: { replicas: settings.operatorReplicas },
+        // Restart agents when their ConfigMap changes, so a config change takes effect.
+        rollOutCiliumPods: true,
+    };
+}

@@ -1,0 +1,126 @@
+#!/usr/bin/env node
+// Checks against the live cluster, run by `pulumi up` (never by preview):
+//   wait-for-api <url> [timeout-seconds]
+//       waits until the Kubernetes API answers on the control-plane VIP; any
+//       HTTP answer over TLS proves kube-vip holds the address and an API
+//       server is behind it.
+//   post-deploy <json>
+//       verifies what the stack promises: the API answers on its VIP, each
+//       Traefik Service holds its pinned address, Cilium is rolled out.
+// Each failure says what to look at. Plain Node.js and kubectl, nothing else.
+"use strict";
+const https = require("node:https");
+const { execFileSync } = require("node:child_process");
+
+const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
+
+/** One probe of `${url}/version`: "HTTP <code>" on any answer, else the error. */
+function probeApi(url, timeoutMs = 3000) {
+    return new Promise(resolve => {
+        // The API's certificate is K3s's own; reachability is what is checked.
+        const request = https.get(new URL("/version", url), { rejectUnauthorized: false, timeout: timeoutMs }, response => {
+            response.resume();
+            resolve({ ok: true, detail: `HTTP ${response.statusCode}` });
+        });
+        request.on("timeout", () => request.destroy(new Error("timed out")));
+        request.on("error", error => resolve({ ok: false, detail: error.message }));
+    });
+}
+
+async function waitForApi(url, timeoutSeconds, intervalMs = 2000) {
+    const deadline = Date.now() + timeoutSeconds * 1000;
+    let last = { ok: false, detail: "never probed" };
+    do {
+        last = await probeApi(url);
+        if (last.ok) {
+            return last;
+        }
+        await sleep(intervalMs);
+    } while (Date.now() < deadline);
+    return last;
+}
+
+/** Compares the addresses Services received with the ones they pin. */
+function addressProblems(expected, observed) {
+    const problems = [];
+    for (const [service, vip] of Object.entries(expected)) {
+        const got = observed[service] ?? [];
+        if (!got.includes(vip)) {
+            problems.push(
+                `Service ${service} should hold ${vip} but has ${got.length === 0 ? "no address" : got.join(", ")}: ` +
+                "check kubectl -n kube-system logs deploy/kube-vip-cloud-provider and the kubevip ConfigMap's range-global",
+            );
+        }
+    }
+    return problems;
+}
+
+function kubectl(args) {
+    return execFileSync("kubectl", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+}
+
+async function postDeploy(spec) {
+    const problems = [];
+    const api = await waitForApi(spec.apiServerUrl, 60);
+    if (!api.ok) {
+        problems.push(`the API does not answer on ${spec.apiServerUrl} (${api.detail}): check kubectl -n kube-system logs ds/kube-vip-control-plane`);
+    }
+    let addressIssues = [];
+    for (let attempt = 0; attempt < 30; attempt++) {
+        const observed = {};
+        for (const service of Object.keys(spec.serviceAddresses)) {
+            try {
+                const ips = kubectl(["-n", spec.serviceNamespace, "get", "service", service, "-o", "jsonpath={.status.loadBalancer.ingress[*].ip}"]);
+                observed[service] = ips === "" ? [] : ips.split(/\s+/);
+            } catch {
+                observed[service] = [];
+            }
+        }
+        addressIssues = addressProblems(spec.serviceAddresses, observed);
+        if (addressIssues.length === 0) {
+            break;
+        }
+        await sleep(2000);
+    }
+    problems.push(...addressIssues);
+    for (const workload of ["daemonset/cilium", "deployment/cilium-operator"]) {
+        try {
+            kubectl(["-n", "kube-system", "rollout", "status", workload, "--timeout=120s"]);
+        } catch (error) {
+            problems.push(`Cilium's ${workload} is not healthy (${String(error.stderr ?? error.message).trim()}): run cilium status, or kubectl -n kube-system get pods -l k8s-app=cilium`);
+        }
+    }
+    return problems;
+}
+
+async function main(argv) {
+    const [verb, ...rest] = argv;
+    if (verb === "wait-for-api" && rest.length >= 1) {
+        const timeout = Number(rest[1] ?? "300");
+        const result = await waitForApi(rest[0], timeout);
+        if (result.ok) {
+            console.log(`${rest[0]} answers (${result.detail})`);
+            return 0;
+        }
+        console.error(`${rest[0]} did not answer within ${timeout}s (last error: ${result.detail}).`);
+        console.error("Check: kubectl -n kube-system get ds kube-vip-control-plane and its logs; vipInterface must exist on the control-plane nodes; the K3s servers need --tls-san=<VIP>.");
+        return 1;
+    }
+    if (verb === "post-deploy" && rest.length === 1) {
+        const problems = await postDeploy(JSON.parse(rest[0]));
+        if (problems.length === 0) {
+            console.log("post-deploy checks passed: API on its VIP, Traefik Services on their pinned addresses, Cilium rolled out");
+            return 0;
+        }
+        console.error(`post-deploy checks failed:\n${problems.map(p => `  - ${p}`).join("\n")}`);
+        return 1;
+    }
+    console.error("usage: cluster-checks.js wait-for-api <url> [timeout-seconds] | post-deploy <json>");
+    return 2;
+}
+
+module.exports = { probeApi, waitForApi, addressProblems };
+
+if (require.main === module) {
+    main(process.argv.slice(2)).then(code => process.exit(code));
+}
