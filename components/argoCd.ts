@@ -10,8 +10,8 @@ export interface ArgoCdArgs {
     readonly chartVersion: string;
     /** The Applications Argo CD will sync, for its repo server's egress. */
     readonly applications: readonly ApplicationSpec[];
-    /** bcrypt hash of the admin password (a secret), or empty for a generated one. */
-    readonly adminPasswordBcrypt?: pulumi.Input<string>;
+    /** bcrypt hash of the admin password (a secret); absent, Argo CD generates one. */
+    readonly adminPasswordBcrypt?: pulumi.Output<string>;
     /** The wait for Cilium's policy CRDs. */
     readonly ciliumCrds: pulumi.Resource;
 }
@@ -30,7 +30,9 @@ export class ArgoCd extends NetworkComponent {
         const policies = new NetworkPolicySet(`${name}-policies`, {
             policies: platformPolicies.argoCd(args.applications),
         }, { parent: this, dependsOn: [namespace, args.ciliumCrds] });
-        const values = pulumi.output(args.adminPasswordBcrypt ?? "").apply(hash => argoCdValues({ adminPasswordBcrypt: hash === "" ? undefined : hash }));
+        const values = args.adminPasswordBcrypt === undefined
+            ? argoCdValues({})
+            : args.adminPasswordBcrypt.apply(hash => argoCdValues({ adminPasswordBcrypt: hash }));
         this.release = new k8s.helm.v3.Release(`${name}-release`, {
             name: ARGOCD_RELEASE,
             namespace: ARGOCD_NAMESPACE,

@@ -108,7 +108,9 @@ export function loadStackSettings(config: pulumi.Config = new pulumi.Config()): 
     for (const claim of plan.plan.unproven) {
         void pulumi.log.warn(claim);
     }
-    const password = config.getSecret("argoCdAdminPasswordBcrypt");
+    // Read raw so that an unset password leaves Argo CD's values in plain text
+    // (a secret Output would mask the whole release's diff in every preview).
+    const password = pulumi.runtime.getConfig(`${pulumi.getProject()}:argoCdAdminPasswordBcrypt`) ?? "";
     return {
         addresses: plan.plan,
         apiServerPort,
@@ -122,7 +124,7 @@ export function loadStackSettings(config: pulumi.Config = new pulumi.Config()): 
         },
         applications: apps.specs,
         postDeployChecks,
-        argoCdAdminPasswordBcrypt: password,
+        argoCdAdminPasswordBcrypt: password.trim() === "" ? undefined : pulumi.secret(password.trim()),
     };
 }
 

@@ -18,6 +18,8 @@ export interface RecordedResource {
     /** URNs this resource waits for: dependsOn plus the resources its inputs came from. */
     readonly dependencies: readonly string[];
     readonly protect: boolean;
+    /** Top-level inputs that travel as secrets. */
+    readonly secretPaths: readonly string[];
 }
 
 export interface ProgramRun {
@@ -55,7 +57,6 @@ export async function runProgram(stack: string, overrides: StackConfigValues = {
     pulumi.runtime.setAllConfig(config, []);
 
     const byUrn = new Map<string, RecordedResource>();
-    const inputsByUrn = new Map<string, Record<string, any>>();
     await pulumi.runtime.setMocks(
         {
             newResource: args => {
@@ -78,7 +79,8 @@ export async function runProgram(stack: string, overrides: StackConfigValues = {
                     name: req.getName(),
                     urn,
                     custom: req.getCustom(),
-                    inputs: inputsByUrn.get(urn) ?? pulumi.runtime.deserializeProperties(req.getObject()),
+                    inputs: unwrapSecrets(pulumi.runtime.deserializeProperties(req.getObject())),
+                    secretPaths: secretPaths(pulumi.runtime.deserializeProperties(req.getObject())),
                     parent: req.getParent(),
                     dependencies: req.getDependenciesList(),
                     protect: req.getProtect() === true,
@@ -162,4 +164,29 @@ function descendants(run: ProgramRun, resource: RecordedResource | undefined): R
     }
     const children = run.resources.filter(r => r.parent === resource.urn);
     return children.concat(...children.map(child => descendants(run, child)));
+}
+
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
+
+function isSecretWrapper(value: unknown): value is { value: unknown } {
+    return typeof value === "object" && value !== null && (value as Record<string, unknown>)[SECRET_SIG] === SECRET_VALUE;
+}
+
+/** Replaces the wire form of secrets with their values, for assertions. */
+function unwrapSecrets(value: any): any {
+    if (isSecretWrapper(value)) {
+        return unwrapSecrets(value.value);
+    }
+    if (Array.isArray(value)) {
+        return value.map(unwrapSecrets);
+    }
+    if (typeof value === "object" && value !== null) {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v)]));
+    }
+    return value;
+}
+
+function secretPaths(inputs: Record<string, unknown>): string[] {
+    return Object.entries(inputs).filter(([, v]) => isSecretWrapper(v)).map(([k]) => k);
 }

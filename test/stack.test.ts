@@ -1,0 +1,387 @@
+import * as assert from "assert";
+import { ProgramRun, RecordedResource, findResource, resourcesOfType, runProgram, waitsFor } from "./harness";
+
+const T = {
+    configMap: "kubernetes:core/v1:ConfigMap",
+    daemonSet: "kubernetes:apps/v1:DaemonSet",
+    deployment: "kubernetes:apps/v1:Deployment",
+    serviceAccount: "kubernetes:core/v1:ServiceAccount",
+    clusterRole: "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",
+    namespace: "kubernetes:core/v1:Namespace",
+    release: "kubernetes:helm.sh/v3:Release",
+    command: "command:local:Command",
+    cnp: "kubernetes:cilium.io/v2:CiliumNetworkPolicy",
+    application: "kubernetes:argoproj.io/v1alpha1:Application",
+} as const;
+
+function envOf(daemonSet: RecordedResource): Record<string, string> {
+    const env = daemonSet.inputs.spec.template.spec.containers[0].env as Array<{ name: string; value?: string; valueFrom?: unknown }>;
+    return Object.fromEntries(env.map(e => [e.name, e.value ?? JSON.stringify(e.valueFrom)]));
+}
+
+function policiesIn(run: ProgramRun, namespace: string): Map<string, any> {
+    return new Map(resourcesOfType(run, T.cnp)
+        .filter(r => r.inputs.metadata.namespace === namespace)
+        .map(r => [r.inputs.metadata.name as string, r.inputs.spec]));
+}
+
+describe("the home stack", () => {
+    let run: ProgramRun;
+    before(async () => {
+        run = await runProgram("home");
+    });
+
+    describe("kube-vip, control-plane role", () => {
+        it("advertises 192.168.1.230:6443 over ARP on eno1 with 5/3/1 s leader election", () => {
+            const env = envOf(findResource(run, T.daemonSet, "kube-vip-control-plane-ds"));
+            assert.strictEqual(env.address, "192.168.1.230");
+            assert.strictEqual(env.port, "6443");
+            assert.strictEqual(env.vip_interface, "eno1");
+            assert.strictEqual(env.vip_arp, "true");
+            assert.strictEqual(env.cp_enable, "true");
+            assert.strictEqual(env.svc_enable, "false");
+            assert.strictEqual(env.vip_leaderelection, "true");
+            assert.strictEqual(env.vip_leasename, "plndr-cp-lock");
+            assert.deepStrictEqual([env.vip_leaseduration, env.vip_renewdeadline, env.vip_retryperiod], ["5", "3", "1"]);
+        });
+
+        it("reaches the API server on its own node, since no CNI routes the kubernetes Service yet", () => {
+            const env = envOf(findResource(run, T.daemonSet, "kube-vip-control-plane-ds"));
+            assert.strictEqual(env.KUBERNETES_SERVICE_HOST, "127.0.0.1");
+            assert.strictEqual(env.KUBERNETES_SERVICE_PORT, "6443");
+        });
+
+        it("runs host-network on master or control-plane nodes, even NotReady ones", () => {
+            const ds = findResource(run, T.daemonSet, "kube-vip-control-plane-ds");
+            assert.strictEqual(ds.inputs.metadata.name, "kube-vip-control-plane");
+            assert.strictEqual(ds.inputs.metadata.namespace, "kube-system");
+            const pod = ds.inputs.spec.template.spec;
+            assert.strictEqual(pod.hostNetwork, true);
+            assert.strictEqual(pod.serviceAccountName, "kube-vip");
+            const terms = pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms;
+            assert.deepStrictEqual(terms.map((t: any) => t.matchExpressions[0].key).sort(), ["node-role.kubernetes.io/control-plane", "node-role.kubernetes.io/master"]);
+            assert.ok(pod.tolerations.some((t: any) => t.operator === "Exists" && t.effect === "NoSchedule"));
+            assert.ok(pod.tolerations.some((t: any) => t.operator === "Exists" && t.effect === "NoExecute"));
+            assert.deepStrictEqual(pod.containers[0].securityContext.capabilities.add, ["NET_ADMIN", "NET_RAW"]);
+            assert.deepStrictEqual(pod.containers[0].args, ["manager"]);
+        });
+
+        it("names its ServiceAccount and RBAC as kube-vip's manifests do", () => {
+            assert.strictEqual(findResource(run, T.serviceAccount, "kube-vip-control-plane-sa").inputs.metadata.name, "kube-vip");
+            assert.strictEqual(findResource(run, T.clusterRole, "kube-vip-control-plane-role").inputs.metadata.name, "system:kube-vip-role");
+        });
+    });
+
+    describe("kube-vip, services role", () => {
+        it("runs on every node with one leader election per Service", () => {
+            const ds = findResource(run, T.daemonSet, "kube-vip-services-ds");
+            const env = envOf(ds);
+            assert.strictEqual(ds.inputs.metadata.name, "kube-vip-services");
+            assert.strictEqual(env.svc_enable, "true");
+            assert.strictEqual(env.svc_election, "true");
+            assert.strictEqual(env.cp_enable, "false");
+            assert.strictEqual(env.vip_interface, "eno1");
+            assert.strictEqual(env.address, undefined, "the services role holds no fixed address");
+            assert.strictEqual(ds.inputs.spec.template.spec.affinity, undefined, "not limited to control-plane nodes");
+        });
+
+        it("uses the same kube-vip image tag as the control-plane role, and another metrics port", () => {
+            const cp = findResource(run, T.daemonSet, "kube-vip-control-plane-ds").inputs.spec.template.spec.containers[0];
+            const svc = findResource(run, T.daemonSet, "kube-vip-services-ds").inputs.spec.template.spec.containers[0];
+            assert.strictEqual(cp.image, "ghcr.io/kube-vip/kube-vip:v1.0.2");
+            assert.strictEqual(svc.image, cp.image);
+            assert.notStrictEqual(envOf(findResource(run, T.daemonSet, "kube-vip-services-ds")).prometheus_server, envOf(findResource(run, T.daemonSet, "kube-vip-control-plane-ds")).prometheus_server);
+        });
+    });
+
+    describe("kube-vip cloud provider", () => {
+        it("reads the pool 192.168.1.231-192.168.1.239 from the ConfigMap kube-system/kubevip", () => {
+            const pool = findResource(run, T.configMap, "kube-vip-cloud-provider-pool");
+            assert.strictEqual(pool.inputs.metadata.name, "kubevip");
+            assert.strictEqual(pool.inputs.metadata.namespace, "kube-system");
+            assert.deepStrictEqual(pool.inputs.data, { "range-global": "192.168.1.231-192.168.1.239" });
+        });
+
+        it("runs as a single replica of the pinned cloud-provider image", () => {
+            const deployment = findResource(run, T.deployment, "kube-vip-cloud-provider-deployment");
+            assert.strictEqual(deployment.inputs.metadata.name, "kube-vip-cloud-provider");
+            assert.strictEqual(deployment.inputs.spec.replicas, 1);
+            const container = deployment.inputs.spec.template.spec.containers[0];
+            assert.strictEqual(container.image, "ghcr.io/kube-vip/kube-vip-cloud-provider:v0.0.12");
+            assert.strictEqual(deployment.inputs.spec.template.spec.serviceAccountName, "kube-vip-cloud-controller");
+        });
+    });
+
+    describe("Cilium", () => {
+        it("installs the pinned chart into kube-system as release cilium, protected against deletion", () => {
+            const release = findResource(run, T.release, "cilium-release");
+            assert.strictEqual(release.inputs.name, "cilium");
+            assert.strictEqual(release.inputs.namespace, "kube-system");
+            assert.strictEqual(release.inputs.chart, "cilium");
+            assert.strictEqual(release.inputs.version, "1.18.4");
+            assert.strictEqual(release.inputs.repositoryOpts.repo, "https://helm.cilium.io/");
+            assert.strictEqual(release.protect, true);
+        });
+
+        it("replaces kube-proxy, reaching the API on the VIP", () => {
+            const values = findResource(run, T.release, "cilium-release").inputs.values;
+            assert.strictEqual(values.kubeProxyReplacement, true);
+            assert.strictEqual(values.k8sServiceHost, "192.168.1.230");
+            assert.strictEqual(values.k8sServicePort, 6443);
+        });
+
+        it("allocates pods from 10.42.0.0/16, tunnels with GENEVE, encrypts with WireGuard, on eno1 and vmbr0", () => {
+            const values = findResource(run, T.release, "cilium-release").inputs.values;
+            assert.deepStrictEqual(values.ipam, { mode: "cluster-pool", operator: { clusterPoolIPv4PodCIDRList: ["10.42.0.0/16"], clusterPoolIPv4MaskSize: 24 } });
+            assert.strictEqual(values.routingMode, "tunnel");
+            assert.strictEqual(values.tunnelProtocol, "geneve");
+            assert.deepStrictEqual(values.encryption, { enabled: true, type: "wireguard" });
+            assert.strictEqual(values.devices, "eno1 vmbr0");
+        });
+
+        it("enables Hubble Relay and UI and leaves L2 announcements to kube-vip", () => {
+            const values = findResource(run, T.release, "cilium-release").inputs.values;
+            assert.strictEqual(values.hubble.enabled, true);
+            assert.strictEqual(values.hubble.relay.enabled, true);
+            assert.strictEqual(values.hubble.ui.enabled, true);
+            assert.deepStrictEqual(values.l2announcements, { enabled: false });
+        });
+    });
+
+    describe("Traefik", () => {
+        it("pins Service traefik to 192.168.1.231 and traefik-vip239 to 192.168.1.239", () => {
+            const values = findResource(run, T.release, "traefik-release").inputs.values;
+            assert.strictEqual(findResource(run, T.release, "traefik-release").inputs.name, "traefik");
+            assert.strictEqual(values.service.type, "LoadBalancer");
+            assert.deepStrictEqual(values.service.annotations, { "kube-vip.io/loadbalancerIPs": "192.168.1.231" });
+            assert.deepStrictEqual(Object.keys(values.service.additionalServices), ["vip239"]);
+            assert.strictEqual(values.service.additionalServices.vip239.type, "LoadBalancer");
+            assert.deepStrictEqual(values.service.additionalServices.vip239.annotations, { "kube-vip.io/loadbalancerIPs": "192.168.1.239" });
+            assert.deepStrictEqual(run.outputs.traefikServices, { "traefik": "192.168.1.231", "traefik-vip239": "192.168.1.239" });
+        });
+
+        it("publishes web/websecure on the first VIP and web239/websecure239 on the second, each on its own container port", () => {
+            const ports = findResource(run, T.release, "traefik-release").inputs.values.ports;
+            assert.deepStrictEqual(ports.web.expose, { default: true });
+            assert.deepStrictEqual(ports.websecure.expose, { default: true });
+            assert.deepStrictEqual(ports.web239.expose, { default: false, vip239: true });
+            assert.deepStrictEqual(ports.websecure239.expose, { default: false, vip239: true });
+            assert.deepStrictEqual([ports.web239.exposedPort, ports.websecure239.exposedPort], [80, 443]);
+            const containerPorts = ["web", "websecure", "web239", "websecure239"].map(name => ports[name].port);
+            assert.strictEqual(new Set(containerPorts).size, 4, `container ports must differ: ${containerPorts}`);
+        });
+
+        it("exposes no dashboard or API on the LAN", () => {
+            const values = findResource(run, T.release, "traefik-release").inputs.values;
+            assert.deepStrictEqual(values.ports.traefik.expose, { default: false });
+            assert.strictEqual(values.ingressRoute.dashboard.enabled, false);
+            assert.notStrictEqual(values.api?.insecure, true);
+        });
+
+        it("tells users how to put an Ingress on the second VIP", () => {
+            assert.deepStrictEqual(run.outputs.secondVipIngressAnnotation, { "traefik.ingress.kubernetes.io/router.entrypoints": "web239,websecure239" });
+        });
+    });
+
+    describe("Argo CD", () => {
+        it("installs the pinned argo-cd chart with its CRDs", () => {
+            const release = findResource(run, T.release, "argocd-release");
+            assert.strictEqual(release.inputs.chart, "argo-cd");
+            assert.strictEqual(release.inputs.version, "9.1.4");
+            assert.strictEqual(release.inputs.namespace, "argocd");
+            assert.strictEqual(release.inputs.values.crds.install, true);
+            assert.strictEqual(release.inputs.values.server.service.type, "ClusterIP");
+            assert.deepStrictEqual(release.inputs.values.configs.secret, {}, "no password set: Argo CD generates one");
+            assert.deepStrictEqual(release.secretPaths, [], "values stay readable in previews");
+        });
+
+        it("passes a configured admin password hash as a secret", async () => {
+            const hash = "$2a$10$abcdefghijklmnopqrstuuJ3hVj1q7bQ2m1nC4V0vZ5nQY0r1b2C.";
+            const withPassword = await runProgram("home", { argoCdAdminPasswordBcrypt: hash });
+            const release = findResource(withPassword, T.release, "argocd-release");
+            assert.deepStrictEqual(release.secretPaths, ["values"]);
+            assert.strictEqual(release.inputs.values.configs.secret.argocdServerAdminPassword, hash);
+        });
+    });
+
+    describe("platform network policies", () => {
+        it("default-denies the argocd namespace and lets only the API clients reach the API server", () => {
+            const policies = policiesIn(run, "argocd");
+            assert.deepStrictEqual(policies.get("default-deny"), { endpointSelector: { matchLabels: {} }, ingress: [{}], egress: [{}] });
+            const api = policies.get("allow-to-apiserver");
+            assert.deepStrictEqual(api.egress, [{ toEntities: ["kube-apiserver"] }]);
+            assert.deepStrictEqual(api.endpointSelector.matchExpressions[0].values, ["argocd-server", "argocd-application-controller", "argocd-applicationset-controller"]);
+        });
+
+        it("lets LAN clients reach Traefik only on its four entrypoint ports", () => {
+            const traefik = policiesIn(run, "traefik").get("traefik");
+            assert.deepStrictEqual(traefik.ingress[0].fromEntities, ["world", "remote-node", "host"]);
+            assert.deepStrictEqual(traefik.ingress[0].toPorts[0].ports.map((p: any) => p.port), ["8000", "8443", "8001", "8444"]);
+        });
+
+        it("confines the cloud provider and Hubble to what they talk to", () => {
+            const kubeSystem = policiesIn(run, "kube-system");
+            assert.deepStrictEqual([...kubeSystem.keys()].sort(), ["hubble-relay", "hubble-ui", "kube-vip-cloud-provider"]);
+            assert.deepStrictEqual(kubeSystem.get("kube-vip-cloud-provider").egress, [{ toEntities: ["kube-apiserver"] }]);
+            assert.deepStrictEqual(kubeSystem.get("hubble-relay").ingress[0].fromEndpoints, [{ matchLabels: { "k8s-app": "hubble-ui" } }]);
+        });
+    });
+
+    describe("order on a fresh cluster", () => {
+        const get = (type: string, name: string) => findResource(run, type, name);
+        it("starts Cilium only once the API answers on the VIP that kube-vip holds", () => {
+            const cilium = get(T.release, "cilium-release");
+            const apiReady = get(T.command, "kube-vip-control-plane-api-ready");
+            assert.ok(waitsFor(run, cilium, apiReady), "cilium waits for the VIP check");
+            assert.ok(waitsFor(run, apiReady, get(T.daemonSet, "kube-vip-control-plane-ds")), "the VIP check waits for kube-vip");
+            assert.match(apiReady.inputs.create, /cluster-checks\.js wait-for-api https:\/\/192\.168\.1\.230:6443/);
+        });
+
+        it("creates every CiliumNetworkPolicy after the operator has registered the CRD", () => {
+            const crds = get(T.command, "cilium-crds-ready");
+            assert.match(crds.inputs.create, /ciliumnetworkpolicies\.cilium\.io/);
+            assert.ok(waitsFor(run, crds, get(T.release, "cilium-release")));
+            for (const policy of resourcesOfType(run, T.cnp)) {
+                assert.ok(waitsFor(run, policy, crds), `${policy.name} waits for the CRD`);
+            }
+        });
+
+        it("runs pod-network workloads after Cilium, and Traefik after the cloud provider that gives it addresses", () => {
+            const cilium = get(T.release, "cilium-release");
+            for (const [type, name] of [[T.deployment, "kube-vip-cloud-provider-deployment"], [T.daemonSet, "kube-vip-services-ds"], [T.release, "traefik-release"], [T.release, "argocd-release"]] as const) {
+                assert.ok(waitsFor(run, get(type, name), cilium), `${name} waits for Cilium`);
+            }
+            const traefik = get(T.release, "traefik-release");
+            assert.ok(waitsFor(run, traefik, get(T.deployment, "kube-vip-cloud-provider-deployment")));
+            assert.ok(waitsFor(run, traefik, get(T.daemonSet, "kube-vip-services-ds")));
+        });
+
+        it("makes nothing wait that need not: kube-vip's API VIP waits for nothing, Argo CD not for Traefik", () => {
+            assert.deepStrictEqual(get(T.daemonSet, "kube-vip-control-plane-ds").dependencies.filter(d => !d.includes("kube-vip-control-plane")), []);
+            assert.ok(!waitsFor(run, get(T.release, "argocd-release"), get(T.release, "traefik-release")));
+            assert.ok(!waitsFor(run, get(T.release, "traefik-release"), get(T.release, "argocd-release")));
+        });
+
+        it("checks the deployed network last", () => {
+            const check = get(T.command, "post-deploy-checks-run");
+            assert.ok(waitsFor(run, check, get(T.release, "traefik-release")));
+            assert.ok(waitsFor(run, check, get(T.release, "argocd-release")));
+            assert.deepStrictEqual(JSON.parse(/'(.*)'$/.exec(check.inputs.create)![1]).serviceAddresses, { "traefik": "192.168.1.231", "traefik-vip239": "192.168.1.239" });
+        });
+    });
+
+    it("exports the API URL, the pool, Traefik's addresses and how to reach Hubble UI and Argo CD", () => {
+        assert.strictEqual(run.outputs.apiServerUrl, "https://192.168.1.230:6443");
+        assert.strictEqual(run.outputs.loadBalancerPool, "192.168.1.231-192.168.1.239");
+        assert.match(String(run.outputs.hubbleUi), /port-forward svc\/hubble-ui/);
+        assert.match(String(run.outputs.argoCdAccess), /port-forward svc\/argocd-server/);
+    });
+});
+
+describe("the lab stack", () => {
+    let run: ProgramRun;
+    before(async () => {
+        run = await runProgram("lab");
+    });
+
+    it("uses the lab's addresses and single NIC everywhere", () => {
+        const cilium = findResource(run, T.release, "cilium-release").inputs.values;
+        assert.strictEqual(cilium.k8sServiceHost, "10.20.1.10");
+        assert.strictEqual(cilium.devices, "enp1s0");
+        assert.deepStrictEqual(cilium.ipam.operator.clusterPoolIPv4PodCIDRList, ["10.52.0.0/16"]);
+        assert.strictEqual(cilium.operator.replicas, 1);
+        assert.strictEqual(envOf(findResource(run, T.daemonSet, "kube-vip-control-plane-ds")).vip_interface, "enp1s0");
+        assert.deepStrictEqual(findResource(run, T.configMap, "kube-vip-cloud-provider-pool").inputs.data, { "range-global": "10.20.1.20-10.20.1.40" });
+    });
+
+    it("names the second Traefik frontend after its address", () => {
+        const values = findResource(run, T.release, "traefik-release").inputs.values;
+        assert.deepStrictEqual(Object.keys(values.service.additionalServices), ["vip40"]);
+        assert.deepStrictEqual(values.ports.web40.expose, { default: false, vip40: true });
+        assert.deepStrictEqual(run.outputs.traefikServices, { "traefik": "10.20.1.20", "traefik-vip40": "10.20.1.40" });
+    });
+
+    it("creates each Application in argocd, pointed at a namespace created first, after Argo CD's CRDs", () => {
+        const app = findResource(run, T.application, "app-guestbook-app");
+        assert.strictEqual(app.inputs.metadata.name, "guestbook");
+        assert.strictEqual(app.inputs.metadata.namespace, "argocd");
+        assert.deepStrictEqual(app.inputs.spec.destination, { server: "https://kubernetes.default.svc", namespace: "guestbook-ui" });
+        assert.deepStrictEqual(app.inputs.spec.source, { repoURL: "https://github.com/argoproj/argocd-example-apps.git", targetRevision: "HEAD", path: "guestbook" });
+        assert.ok(waitsFor(run, app, findResource(run, T.release, "argocd-release")));
+        assert.ok(waitsFor(run, app, findResource(run, T.namespace, "app-guestbook-ns")));
+        const podinfo = findResource(run, T.application, "app-podinfo-app");
+        assert.strictEqual(podinfo.inputs.spec.source.chart, "podinfo");
+        assert.strictEqual(podinfo.inputs.spec.source.helm.valuesObject.ingress.annotations["traefik.ingress.kubernetes.io/router.entrypoints"], "web40,websecure40");
+    });
+
+    it("gives every Application default deny plus exactly its declared connections, on both ends of an app-to-app call", () => {
+        const podinfo = policiesIn(run, "podinfo");
+        assert.deepStrictEqual([...podinfo.keys()].sort(), ["allow-dns", "allow-from-ingress", "allow-same-namespace", "allow-to-guestbook", "default-deny"]);
+        assert.deepStrictEqual(podinfo.get("allow-to-guestbook").egress, [{
+            toEndpoints: [{ matchLabels: { "k8s:io.kubernetes.pod.namespace": "guestbook-ui" } }],
+            toPorts: [{ ports: [{ port: "80", protocol: "TCP" }] }],
+        }]);
+        assert.deepStrictEqual(podinfo.get("allow-from-ingress").ingress[0].fromEndpoints, [{
+            matchLabels: { "k8s:io.kubernetes.pod.namespace": "traefik", "app.kubernetes.io/name": "traefik", "app.kubernetes.io/instance": "traefik-traefik" },
+        }]);
+        const guestbook = policiesIn(run, "guestbook-ui");
+        assert.deepStrictEqual(guestbook.get("allow-from-podinfo").ingress[0].fromEndpoints, [{ matchLabels: { "k8s:io.kubernetes.pod.namespace": "podinfo" } }]);
+        assert.deepStrictEqual(guestbook.get("allow-to-cidr-0").egress[0].toCIDRSet, [{ cidr: "10.20.0.0/23" }]);
+        assert.ok(!podinfo.has("allow-to-apiserver"), "no API access unless declared");
+    });
+
+    it("lets Traefik reach only the apps it publishes, on their ports", () => {
+        const traefik = policiesIn(run, "traefik").get("traefik");
+        const backends = traefik.egress.filter((rule: any) => rule.toEndpoints !== undefined && rule.toEndpoints[0].matchLabels["k8s:io.kubernetes.pod.namespace"] !== "kube-system");
+        assert.deepStrictEqual(backends.map((rule: any) => [rule.toEndpoints[0].matchLabels["k8s:io.kubernetes.pod.namespace"], rule.toPorts[0].ports[0].port]), [["podinfo", "9898"], ["guestbook-ui", "80"]]);
+    });
+});
+
+describe("config changes touch exactly the objects they should", () => {
+    let base: ProgramRun;
+    before(async () => {
+        base = await runProgram("home");
+    });
+
+    async function changedBy(overrides: Record<string, unknown>): Promise<string[]> {
+        const changed = await runProgram("home", overrides);
+        const before = new Map(base.resources.map(r => [r.urn, JSON.stringify(r.inputs)]));
+        return changed.resources.filter(r => before.get(r.urn) !== JSON.stringify(r.inputs)).map(r => r.name).sort();
+    }
+
+    it("a wider pool changes only the kubevip ConfigMap", async () => {
+        assert.deepStrictEqual(await changedBy({ loadBalancerPool: "192.168.1.231-192.168.1.240" }), ["kube-vip-cloud-provider-pool"]);
+    });
+
+    it("a kube-vip upgrade changes both kube-vip DaemonSets and nothing else", async () => {
+        assert.deepStrictEqual(await changedBy({ kubeVipVersion: "v1.0.3" }), ["kube-vip-control-plane-ds", "kube-vip-services-ds"]);
+    });
+
+    it("moving the API VIP changes kube-vip, Cilium's API address, the VIP wait and the post-deploy check", async () => {
+        assert.deepStrictEqual(await changedBy({ controlPlaneVip: "192.168.1.229" }), [
+            "cilium-release", "kube-vip-control-plane-api-ready", "kube-vip-control-plane-ds", "post-deploy-checks-run",
+        ]);
+    });
+
+    it("turning post-deploy checks off removes only the check", async () => {
+        const run = await runProgram("home", { postDeployChecks: false });
+        const names = new Set(run.resources.map(r => r.name));
+        assert.deepStrictEqual(base.resources.map(r => r.name).filter(n => !names.has(n)).sort(), ["post-deploy-checks", "post-deploy-checks-run"]);
+    });
+});
+
+describe("Applications declared without connections", () => {
+    it("still get default deny, DNS and same-namespace traffic, and nothing more", async () => {
+        const run = await runProgram("home", {
+            applications: [{ name: "bare", repoURL: "https://example.org/repo.git", path: "deploy", targetRevision: "main" }],
+        });
+        assert.deepStrictEqual([...policiesIn(run, "bare").keys()].sort(), ["allow-dns", "allow-same-namespace", "default-deny"]);
+        assert.deepStrictEqual(policiesIn(run, "bare").get("default-deny"), { endpointSelector: { matchLabels: {} }, ingress: [{}], egress: [{}] });
+    });
+
+    it("refuses an Application that calls an undeclared app, naming the entry", async () => {
+        await assert.rejects(runProgram("home", {
+            applications: [{ name: "a", repoURL: "https://example.org/a.git", path: ".", targetRevision: "main", connections: { toApps: [{ app: "b", ports: [80] }] } }],
+        }), /applications\[0\]\.connections\.toApps\[0\]\.app = "b"[\s\S]*names no declared Application/);
+    });
+});
