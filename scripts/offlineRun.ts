@@ -1,0 +1,146 @@
+// Runs the real program (index.ts) under Pulumi's mocks with a stack's config,
+// and records every resource it registers: type, name, inputs, parent and
+// dependencies. The offline plan reports on it and runs the policy pack over
+// it; the tests assert on it. No Pulumi CLI, no cluster.
+
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { SECRET_PLACEHOLDER, loadStackConfig, StackConfigValues } from "./stackFiles";
+
+export const REPO_ROOT = path.resolve(__dirname, "..");
+
+export interface RecordedResource {
+    readonly type: string;
+    readonly name: string;
+    readonly urn: string;
+    readonly custom: boolean;
+    readonly inputs: Record<string, any>;
+    readonly parent: string;
+    /** URNs this resource waits for: dependsOn plus the resources its inputs came from. */
+    readonly dependencies: readonly string[];
+    readonly protect: boolean;
+    /** Top-level inputs that travel as secrets. */
+    readonly secretPaths: readonly string[];
+}
+
+export interface ProgramRun {
+    readonly resources: RecordedResource[];
+    readonly outputs: Record<string, unknown>;
+    readonly warnings: string[];
+}
+
+// The Kubernetes provider fills in metadata.name when a name is left to
+// auto-naming; the mock does the same so that tests see the difference.
+function mockState(args: pulumi.runtime.MockResourceArgs): Record<string, any> {
+    const state = { ...args.inputs };
+    if (args.type.startsWith("kubernetes:") && state.metadata !== undefined && state.metadata.name === undefined) {
+        state.metadata = { ...state.metadata, name: `${args.name}-auto1234` };
+    }
+    if (args.type === "kubernetes:helm.sh/v3:Release") {
+        state.status = { name: state.name ?? args.name, namespace: state.namespace ?? "default", status: "deployed" };
+    }
+    return state;
+}
+
+/**
+ * Runs index.ts for a stack. `stack` names a Pulumi.<stack>.yaml; `overrides`
+ * replaces keys (without the project prefix) to test one change at a time.
+ */
+export async function runProgram(stack: string, overrides: StackConfigValues = {}): Promise<ProgramRun> {
+    const { project, values } = loadStackConfig(REPO_ROOT, stack);
+    const merged = { ...values, ...overrides };
+    const config: Record<string, string> = {};
+    for (const [key, value] of Object.entries(merged)) {
+        if (value !== undefined) {
+            config[`${project}:${key}`] = typeof value === "object" ? JSON.stringify(value) : String(value);
+        }
+    }
+    const secretKeys = Object.keys(config).filter(key => config[key] === SECRET_PLACEHOLDER);
+    pulumi.runtime.setAllConfig(config, secretKeys);
+
+    const byUrn = new Map<string, RecordedResource>();
+    await pulumi.runtime.setMocks(
+        {
+            newResource: args => {
+                return { id: `${args.name}-id`, state: mockState(args) };
+            },
+            call: args => args.inputs,
+        },
+        project,
+        stack,
+        false,
+    );
+    const monitor = pulumi.runtime.getMonitor() as any;
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req: any, callback: (err: unknown, resp: any) => void) => {
+        register(req, (err: unknown, resp: any) => {
+            if (!err) {
+                const urn = resp.getUrn();
+                byUrn.set(urn, {
+                    type: req.getType(),
+                    name: req.getName(),
+                    urn,
+                    custom: req.getCustom(),
+                    inputs: unwrapSecrets(pulumi.runtime.deserializeProperties(req.getObject())),
+                    secretPaths: secretPaths(pulumi.runtime.deserializeProperties(req.getObject())),
+                    parent: req.getParent(),
+                    dependencies: req.getDependenciesList(),
+                    protect: req.getProtect() === true,
+                });
+            }
+            callback(err, resp);
+        });
+    };
+
+    const warnings: string[] = [];
+    const warn = pulumi.log.warn;
+    (pulumi.log as any).warn = (message: string) => {
+        warnings.push(message);
+        return Promise.resolve();
+    };
+    try {
+        const programPath = require.resolve(path.join(REPO_ROOT, "index.ts"));
+        delete require.cache[programPath];
+        const exported = require(programPath) as Record<string, unknown>;
+        const outputs: Record<string, unknown> = {};
+        for (const [name, value] of Object.entries(exported)) {
+            outputs[name] = pulumi.Output.isInstance(value) ? await promiseOf(value) : value;
+        }
+        await (require("@pulumi/pulumi/runtime/settings") as { waitForRPCs: () => Promise<void> }).waitForRPCs();
+        return { resources: [...byUrn.values()], outputs, warnings };
+    } finally {
+        (pulumi.log as any).warn = warn;
+    }
+}
+
+export function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
+    return new Promise(resolve => output.apply(value => {
+        resolve(value);
+        return value;
+    }));
+}
+
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
+
+function isSecretWrapper(value: unknown): value is { value: unknown } {
+    return typeof value === "object" && value !== null && (value as Record<string, unknown>)[SECRET_SIG] === SECRET_VALUE;
+}
+
+/** Replaces the wire form of secrets with their values, for assertions. */
+function unwrapSecrets(value: any): any {
+    if (isSecretWrapper(value)) {
+        return unwrapSecrets(value.value);
+    }
+    if (Array.isArray(value)) {
+        return value.map(unwrapSecrets);
+    }
+    if (typeof value === "object" && value !== null) {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v)]));
+    }
+    return value;
+}
+
+function secretPaths(inputs: Record<string, unknown>): string[] {
+    return Object.entries(inputs).filter(([, v]) => isSecretWrapper(v)).map(([k]) => k);
+}

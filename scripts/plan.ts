@@ -1,0 +1,181 @@
+// The offline plan: `npm run plan -- --stack <name>`.
+//
+// Runs the real program (index.ts) under mocks with the stack's config, runs
+// the real policy pack over the resources it declares, prints the address
+// plan, the resources per component and every violation, and writes the
+// stack's topology diagram. Needs no cluster and no Pulumi CLI.
+//
+// Exit codes: 0 plan clean (advisories allowed), 1 a mandatory violation,
+// 2 a config error, 64 bad usage.
+
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { formatIpv4, formatRange, parseIpv4, parseRange, rangeContains } from "../policy/addressing";
+import { freeAddresses } from "../policy/policies";
+import { loadBalancerServices } from "../policy/resources";
+import { ProgramRun, REPO_ROOT, runProgram } from "./offlineRun";
+import { policyPackConfigOf } from "./policyConfig";
+import { Violation, runPolicies } from "./policyRunner";
+import { listStacks } from "./stackFiles";
+import { TopologyFacts, topologyDocument } from "./topology";
+
+export interface PlanResult {
+    readonly exitCode: number;
+    readonly report: string;
+    readonly diagram?: string;
+    readonly violations: readonly Violation[];
+}
+
+/** Compresses sorted addresses into first-last runs. */
+function runs(addresses: number[]): string[] {
+    const out: string[] = [];
+    let start = -1;
+    let previous = -1;
+    for (const address of [...addresses, -2]) {
+        if (address !== previous + 1) {
+            if (start >= 0) {
+                out.push(formatRange({ start, end: previous }));
+            }
+            start = address;
+        }
+        previous = address;
+    }
+    return out;
+}
+
+function componentSummary(run: ProgramRun): string[] {
+    const byUrn = new Map(run.resources.map(r => [r.urn, r]));
+    const topLevel = run.resources.filter(r => !r.custom && (r.parent === "" || !byUrn.has(r.parent)));
+    const rootOf = (urn: string): string => {
+        let current = byUrn.get(urn);
+        while (current !== undefined && byUrn.has(current.parent)) {
+            current = byUrn.get(current.parent);
+        }
+        return current?.urn ?? urn;
+    };
+    const lines: string[] = [];
+    for (const component of topLevel) {
+        const members = run.resources.filter(r => r.custom && rootOf(r.urn) === component.urn);
+        const kinds = new Map<string, number>();
+        for (const member of members) {
+            const kind = member.type.split(":").pop()!;
+            kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+        }
+        const detail = [...kinds].map(([kind, count]) => (count > 1 ? `${count} ${kind}` : kind)).join(", ");
+        lines.push(`  ${component.type.split(":").pop()!.padEnd(22)} ${component.name.padEnd(26)} ${String(members.length).padStart(3)}  ${detail}`);
+    }
+    return lines;
+}
+
+export async function plan(stack: string): Promise<PlanResult> {
+    let run: ProgramRun;
+    try {
+        run = await runProgram(stack);
+    } catch (error) {
+        if (error instanceof pulumi.RunError) {
+            return { exitCode: 2, report: error.message, violations: [] };
+        }
+        throw error;
+    }
+    const packConfig = policyPackConfigOf(REPO_ROOT, stack);
+    const violations = await runPolicies(run.resources.map(r => ({ type: r.type, name: r.name, urn: r.urn, props: r.inputs })), packConfig);
+
+    const a = run.outputs.addressPlan as Record<string, string | undefined>;
+    const pool = parseRange(a.loadBalancerPool!);
+    if (!pool.ok) {
+        throw new Error("the program exported an unparsable pool");
+    }
+    const services = run.resources.flatMap(r => loadBalancerServices({ type: r.type, name: r.name, props: r.inputs }));
+    const pinned = services.flatMap(s => s.pinned.map(address => ({ address, owner: s.owner })));
+    const inPool = pinned
+        .map(p => ({ ...p, value: parseIpv4(p.address) }))
+        .filter(p => p.value.ok && rangeContains(pool.value, p.value.value))
+        .map(p => ({ ...p, value: (p.value as { value: number }).value }))
+        .sort((x, y) => x.value - y.value);
+    const free = freeAddresses(pool.value, inPool.map(p => p.value));
+    const cilium = run.resources.find(r => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.chart === "cilium")?.inputs.values ?? {};
+    const vipInterface = run.resources.find(r => r.name === "kube-vip-control-plane-ds")?.inputs.spec.template.spec.containers[0].env
+        .find((e: { name: string }) => e.name === "vip_interface")?.value ?? "?";
+    const apiUrl = String(run.outputs.apiServerUrl);
+
+    const report = [
+        `Offline plan of stack "${stack}": the program ran under mocks; no cluster or Pulumi CLI was used.`,
+        "",
+        "Address plan",
+        `  LAN             ${a.lan}`,
+        `  gateway         ${a.gateway ?? "not set: cannot prove no VIP is the router's address"}`,
+        `  DHCP scope      ${a.dhcpScope ?? "not set: cannot prove the VIPs stay out of it"}`,
+        `  API VIP         ${a.controlPlaneVip} (${apiUrl}) on ${vipInterface}`,
+        `  pool            ${a.loadBalancerPool} (${free.length + inPool.length} addresses)`,
+        ...inPool.map(p => `    ${formatIpv4(p.value).padEnd(15)} ${p.owner}`),
+        `    free          ${free.length === 0 ? "none" : `${free.length}: ${runs(free).join(", ")}`}`,
+        `  pod CIDR        ${a.podCidr}`,
+        `  service CIDR    ${a.serviceCidr}`,
+        `  Cilium devices  ${cilium.devices ?? "?"}`,
+        "",
+        `Resources per component (${run.resources.filter(r => r.custom).length} in all)`,
+        ...componentSummary(run),
+        "",
+        violations.length === 0 ? "Policy violations: none" : `Policy violations: ${violations.length}`,
+        ...violations.map(v => `  [${v.enforcementLevel}] ${v.policy}: ${v.message}`),
+    ].join("\n");
+
+    const traefik = run.resources.find(r => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.chart === "traefik")?.inputs.values;
+    const frontends = Object.entries(run.outputs.traefikServices as Record<string, string>).map(([service, vip]) => {
+        const key = service === "traefik" ? "default" : service.replace(/^traefik-/, "");
+        const entrypoints = Object.entries(traefik?.ports ?? {})
+            .filter(([, port]) => (port as { expose?: Record<string, boolean> }).expose?.[key] === true)
+            .map(([name]) => name);
+        return { service, vip, entrypoints };
+    });
+    const facts: TopologyFacts = {
+        stack,
+        lan: a.lan!,
+        gateway: a.gateway,
+        dhcpScope: a.dhcpScope,
+        controlPlaneVip: a.controlPlaneVip!,
+        apiServerPort: Number(new URL(apiUrl).port),
+        vipInterface,
+        devices: String(cilium.devices ?? "").split(" "),
+        pool: a.loadBalancerPool!,
+        frontends,
+        podCidr: a.podCidr!,
+        serviceCidr: a.serviceCidr!,
+        applications: run.resources
+            .filter(r => r.type === "kubernetes:argoproj.io/v1alpha1:Application")
+            .map(r => ({ name: r.inputs.metadata.name, namespace: r.inputs.spec.destination.namespace })),
+    };
+    const mandatory = violations.some(v => v.enforcementLevel === "mandatory");
+    return { exitCode: mandatory ? 1 : 0, report, diagram: topologyDocument(facts), violations };
+}
+
+async function main(argv: string[]): Promise<number> {
+    const stackAt = argv.indexOf("--stack");
+    const stack = stackAt >= 0 ? argv[stackAt + 1] : undefined;
+    const diagramAt = argv.indexOf("--diagram");
+    if (stack === undefined || stack.startsWith("--")) {
+        console.error(`usage: npm run plan -- --stack <name> [--diagram <file>]\nstacks: ${listStacks(REPO_ROOT).join(", ")}`);
+        return 64;
+    }
+    if (!listStacks(REPO_ROOT).includes(stack)) {
+        console.error(`There is no Pulumi.${stack}.yaml; the stacks here are: ${listStacks(REPO_ROOT).join(", ")}`);
+        return 64;
+    }
+    const result = await plan(stack);
+    (result.exitCode === 2 ? console.error : console.log)(result.report);
+    if (result.diagram !== undefined) {
+        const file = diagramAt >= 0 ? argv[diagramAt + 1] : path.join("out", `topology-${stack}.md`);
+        fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+        fs.writeFileSync(file, result.diagram);
+        console.log(`\nTopology diagram: ${file}`);
+    }
+    return result.exitCode;
+}
+
+if (require.main === module) {
+    main(process.argv.slice(2)).then(code => process.exit(code), error => {
+        console.error(error);
+        process.exit(70);
+    });
+}

@@ -1,0 +1,110 @@
+// Runs the CrossGuard pack's policies in-process over resources recorded by an
+// offline run: the same policy objects `pulumi preview --policy-pack policy`
+// loads, given the same per-policy config, with no CLI and no cluster.
+
+import { EnforcementLevel, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { resourcePolicies, stackPolicies } from "../policy/policies";
+
+/** A resource as the policies see it. */
+export interface PolicyInput {
+    readonly type: string;
+    readonly name: string;
+    readonly urn: string;
+    readonly props: Record<string, any>;
+}
+
+export interface Violation {
+    readonly policy: string;
+    readonly enforcementLevel: EnforcementLevel;
+    /** The resource's URN, or undefined for a stack-wide finding. */
+    readonly urn?: string;
+    readonly message: string;
+}
+
+/** The pack config file's shape: per policy, its enforcement level and properties. */
+export type PolicyPackConfig = Record<string, Record<string, unknown> | EnforcementLevel>;
+
+type AnyPolicy = ResourceValidationPolicy | StackValidationPolicy;
+
+function configFor(policy: AnyPolicy, packConfig: PolicyPackConfig): { level: EnforcementLevel; config: Record<string, unknown> } {
+    const defaults = Object.fromEntries(Object.entries(policy.configSchema?.properties ?? {}).map(([key, schema]) => [key, (schema as { default?: unknown }).default]));
+    const entry = packConfig[policy.name];
+    const all = typeof packConfig.all === "string" ? packConfig.all : undefined;
+    if (typeof entry === "string") {
+        return { level: entry, config: defaults };
+    }
+    const { enforcementLevel, ...props } = (entry ?? {}) as Record<string, unknown>;
+    return {
+        level: (enforcementLevel as EnforcementLevel | undefined) ?? all ?? policy.enforcementLevel ?? "advisory",
+        config: { ...defaults, ...props },
+    };
+}
+
+class NotApplicable extends Error {}
+
+function validationArgs(config: Record<string, unknown>) {
+    return {
+        stackTags: new Map<string, string>(),
+        getConfig: <T extends object>() => config as T,
+        notApplicable: (reason?: string): never => {
+            throw new NotApplicable(reason);
+        },
+    };
+}
+
+export async function runPolicies(resources: readonly PolicyInput[], packConfig: PolicyPackConfig = {}): Promise<Violation[]> {
+    const violations: Violation[] = [];
+    for (const policy of resourcePolicies) {
+        const { level, config } = configFor(policy, packConfig);
+        if (level === "disabled") {
+            continue;
+        }
+        const validate = policy.validateResource;
+        const validators = Array.isArray(validate) ? validate : validate === undefined ? [] : [validate];
+        const common = validationArgs(config);
+        for (const resource of resources) {
+            const args = {
+                ...common,
+                type: resource.type,
+                name: resource.name,
+                urn: resource.urn,
+                props: resource.props,
+                opts: {} as any,
+                isType: () => false,
+                asType: () => undefined,
+            };
+            for (const validator of validators) {
+                try {
+                    await validator(args, (message, urn) => violations.push({ policy: policy.name, enforcementLevel: level, urn: urn ?? resource.urn, message }));
+                } catch (error) {
+                    if (!(error instanceof NotApplicable)) {
+                        throw error;
+                    }
+                }
+            }
+        }
+    }
+    const stackResources = resources.map(resource => ({
+        ...resource,
+        opts: {} as any,
+        dependencies: [],
+        propertyDependencies: {},
+        isType: () => false,
+        asType: () => undefined,
+    }));
+    for (const policy of stackPolicies) {
+        const { level, config } = configFor(policy, packConfig);
+        if (level === "disabled") {
+            continue;
+        }
+        try {
+            await policy.validateStack({ ...validationArgs(config), resources: stackResources }, (message, urn) =>
+                violations.push({ policy: policy.name, enforcementLevel: level, urn, message }));
+        } catch (error) {
+            if (!(error instanceof NotApplicable)) {
+                throw error;
+            }
+        }
+    }
+    return violations;
+}
