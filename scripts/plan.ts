@@ -16,8 +16,8 @@ import { freeAddresses } from "../policy/policies";
 import { loadBalancerServices } from "../policy/resources";
 import { ProgramRun, REPO_ROOT, runProgram } from "./offlineRun";
 import { policyPackConfigOf } from "./policyConfig";
-import { Violation, runPolicies } from "./policyRunner";
-import { listStacks } from "./stackFiles";
+import { PolicyPackConfig, Violation, runPolicies } from "./policyRunner";
+import { StackConfigValues, listStacks } from "./stackFiles";
 import { TopologyFacts, topologyDocument } from "./topology";
 
 export interface PlanResult {
@@ -68,18 +68,24 @@ function componentSummary(run: ProgramRun): string[] {
     return lines;
 }
 
-export async function plan(stack: string): Promise<PlanResult> {
+/**
+ * `overrides` replaces stack config keys and `packConfig` the pack's config,
+ * so tests can plan a broken variant of a stack without writing files.
+ */
+export async function plan(stack: string, overrides: StackConfigValues = {}, packConfig?: PolicyPackConfig): Promise<PlanResult> {
     let run: ProgramRun;
     try {
-        run = await runProgram(stack);
+        run = await runProgram(stack, overrides);
     } catch (error) {
         if (error instanceof pulumi.RunError) {
             return { exitCode: 2, report: error.message, violations: [] };
         }
         throw error;
     }
-    const packConfig = policyPackConfigOf(REPO_ROOT, stack);
-    const violations = await runPolicies(run.resources.map(r => ({ type: r.type, name: r.name, urn: r.urn, props: r.inputs })), packConfig);
+    const violations = await runPolicies(
+        run.resources.map(r => ({ type: r.type, name: r.name, urn: r.urn, props: r.inputs })),
+        packConfig ?? policyPackConfigOf(REPO_ROOT, stack, overrides),
+    );
 
     const a = run.outputs.addressPlan as Record<string, string | undefined>;
     const pool = parseRange(a.loadBalancerPool!);

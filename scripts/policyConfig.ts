@@ -8,10 +8,10 @@ import * as path from "path";
 import { buildAddressPlan, describeAddresses, RawAddressConfig } from "../components/addressPlan";
 import { NetworkConfig } from "../policy/networkConfig";
 import { resourcePolicies, stackPolicies } from "../policy/policies";
-import { listStacks, loadStackConfig } from "./stackFiles";
+import { StackConfigValues, listStacks, loadStackConfig } from "./stackFiles";
 
-export function networkConfigOf(root: string, stack: string): NetworkConfig {
-    const { values } = loadStackConfig(root, stack);
+export function networkConfigOf(root: string, stack: string, overrides: StackConfigValues = {}): NetworkConfig {
+    const values = { ...loadStackConfig(root, stack).values, ...overrides };
     const text = (key: keyof RawAddressConfig) => (values[key] === undefined ? "" : String(values[key]));
     const raw: RawAddressConfig = {
         lan: text("lan"), lanGateway: text("lanGateway"), dhcpScope: text("dhcpScope"),
@@ -33,8 +33,8 @@ export function networkConfigOf(root: string, stack: string): NetworkConfig {
 }
 
 /** The --policy-pack-config file of a stack: the network for every policy that takes it. */
-export function policyPackConfigOf(root: string, stack: string): Record<string, Record<string, unknown>> {
-    const network = networkConfigOf(root, stack);
+export function policyPackConfigOf(root: string, stack: string, overrides: StackConfigValues = {}): Record<string, Record<string, unknown>> {
+    const network = networkConfigOf(root, stack, overrides);
     const config: Record<string, Record<string, unknown>> = {};
     for (const policy of [...resourcePolicies, ...stackPolicies]) {
         if (policy.configSchema !== undefined) {

@@ -1,0 +1,317 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import { execFile } from "child_process";
+import { HOME_NETWORK, NetworkConfig } from "../policy/networkConfig";
+import {
+    applicationsHaveNetworkPolicies,
+    ciliumDatapathInvariants,
+    controlPlaneVipPlacement,
+    kubeVipImagesPinned,
+    loadBalancerAddressInPool,
+    loadBalancerPoolCapacity,
+    loadBalancerPoolPlacement,
+    podCidrSeparation,
+    uniqueLoadBalancerAddresses,
+} from "../policy/policies";
+import { plan } from "../scripts/plan";
+import { policyConfigPath, renderPolicyPackConfig } from "../scripts/policyConfig";
+import { PolicyInput, runPolicies } from "../scripts/policyRunner";
+import { listStacks } from "../scripts/stackFiles";
+import { ProgramRun, REPO_ROOT, runProgram } from "./harness";
+
+type ResourcePolicy = typeof loadBalancerAddressInPool;
+type StackPolicy = typeof uniqueLoadBalancerAddresses;
+
+/** Runs one resource policy over one resource; returns the violation messages. */
+async function check(policy: ResourcePolicy, type: string, props: Record<string, any>, network: Partial<NetworkConfig> = {}): Promise<string[]> {
+    const messages: string[] = [];
+    const validate = policy.validateResource as (args: any, report: (m: string) => void) => Promise<void> | void;
+    await validate({
+        type, name: "r", urn: `urn:pulumi:s::p::${type}::r`, props, opts: {}, stackTags: new Map(),
+        getConfig: () => ({ ...HOME_NETWORK, ...network }),
+        notApplicable: () => { throw new Error("n/a"); },
+        isType: () => false, asType: () => undefined,
+    }, m => messages.push(m));
+    return messages;
+}
+
+async function checkStack(policy: StackPolicy, resources: Array<{ type: string; props: Record<string, any> }>, network: Partial<NetworkConfig> = {}): Promise<string[]> {
+    const messages: string[] = [];
+    await policy.validateStack({
+        resources: resources.map((r, i) => ({ ...r, name: `r${i}`, urn: `urn:${i}`, opts: {}, dependencies: [], propertyDependencies: {}, isType: () => false, asType: () => undefined })) as any,
+        stackTags: new Map(),
+        getConfig: () => ({ ...HOME_NETWORK, ...network }) as any,
+        notApplicable: () => { throw new Error("n/a"); },
+    }, m => messages.push(m));
+    return messages;
+}
+
+const SERVICE = "kubernetes:core/v1:Service";
+const RELEASE = "kubernetes:helm.sh/v3:Release";
+const lbService = (name: string, ip?: string, field: "annotation" | "spec" = "annotation") => ({
+    metadata: { name, namespace: "apps", annotations: ip !== undefined && field === "annotation" ? { "kube-vip.io/loadbalancerIPs": ip } : {} },
+    spec: { type: "LoadBalancer", ...(ip !== undefined && field === "spec" ? { loadBalancerIP: ip } : {}) },
+});
+const traefikRelease = (first: string, second: string) => ({
+    name: "traefik", namespace: "traefik", chart: "traefik",
+    values: {
+        service: {
+            type: "LoadBalancer", annotations: { "kube-vip.io/loadbalancerIPs": first },
+            additionalServices: { vip239: { type: "LoadBalancer", annotations: { "kube-vip.io/loadbalancerIPs": second } } },
+        },
+    },
+});
+const kubeVipDs = (env: Record<string, string>, image = "ghcr.io/kube-vip/kube-vip:v1.0.2") => ({
+    metadata: { name: "kube-vip-control-plane" },
+    spec: { template: { spec: { containers: [{ image, env: Object.entries(env).map(([name, value]) => ({ name, value })) }] } } },
+});
+const ciliumRelease = (values: Record<string, unknown>) => ({
+    name: "cilium", chart: "cilium",
+    values: { encryption: { enabled: true, type: "wireguard" }, l2announcements: { enabled: false }, ipam: { operator: { clusterPoolIPv4PodCIDRList: ["10.42.0.0/16"] } }, ...values },
+});
+
+describe("policy loadbalancer-address-in-pool", () => {
+    it("passes a Service pinned inside the pool, and one that pins nothing", async () => {
+        assert.deepStrictEqual(await check(loadBalancerAddressInPool, SERVICE, lbService("a", "192.168.1.235")), []);
+        assert.deepStrictEqual(await check(loadBalancerAddressInPool, SERVICE, lbService("a")), []);
+    });
+
+    it("names the Service, the address, the pool and the fix when it pins outside", async () => {
+        const [message] = await check(loadBalancerAddressInPool, SERVICE, lbService("web", "192.168.1.50"));
+        assert.match(message, /Service apps\/web pins 192\.168\.1\.50, outside the LoadBalancer pool 192\.168\.1\.231-192\.168\.1\.239.*Fix: pin a free address/);
+    });
+
+    it("reads the deprecated spec.loadBalancerIP too", async () => {
+        assert.strictEqual((await check(loadBalancerAddressInPool, SERVICE, lbService("old", "192.168.1.10", "spec"))).length, 1);
+    });
+
+    it("reads the Services a Helm release will render, additional ones included", async () => {
+        assert.deepStrictEqual(await check(loadBalancerAddressInPool, RELEASE, traefikRelease("192.168.1.231", "192.168.1.239")), []);
+        const [message] = await check(loadBalancerAddressInPool, RELEASE, traefikRelease("192.168.1.231", "192.168.1.240"));
+        assert.match(message, /Service traefik\/traefik-vip239 \(from Helm release traefik\) pins 192\.168\.1\.240/);
+    });
+
+    it("follows the pool of the pack's config, not the home default", async () => {
+        assert.strictEqual((await check(loadBalancerAddressInPool, SERVICE, lbService("a", "10.20.1.25"), { lan: "10.20.0.0/23", loadBalancerPool: "10.20.1.20-10.20.1.40" })).length, 0);
+    });
+});
+
+describe("policy control-plane-vip-placement", () => {
+    const DS = "kubernetes:apps/v1:DaemonSet";
+    it("passes the home API VIP", async () => {
+        assert.deepStrictEqual(await check(controlPlaneVipPlacement, DS, kubeVipDs({ cp_enable: "true", address: "192.168.1.230" })), []);
+    });
+    it("refuses an API VIP inside the pool", async () => {
+        const [message] = await check(controlPlaneVipPlacement, DS, kubeVipDs({ cp_enable: "true", address: "192.168.1.233" }));
+        assert.match(message, /API VIP 192\.168\.1\.233, inside the LoadBalancer pool.*Fix:/);
+    });
+    it("refuses an API VIP outside the LAN", async () => {
+        assert.match((await check(controlPlaneVipPlacement, DS, kubeVipDs({ cp_enable: "true", address: "10.0.0.5" })))[0], /outside the LAN 192\.168\.1\.0\/24/);
+    });
+    it("ignores the services role, which holds no fixed address", async () => {
+        assert.deepStrictEqual(await check(controlPlaneVipPlacement, DS, kubeVipDs({ svc_enable: "true" })), []);
+    });
+});
+
+describe("policy loadbalancer-pool-placement", () => {
+    const CM = "kubernetes:core/v1:ConfigMap";
+    const pool = (data: Record<string, string>, name = "kubevip") => ({ metadata: { name, namespace: "kube-system" }, data });
+    it("passes the home pool", async () => {
+        assert.deepStrictEqual(await check(loadBalancerPoolPlacement, CM, pool({ "range-global": "192.168.1.231-192.168.1.239" })), []);
+    });
+    it("refuses a pool inside the DHCP scope, naming the key and the scope", async () => {
+        const [message] = await check(loadBalancerPoolPlacement, CM, pool({ "range-global": "192.168.1.231-192.168.1.239" }), { dhcpScope: "192.168.1.100-192.168.1.235" });
+        assert.match(message, /key range-global = 192\.168\.1\.231-192\.168\.1\.239 overlaps the router's DHCP scope 192\.168\.1\.100-192\.168\.1\.235/);
+    });
+    it("refuses a CIDR pool that covers the broadcast and gateway addresses", async () => {
+        const messages = await check(loadBalancerPoolPlacement, CM, pool({ "cidr-global": "192.168.1.248/29" }), { lanGateway: "192.168.1.254" });
+        assert.ok(messages.some(m => /broadcast address/.test(m)));
+        assert.ok(messages.some(m => /gateway 192\.168\.1\.254/.test(m)));
+    });
+    it("refuses a pool that holds the API VIP, and an unparsable one", async () => {
+        assert.ok((await check(loadBalancerPoolPlacement, CM, pool({ "range-global": "192.168.1.225-192.168.1.235" }))).some(m => /includes the API VIP/.test(m)));
+        assert.match((await check(loadBalancerPoolPlacement, CM, pool({ "range-apps": "192.168.1.239-192.168.1.231" })))[0], /key range-apps: .*ends before it starts/);
+    });
+    it("ignores other ConfigMaps", async () => {
+        assert.deepStrictEqual(await check(loadBalancerPoolPlacement, CM, pool({ "range-global": "1.1.1.1-1.1.1.2" }, "other")), []);
+    });
+});
+
+describe("policy pod-cidr-separation", () => {
+    it("passes 10.42.0.0/16 against the home LAN and service CIDR", async () => {
+        assert.deepStrictEqual(await check(podCidrSeparation, RELEASE, ciliumRelease({})), []);
+    });
+    it("refuses a pod CIDR overlapping the LAN", async () => {
+        const [message] = await check(podCidrSeparation, RELEASE, ciliumRelease({ ipam: { operator: { clusterPoolIPv4PodCIDRList: ["192.168.0.0/16"] } } }));
+        assert.match(message, /pod CIDR 192\.168\.0\.0\/16, overlapping the LAN 192\.168\.1\.0\/24/);
+    });
+    it("refuses a pod CIDR overlapping the service CIDR", async () => {
+        assert.match((await check(podCidrSeparation, RELEASE, ciliumRelease({ ipam: { operator: { clusterPoolIPv4PodCIDRList: ["10.43.0.0/24"] } } })))[0], /overlapping the Service CIDR 10\.43\.0\.0\/16/);
+    });
+});
+
+describe("policy cilium-l2-off-wireguard-on", () => {
+    it("passes the datapath the seed describes", async () => {
+        assert.deepStrictEqual(await check(ciliumDatapathInvariants, RELEASE, ciliumRelease({})), []);
+    });
+    it("refuses L2 announcements", async () => {
+        assert.match((await check(ciliumDatapathInvariants, RELEASE, ciliumRelease({ l2announcements: { enabled: true } })))[0], /enables l2announcements.*Fix: set l2announcements\.enabled to false/);
+    });
+    it("refuses WireGuard off, or IPsec in its place", async () => {
+        assert.match((await check(ciliumDatapathInvariants, RELEASE, ciliumRelease({ encryption: { enabled: false } })))[0], /in clear/);
+        assert.strictEqual((await check(ciliumDatapathInvariants, RELEASE, ciliumRelease({ encryption: { enabled: true, type: "ipsec" } }))).length, 1);
+    });
+    it("ignores other charts", async () => {
+        assert.deepStrictEqual(await check(ciliumDatapathInvariants, RELEASE, { chart: "traefik", values: {} }), []);
+    });
+});
+
+describe("policy kube-vip-images-pinned (advisory)", () => {
+    const DS = "kubernetes:apps/v1:DaemonSet";
+    it("passes a tag and a digest, flags latest and no tag", async () => {
+        assert.deepStrictEqual(await check(kubeVipImagesPinned, DS, kubeVipDs({}, "ghcr.io/kube-vip/kube-vip:v1.0.2")), []);
+        assert.deepStrictEqual(await check(kubeVipImagesPinned, DS, kubeVipDs({}, `ghcr.io/kube-vip/kube-vip@sha256:${"a".repeat(64)}`)), []);
+        assert.match((await check(kubeVipImagesPinned, DS, kubeVipDs({}, "ghcr.io/kube-vip/kube-vip:latest")))[0], /not pinned/);
+        assert.strictEqual((await check(kubeVipImagesPinned, DS, kubeVipDs({}, "ghcr.io/kube-vip/kube-vip"))).length, 1);
+        assert.strictEqual(kubeVipImagesPinned.enforcementLevel, "advisory");
+    });
+});
+
+describe("stack policy unique-loadbalancer-addresses", () => {
+    it("names every Service that pins a shared address", async () => {
+        const [message] = await checkStack(uniqueLoadBalancerAddresses, [
+            { type: SERVICE, props: lbService("a", "192.168.1.235") },
+            { type: RELEASE, props: traefikRelease("192.168.1.235", "192.168.1.239") },
+        ]);
+        assert.match(message, /192\.168\.1\.235 is pinned by 2 Services: Service apps\/a; Service traefik\/traefik \(from Helm release traefik\)/);
+    });
+    it("allows sharing when the kubevip ConfigMap says so", async () => {
+        assert.deepStrictEqual(await checkStack(uniqueLoadBalancerAddresses, [
+            { type: SERVICE, props: lbService("a", "192.168.1.235") },
+            { type: SERVICE, props: lbService("b", "192.168.1.235") },
+            { type: "kubernetes:core/v1:ConfigMap", props: { metadata: { name: "kubevip", namespace: "kube-system" }, data: { "allow-share-apps": "true" } } },
+        ]), []);
+    });
+});
+
+describe("stack policy loadbalancer-pool-capacity", () => {
+    it("counts pinned addresses and Services that will ask for one", async () => {
+        const services = Array.from({ length: 3 }, (_, i) => ({ type: SERVICE, props: lbService(`s${i}`) }));
+        assert.deepStrictEqual(await checkStack(loadBalancerPoolCapacity, [{ type: RELEASE, props: traefikRelease("192.168.1.231", "192.168.1.232") }, ...services], { loadBalancerPool: "192.168.1.231-192.168.1.235" }), []);
+        const [message] = await checkStack(loadBalancerPoolCapacity, [{ type: RELEASE, props: traefikRelease("192.168.1.231", "192.168.1.232") }, ...services, { type: SERVICE, props: lbService("s3") }], { loadBalancerPool: "192.168.1.231-192.168.1.235" });
+        assert.match(message, /holds 5 addresses; 2 are pinned and 4 Services will ask for one .* so 1 would stay <pending>/);
+    });
+});
+
+describe("stack policy applications-have-network-policies", () => {
+    const app = (ns: string) => ({ type: "kubernetes:argoproj.io/v1alpha1:Application", props: { metadata: { name: `app-${ns}` }, spec: { destination: { namespace: ns } } } });
+    const cnp = (ns: string, spec: Record<string, unknown>) => ({ type: "kubernetes:cilium.io/v2:CiliumNetworkPolicy", props: { metadata: { namespace: ns }, spec } });
+    it("passes when the destination namespace is default-deny", async () => {
+        assert.deepStrictEqual(await checkStack(applicationsHaveNetworkPolicies, [app("web"), cnp("web", { endpointSelector: { matchLabels: {} }, ingress: [{}], egress: [{}] })]), []);
+    });
+    it("refuses an Application whose namespace has no policy, or only a narrow one", async () => {
+        assert.match((await checkStack(applicationsHaveNetworkPolicies, [app("web")]))[0], /Application app-web deploys into namespace web, which has no default-deny CiliumNetworkPolicy/);
+        assert.strictEqual((await checkStack(applicationsHaveNetworkPolicies, [app("web"), cnp("web", { endpointSelector: { matchLabels: { a: "b" } }, ingress: [{}], egress: [{}] })])).length, 1);
+    });
+});
+
+describe("the policy pack over whole stacks", () => {
+    const inputs = (run: ProgramRun): PolicyInput[] => run.resources.map(r => ({ type: r.type, name: r.name, urn: r.urn, props: r.inputs }));
+
+    for (const stack of ["home", "lab"]) {
+        it(`finds no violation in the ${stack} stack`, async () => {
+            const result = await plan(stack);
+            assert.deepStrictEqual(result.violations, []);
+            assert.strictEqual(result.exitCode, 0);
+        });
+    }
+
+    // Broken stacks: the home stack's resources with one mistake each, as a
+    // hand edit, an upstream default or another program could introduce.
+    let home: ProgramRun;
+    before(async () => {
+        home = await runProgram("home");
+    });
+    const mutate = (edit: (r: PolicyInput) => void): PolicyInput[] => {
+        const copy = inputs(home).map(r => ({ ...r, props: structuredClone(r.props) }));
+        copy.forEach(edit);
+        return copy;
+    };
+    const chart = (r: PolicyInput, name: string) => r.type === RELEASE && r.props.chart === name;
+    const homeWithDhcp = (): Record<string, any> => {
+        const config = JSON.parse(renderPolicyPackConfig(REPO_ROOT, "home"));
+        Object.values(config).forEach((c: any) => { c.dhcpScope = "192.168.1.100-192.168.1.199"; });
+        return config;
+    };
+    const catalogue: Array<[string, (r: PolicyInput) => void, string, RegExp, (() => Record<string, any>)?]> = [
+        ["a pinned IP outside the pool", r => { if (chart(r, "traefik")) r.props.values.service.annotations["kube-vip.io/loadbalancerIPs"] = "192.168.1.20"; }, "loadbalancer-address-in-pool", /traefik\/traefik .*pins 192\.168\.1\.20/],
+        ["duplicate IPs", r => { if (chart(r, "traefik")) r.props.values.service.additionalServices.vip239.annotations["kube-vip.io/loadbalancerIPs"] = "192.168.1.231"; }, "unique-loadbalancer-addresses", /192\.168\.1\.231 is pinned by 2 Services/],
+        ["the API VIP in the pool", r => { if (r.name === "kube-vip-control-plane-ds") r.props.spec.template.spec.containers[0].env.find((e: any) => e.name === "address").value = "192.168.1.232"; }, "control-plane-vip-placement", /inside the LoadBalancer pool/],
+        ["the pool in the DHCP scope", r => { if (r.name === "kube-vip-cloud-provider-pool") r.props.data["range-global"] = "192.168.1.100-192.168.1.110"; }, "loadbalancer-pool-placement", /key range-global = 192\.168\.1\.100-192\.168\.1\.110 overlaps the router's DHCP scope/, homeWithDhcp],
+        ["the pod CIDR overlapping the LAN", r => { if (chart(r, "cilium")) r.props.values.ipam.operator.clusterPoolIPv4PodCIDRList = ["192.168.0.0/16"]; }, "pod-cidr-separation", /overlapping the LAN/],
+        ["L2 announcements on", r => { if (chart(r, "cilium")) r.props.values.l2announcements.enabled = true; }, "cilium-l2-off-wireguard-on", /enables l2announcements/],
+        ["WireGuard off", r => { if (chart(r, "cilium")) r.props.values.encryption.enabled = false; }, "cilium-l2-off-wireguard-on", /encryption/],
+    ];
+    for (const [what, edit, policy, message, packConfig] of catalogue) {
+        it(`catches ${what} (${policy})`, async () => {
+            const violations = await runPolicies(mutate(edit), packConfig?.() ?? JSON.parse(renderPolicyPackConfig(REPO_ROOT, "home")));
+            assert.ok(violations.some(v => v.policy === policy && message.test(v.message) && v.enforcementLevel === "mandatory"),
+                `expected ${policy} ~ ${message}; got ${JSON.stringify(violations, null, 1)}`);
+        });
+    }
+
+    it("catches an Application without policies", async () => {
+        const withApp = [...inputs(home), { type: "kubernetes:argoproj.io/v1alpha1:Application", name: "stray", urn: "urn:stray", props: { metadata: { name: "stray" }, spec: { destination: { namespace: "stray" } } } }];
+        const violations = await runPolicies(withApp);
+        assert.deepStrictEqual(violations.map(v => v.policy), ["applications-have-network-policies"]);
+        assert.match(violations[0].message, /namespace stray/);
+    });
+
+    it("honours enforcement levels from the pack config, down to disabled", async () => {
+        const edit = (r: PolicyInput) => { if (chart(r, "cilium")) r.props.values.l2announcements.enabled = true; };
+        assert.deepStrictEqual((await runPolicies(mutate(edit), { "cilium-l2-off-wireguard-on": "advisory" })).map(v => v.enforcementLevel), ["advisory"]);
+        assert.deepStrictEqual(await runPolicies(mutate(edit), { "cilium-l2-off-wireguard-on": { enforcementLevel: "disabled" } }), []);
+    });
+});
+
+describe("the offline plan", () => {
+    it("prints the address plan with each pinned address and its owner, and the free ones", async () => {
+        const result = await plan("home");
+        assert.match(result.report, /192\.168\.1\.239 +Service traefik\/traefik-vip239 \(from Helm release traefik\)/);
+        assert.match(result.report, /free +7: 192\.168\.1\.232-192\.168\.1\.238/);
+        assert.match(result.report, /gateway +not set/);
+        assert.match(result.report, /Cilium +cilium +4 +Release, Command, 2 CiliumNetworkPolicy/);
+        assert.match(result.diagram!, /```mermaid\nflowchart TD/);
+        assert.match(result.diagram!, /Service traefik-vip239<br\/>VIP 192\.168\.1\.239<br\/>web239, websecure239/);
+    });
+
+    it("exits 2 with the config error on a stack with a typo", async () => {
+        const result = await plan("home", { ingressVip: "192.168.1.2311" });
+        assert.strictEqual(result.exitCode, 2);
+        assert.match(result.report, /homelab-network:ingressVip = "192\.168\.1\.2311"/);
+    });
+
+    it("exits 1 on a mandatory violation, such as a pack config whose pool excludes the Traefik VIPs", async () => {
+        const result = await plan("home", {}, { "loadbalancer-address-in-pool": { ...HOME_NETWORK, loadBalancerPool: "192.168.1.232-192.168.1.238" } });
+        assert.strictEqual(result.exitCode, 1);
+        assert.match(result.report, /\[mandatory\] loadbalancer-address-in-pool: Service traefik\/traefik/);
+    });
+
+    it("runs from the command line as the README says, and exits 0 for home", function (done) {
+        this.timeout(60000);
+        execFile("npm", ["run", "--silent", "plan", "--", "--stack", "home", "--diagram", "out/test-topology-home.md"], { cwd: REPO_ROOT }, (error, stdout) => {
+            assert.strictEqual(error, null, String(error));
+            assert.match(stdout, /Policy violations: none/);
+            assert.ok(fs.existsSync(`${REPO_ROOT}/out/test-topology-home.md`));
+            done();
+        });
+    });
+});
+
+describe("the pack's per-stack config files", () => {
+    for (const stack of listStacks(REPO_ROOT)) {
+        it(`policy/config/${stack}.json matches Pulumi.${stack}.yaml (npm run policy-config regenerates it)`, () => {
+            assert.strictEqual(fs.readFileSync(policyConfigPath(REPO_ROOT, stack), "utf8"), renderPolicyPackConfig(REPO_ROOT, stack));
+        });
+    }
+});
