@@ -64,3 +64,16 @@ describe("Renovate", () => {
         assert.deepStrictEqual(rule.matchDepNames.sort(), ["ghcr.io/kube-vip/kube-vip", "ghcr.io/kube-vip/kube-vip-cloud-provider"]);
     });
 });
+
+describe("pulumi preview start-up", () => {
+    it("runs index.ts through a tsconfig that skips type checking (npm test type-checks instead)", () => {
+        const project = parse(fs.readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8"));
+        const tsconfigFile = project.runtime.options.tsconfig as string;
+        const tsconfig = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, tsconfigFile), "utf8"));
+        assert.strictEqual(tsconfig.compilerOptions.noCheck, true);
+        assert.strictEqual(tsconfig.extends, "./tsconfig.json");
+        const scripts = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")).scripts;
+        assert.match(scripts.typecheck, /tsc --noEmit -p tsconfig\.json/);
+        assert.match(scripts.test, /npm run typecheck/);
+    });
+});
