@@ -129,7 +129,7 @@ export function buildAddressPlan(raw: RawAddressConfig): PlanResult {
         for (const key of ["ingressVip", "ingressSecondaryVip"] as const) {
             const vip = key === "ingressVip" ? ingressVip : ingressSecondaryVip;
             if (vip !== undefined && !rangeContains(loadBalancerPool, vip)) {
-                report(key, raw[key], `lies outside the LoadBalancer pool ${pool}; kube-vip only serves pinned addresses it can also allocate`, `choose an address inside ${pool}, or widen loadBalancerPool`);
+                report(key, raw[key], `lies outside the LoadBalancer pool ${pool}, the addresses set aside for Services; kube-vip would announce it anyway, and nothing in the cluster checks that no LAN host uses it`, `choose an address inside ${pool}, or widen loadBalancerPool`);
             }
         }
     }

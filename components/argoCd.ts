@@ -16,6 +16,17 @@ export interface ArgoCdArgs {
     readonly ciliumCrds: pulumi.Resource;
 }
 
+/**
+ * How to reach Argo CD. argocd-server writes argocd-initial-admin-secret only
+ * when no admin password is configured, so the hint depends on that.
+ */
+export function argoCdAccess(passwordConfigured: boolean): string {
+    const password = passwordConfigured
+        ? "the password whose bcrypt hash is argoCdAdminPasswordBcrypt"
+        : `kubectl -n ${ARGOCD_NAMESPACE} get secret argocd-initial-admin-secret -o jsonpath='{.data.password}' | base64 -d`;
+    return `kubectl -n ${ARGOCD_NAMESPACE} port-forward svc/argocd-server 8080:443, then open https://localhost:8080 (user admin; password: ${password})`;
+}
+
 /** Argo CD, whose chart also installs the Application CRDs. */
 export class ArgoCd extends NetworkComponent {
     public readonly release: k8s.helm.v3.Release;
@@ -43,7 +54,7 @@ export class ArgoCd extends NetworkComponent {
             skipAwait: false,
             timeout: 600,
         }, this.childOptions([namespace, policies]));
-        this.access = `kubectl -n ${ARGOCD_NAMESPACE} port-forward svc/argocd-server 8080:443, then open https://localhost:8080 (user admin; kubectl -n ${ARGOCD_NAMESPACE} get secret argocd-initial-admin-secret -o jsonpath='{.data.password}' | base64 -d)`;
+        this.access = argoCdAccess(args.adminPasswordBcrypt !== undefined);
         this.registerOutputs({ releaseStatus: this.release.status, access: this.access });
     }
 }

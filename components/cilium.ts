@@ -47,7 +47,7 @@ export class Cilium extends NetworkComponent {
         new NetworkPolicySet(`${name}-hubble-policies`, {
             policies: platformPolicies.hubble(),
         }, { parent: this, dependsOn: [this.crdsReady] });
-        this.hubbleUi = `kubectl -n ${HUBBLE_UI.namespace} port-forward svc/${HUBBLE_UI.service} 12000:${HUBBLE_UI.port}, then open http://localhost:12000`;
+        this.hubbleUi = `kubectl -n ${HUBBLE_UI.namespace} port-forward svc/${HUBBLE_UI.service} 12000:${HUBBLE_UI.servicePort}, then open http://localhost:12000`;
         this.registerOutputs({ releaseStatus: this.release.status, hubbleUi: this.hubbleUi });
     }
 }

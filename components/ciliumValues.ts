@@ -18,8 +18,12 @@ export const OPERATOR_REGISTERED_CRDS = [
     "ciliumclusterwidenetworkpolicies.cilium.io",
 ] as const;
 
-export const HUBBLE_UI = { service: "hubble-ui", namespace: "kube-system", port: 80, labels: { "k8s-app": "hubble-ui" } } as const;
-export const HUBBLE_RELAY = { service: "hubble-relay", namespace: "kube-system", port: 4245, labels: { "k8s-app": "hubble-relay" } } as const;
+// Names, labels and ports the chart gives Hubble's pods. Policies match the
+// pod (target) port, which is what Cilium sees after service translation.
+export const HUBBLE_UI = { service: "hubble-ui", namespace: "kube-system", servicePort: 80, labels: { "k8s-app": "hubble-ui" } } as const;
+export const HUBBLE_RELAY = { service: "hubble-relay", namespace: "kube-system", servicePort: 80, targetPort: 4245, labels: { "k8s-app": "hubble-relay" } } as const;
+/** The Hubble server of each Cilium agent (host network), behind the hubble-peer Service. */
+export const HUBBLE_AGENT_PORT = 4244;
 
 export function ciliumValues(settings: CiliumSettings) {
     return {

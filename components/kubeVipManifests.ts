@@ -58,7 +58,8 @@ export function kubeVipEnv(role: KubeVipRole, settings: KubeVipRoleSettings): En
             ...common,
             { name: "address", value: settings.controlPlaneVip },
             { name: "port", value: String(settings.apiServerPort) },
-            { name: "vip_cidr", value: "32" },
+            // kube-vip reads vip_subnet since v0.9 (vip_cidr is ignored there).
+            { name: "vip_subnet", value: "32" },
             { name: "cp_enable", value: "true" },
             { name: "cp_namespace", value: KUBE_VIP_NAMESPACE },
             { name: "svc_enable", value: "false" },

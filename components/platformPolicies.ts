@@ -4,7 +4,7 @@
 // which CiliumNetworkPolicies do not govern. Pure.
 
 import type { ApplicationSpec, PortSpec } from "./applicationSpec";
-import { HUBBLE_RELAY, HUBBLE_UI } from "./ciliumValues";
+import { HUBBLE_AGENT_PORT, HUBBLE_RELAY, HUBBLE_UI } from "./ciliumValues";
 import { CLOUD_PROVIDER_LABELS } from "./kubeVipManifests";
 import { API_SERVER, Connection, DNS_PORTS, KUBE_DNS, WorkloadPolicy } from "./networkPolicies";
 import { TRAEFIK_NAMESPACE, TRAEFIK_POD_LABELS, TraefikLayout } from "./traefikValues";
@@ -14,8 +14,18 @@ const dns: Connection = { peer: KUBE_DNS, ports: DNS_PORTS };
 const apiServer: Connection = { peer: API_SERVER, ports: [] };
 
 export const ARGOCD_NAMESPACE = "argocd";
-/** `app.kubernetes.io/name` of the Argo CD pods that call the Kubernetes API. */
-export const ARGOCD_API_CLIENTS = ["argocd-server", "argocd-application-controller", "argocd-applicationset-controller"] as const;
+/**
+ * `app.kubernetes.io/name` of the Argo CD pods that call the Kubernetes API.
+ * argocd-redis-secret-init is the chart's pre-install/pre-upgrade hook Job that
+ * creates the Redis password Secret: blocked, it would hold the install until
+ * Helm's timeout and every Argo CD pod would wait for that Secret.
+ */
+export const ARGOCD_API_CLIENTS = [
+    "argocd-server",
+    "argocd-application-controller",
+    "argocd-applicationset-controller",
+    "argocd-redis-secret-init",
+] as const;
 export const ARGOCD_REPO_SERVER = { "app.kubernetes.io/name": "argocd-repo-server" } as const;
 
 /** Ports the repo server needs to fetch the Applications' sources. */
@@ -59,14 +69,14 @@ export const platformPolicies = {
                 podLabels: { ...HUBBLE_UI.labels },
                 // Reached with kubectl port-forward, which policies do not see.
                 ingress: [],
-                egress: [dns, apiServer, { peer: relay, ports: tcp(4245) }],
+                egress: [dns, apiServer, { peer: relay, ports: tcp(HUBBLE_RELAY.targetPort) }],
             },
             {
                 name: "hubble-relay",
                 namespace: HUBBLE_RELAY.namespace,
                 podLabels: { ...HUBBLE_RELAY.labels },
-                ingress: [{ peer: { kind: "pods", namespace: HUBBLE_UI.namespace, labels: { ...HUBBLE_UI.labels } }, ports: tcp(4245) }],
-                egress: [dns, { peer: { kind: "entities", entities: ["host", "remote-node"] }, ports: tcp(4244) }],
+                ingress: [{ peer: { kind: "pods", namespace: HUBBLE_UI.namespace, labels: { ...HUBBLE_UI.labels } }, ports: tcp(HUBBLE_RELAY.targetPort) }],
+                egress: [dns, { peer: { kind: "entities", entities: ["host", "remote-node"] }, ports: tcp(HUBBLE_AGENT_PORT) }],
             },
         ];
     },

@@ -83,12 +83,25 @@ export function traefikValues(layout: TraefikLayout) {
         exposedPort: entrypoint.exposedPort,
         protocol: "TCP",
         expose: exposeOn === "default" ? { default: true } : { default: false, [exposeOn]: true },
+        // Routers that name no entrypoint attach to the default ones only:
+        // without asDefault they would attach to every entrypoint, and every
+        // unannotated Ingress would answer on the second VIP too.
+        ...(exposeOn === "default" ? { asDefault: true } : {}),
         ...(entrypoint.tls ? { tls: { enabled: true } } : {}),
     });
     const [web, websecure] = layout.primary.entrypoints;
     const [web2, websecure2] = layout.secondary.entrypoints;
     return {
         deployment: { replicas: 2 },
+        // With externalTrafficPolicy Local a VIP can only live on a node that
+        // runs Traefik: spread the replicas so losing a node keeps both VIPs.
+        topologySpreadConstraints: [{
+            maxSkew: 1,
+            topologyKey: "kubernetes.io/hostname",
+            whenUnsatisfiable: "ScheduleAnyway",
+            labelSelector: { matchLabels: { ...TRAEFIK_POD_LABELS } },
+        }],
+        podDisruptionBudget: { enabled: true, maxUnavailable: 1 },
         ingressClass: { enabled: true, isDefaultClass: true },
         providers: {
             kubernetesIngress: { enabled: true, publishedService: { enabled: true } },
@@ -107,8 +120,9 @@ export function traefikValues(layout: TraefikLayout) {
             ...loadBalancerService(layout.primary.vip),
             additionalServices: { [layout.secondaryKey]: loadBalancerService(layout.secondary.vip) },
         },
-        // No dashboard route: the dashboard is reached with kubectl port-forward.
-        ingressRoute: { dashboard: { enabled: false } },
+        // The dashboard is routed on the internal `traefik` entrypoint only
+        // (port 8080, on no Service): reached with kubectl port-forward, never from the LAN.
+        ingressRoute: { dashboard: { enabled: true, entryPoints: ["traefik"] } },
         api: { dashboard: true },
     };
 }

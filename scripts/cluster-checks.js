@@ -48,7 +48,10 @@ function addressProblems(expected, observed) {
         if (!got.includes(vip)) {
             problems.push(
                 `Service ${service} should hold ${vip} but has ${got.length === 0 ? "no address" : got.join(", ")}: ` +
-                "check kubectl -n kube-system logs deploy/kube-vip-cloud-provider and the kubevip ConfigMap's range-global",
+                // The cloud provider labels the Service; kube-vip's services role,
+                // elected on a node with a ready Traefik pod, writes the address.
+                "check that Traefik pods are Ready (kubectl -n traefik get pods), kubectl -n kube-system logs ds/kube-vip-services, " +
+                "and kubectl -n kube-system logs deploy/kube-vip-cloud-provider",
             );
         }
     }

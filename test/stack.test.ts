@@ -43,6 +43,9 @@ describe("the home stack", () => {
             assert.strictEqual(env.vip_leaderelection, "true");
             assert.strictEqual(env.vip_leasename, "plndr-cp-lock");
             assert.deepStrictEqual([env.vip_leaseduration, env.vip_renewdeadline, env.vip_retryperiod], ["5", "3", "1"]);
+            // A /32 VIP; kube-vip 0.9+ reads vip_subnet and silently ignores the old vip_cidr.
+            assert.strictEqual(env.vip_subnet, "32");
+            assert.strictEqual(env.vip_cidr, undefined);
         });
 
         it("reaches the API server on its own node, since no CNI routes the kubernetes Service yet", () => {
@@ -88,7 +91,7 @@ describe("the home stack", () => {
         it("uses the same kube-vip image tag as the control-plane role, and another metrics port", () => {
             const cp = findResource(run, T.daemonSet, "kube-vip-control-plane-ds").inputs.spec.template.spec.containers[0];
             const svc = findResource(run, T.daemonSet, "kube-vip-services-ds").inputs.spec.template.spec.containers[0];
-            assert.strictEqual(cp.image, "ghcr.io/kube-vip/kube-vip:v1.0.2");
+            assert.strictEqual(cp.image, "ghcr.io/kube-vip/kube-vip:v1.0.4");
             assert.strictEqual(svc.image, cp.image);
             assert.notStrictEqual(envOf(findResource(run, T.daemonSet, "kube-vip-services-ds")).prometheus_server, envOf(findResource(run, T.daemonSet, "kube-vip-control-plane-ds")).prometheus_server);
         });
@@ -171,11 +174,30 @@ describe("the home stack", () => {
             assert.strictEqual(new Set(containerPorts).size, 4, `container ports must differ: ${containerPorts}`);
         });
 
-        it("exposes no dashboard or API on the LAN", () => {
+        it("serves Ingresses that name no entrypoint on web/websecure only, never on the second VIP", () => {
+            const ports = findResource(run, T.release, "traefik-release").inputs.values.ports;
+            assert.strictEqual(ports.web.asDefault, true);
+            assert.strictEqual(ports.websecure.asDefault, true);
+            assert.strictEqual(ports.web239.asDefault, undefined);
+            assert.strictEqual(ports.websecure239.asDefault, undefined);
+        });
+
+        it("routes the dashboard only on the internal traefik entrypoint, which no Service exposes", () => {
             const values = findResource(run, T.release, "traefik-release").inputs.values;
             assert.deepStrictEqual(values.ports.traefik.expose, { default: false });
-            assert.strictEqual(values.ingressRoute.dashboard.enabled, false);
+            assert.deepStrictEqual(values.ingressRoute.dashboard, { enabled: true, entryPoints: ["traefik"] });
             assert.notStrictEqual(values.api?.insecure, true);
+            const traefikPolicy = policiesIn(run, "traefik").get("traefik");
+            assert.ok(!traefikPolicy.ingress[0].toPorts[0].ports.some((p: any) => p.port === "8080"), "no policy opens the dashboard port");
+        });
+
+        it("spreads its two replicas over nodes, since each VIP lives where a replica runs", () => {
+            const values = findResource(run, T.release, "traefik-release").inputs.values;
+            assert.strictEqual(values.deployment.replicas, 2);
+            assert.deepStrictEqual(values.topologySpreadConstraints[0].labelSelector.matchLabels,
+                { "app.kubernetes.io/name": "traefik", "app.kubernetes.io/instance": "traefik-traefik" });
+            assert.strictEqual(values.topologySpreadConstraints[0].topologyKey, "kubernetes.io/hostname");
+            assert.deepStrictEqual(values.podDisruptionBudget, { enabled: true, maxUnavailable: 1 });
         });
 
         it("tells users how to put an Ingress on the second VIP", () => {
@@ -201,6 +223,9 @@ describe("the home stack", () => {
             const release = findResource(withPassword, T.release, "argocd-release");
             assert.deepStrictEqual(release.secretPaths, ["values"]);
             assert.strictEqual(release.inputs.values.configs.secret.argocdServerAdminPassword, hash);
+            // Argo CD writes argocd-initial-admin-secret only when no password is configured.
+            assert.doesNotMatch(String(withPassword.outputs.argoCdAccess), /argocd-initial-admin-secret/);
+            assert.match(String(run.outputs.argoCdAccess), /argocd-initial-admin-secret/);
         });
     });
 
@@ -210,7 +235,10 @@ describe("the home stack", () => {
             assert.deepStrictEqual(policies.get("default-deny"), { endpointSelector: { matchLabels: {} }, ingress: [{}], egress: [{}] });
             const api = policies.get("allow-to-apiserver");
             assert.deepStrictEqual(api.egress, [{ toEntities: ["kube-apiserver"] }]);
-            assert.deepStrictEqual(api.endpointSelector.matchExpressions[0].values, ["argocd-server", "argocd-application-controller", "argocd-applicationset-controller"]);
+            // The chart's pre-install hook Job creates the Redis password Secret through the API:
+            // without it in this list the first install hangs until Helm's timeout.
+            assert.deepStrictEqual(api.endpointSelector.matchExpressions[0].values,
+                ["argocd-server", "argocd-application-controller", "argocd-applicationset-controller", "argocd-redis-secret-init"]);
         });
 
         it("lets LAN clients reach Traefik only on its four entrypoint ports", () => {
@@ -224,6 +252,10 @@ describe("the home stack", () => {
             assert.deepStrictEqual([...kubeSystem.keys()].sort(), ["hubble-relay", "hubble-ui", "kube-vip-cloud-provider"]);
             assert.deepStrictEqual(kubeSystem.get("kube-vip-cloud-provider").egress, [{ toEntities: ["kube-apiserver"] }]);
             assert.deepStrictEqual(kubeSystem.get("hubble-relay").ingress[0].fromEndpoints, [{ matchLabels: { "k8s-app": "hubble-ui" } }]);
+            // Policies see pod ports: the relay listens on 4245 behind its Service's port 80,
+            // and reaches the agents' Hubble servers on 4244 on the nodes.
+            assert.deepStrictEqual(kubeSystem.get("hubble-relay").ingress[0].toPorts, [{ ports: [{ port: "4245", protocol: "TCP" }] }]);
+            assert.deepStrictEqual(kubeSystem.get("hubble-relay").egress[1], { toEntities: ["host", "remote-node"], toPorts: [{ ports: [{ port: "4244", protocol: "TCP" }] }] });
         });
     });
 
