@@ -90,6 +90,7 @@ export const apiServerUrl = controlPlane.apiServerUrl;
 export const loadBalancerPool = addresses.loadBalancerPool;
 export const traefikServices = traefik.serviceAddresses;
 export const secondVipIngressAnnotation = secondaryIngressAnnotation(layout);
+export const traefikDashboard = traefik.dashboard;
 export const hubbleUi = cilium.hubbleUi;
 export const argoCdAccess = argoCd.access;
 export const applicationNamespaces = applications.map(app => app.namespace);

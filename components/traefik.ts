@@ -25,6 +25,8 @@ export const TRAEFIK_REPOSITORY = "https://traefik.github.io/charts";
 export class Traefik extends NetworkComponent {
     public readonly release: k8s.helm.v3.Release;
     public readonly serviceAddresses: Record<string, string>;
+    /** How to reach the dashboard, which is on no Service. */
+    public readonly dashboard: string;
 
     constructor(name: string, args: TraefikArgs, opts?: pulumi.ComponentResourceOptions) {
         super("homelab:network:Traefik", name, opts);
@@ -48,6 +50,7 @@ export class Traefik extends NetworkComponent {
             [args.layout.primary.serviceName]: args.layout.primary.vip,
             [args.layout.secondary.serviceName]: args.layout.secondary.vip,
         };
-        this.registerOutputs({ releaseStatus: this.release.status, serviceAddresses: this.serviceAddresses });
+        this.dashboard = `kubectl -n ${TRAEFIK_NAMESPACE} port-forward deploy/${TRAEFIK_RELEASE} 8080:8080, then open http://localhost:8080/dashboard/`;
+        this.registerOutputs({ releaseStatus: this.release.status, serviceAddresses: this.serviceAddresses, dashboard: this.dashboard });
     }
 }

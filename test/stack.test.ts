@@ -306,6 +306,7 @@ describe("the home stack", () => {
         assert.strictEqual(run.outputs.apiServerUrl, "https://192.168.1.230:6443");
         assert.strictEqual(run.outputs.loadBalancerPool, "192.168.1.231-192.168.1.239");
         assert.match(String(run.outputs.hubbleUi), /port-forward svc\/hubble-ui/);
+        assert.match(String(run.outputs.traefikDashboard), /port-forward deploy\/traefik 8080:8080/);
         assert.match(String(run.outputs.argoCdAccess), /port-forward svc\/argocd-server/);
     });
 });
