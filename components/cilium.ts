@@ -40,7 +40,7 @@ export class Cilium extends NetworkComponent {
             timeout: 600,
         }, this.childOptions([], { protect: true }));
         this.crdsReady = new command.local.Command(`${name}-crds-ready`, {
-            create: `bash scripts/wait-for-crds.sh 300 ${OPERATOR_REGISTERED_CRDS.join(" ")}`,
+            create: `node scripts/cluster-checks.js wait-for-crds 300 ${OPERATOR_REGISTERED_CRDS.join(" ")}`,
             // Wait again after an upgrade of Cilium (the operator restarts).
             triggers: [args.version],
         }, this.childOptions([this.release]));

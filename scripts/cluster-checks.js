@@ -4,6 +4,9 @@
 //       waits until the Kubernetes API answers on the control-plane VIP; any
 //       HTTP answer over TLS proves kube-vip holds the address and an API
 //       server is behind it.
+//   wait-for-crds <timeout-seconds> <crd>...
+//       waits until CustomResourceDefinitions that an operator registers at
+//       run time (Cilium's policy CRDs) exist and are Established.
 //   post-deploy <json>
 //       verifies what the stack promises: the API answers on its VIP, each
 //       Traefik Service holds its pinned address, Cilium is rolled out.
@@ -40,6 +43,34 @@ async function waitForApi(url, timeoutSeconds, intervalMs = 2000) {
     return last;
 }
 
+/**
+ * Waits until every CRD is Established. `run` is kubectl's runner (injected by
+ * tests); a CRD that does not exist yet makes it throw, which is a "not yet".
+ */
+async function waitForCrds(names, timeoutSeconds, run = kubectl, intervalMs = 2000) {
+    const deadline = Date.now() + timeoutSeconds * 1000;
+    const pending = new Set(names);
+    for (;;) {
+        for (const name of [...pending]) {
+            try {
+                const established = run(["get", "crd", name, "-o", "jsonpath={.status.conditions[?(@.type==\"Established\")].status}"]);
+                if (established === "True") {
+                    pending.delete(name);
+                }
+            } catch (error) {
+                if (error instanceof KubectlMissing) {
+                    throw error;
+                }
+                // Not registered yet.
+            }
+        }
+        if (pending.size === 0 || Date.now() >= deadline) {
+            return [...pending];
+        }
+        await sleep(intervalMs);
+    }
+}
+
 /** Compares the addresses Services received with the ones they pin. */
 function addressProblems(expected, observed) {
     const problems = [];
@@ -58,13 +89,29 @@ function addressProblems(expected, observed) {
     return problems;
 }
 
+class KubectlMissing extends Error {}
+
 function kubectl(args) {
-    return execFileSync("kubectl", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+    try {
+        return execFileSync("kubectl", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+    } catch (error) {
+        if (error.code === "ENOENT") {
+            throw new KubectlMissing("kubectl is not on PATH: install it on the machine that runs pulumi up (see the README's prerequisites)");
+        }
+        throw error;
+    }
 }
 
-async function postDeploy(spec) {
+/**
+ * Every way the live cluster differs from the plan, as messages that say what
+ * to look at. `deps` lets tests replace kubectl, the API probe and the pauses.
+ */
+async function postDeploy(spec, deps = {}) {
+    const run = deps.run ?? kubectl;
+    const apiWait = deps.waitForApi ?? (url => waitForApi(url, 60));
+    const pause = deps.sleep ?? sleep;
     const problems = [];
-    const api = await waitForApi(spec.apiServerUrl, 60);
+    const api = await apiWait(spec.apiServerUrl);
     if (!api.ok) {
         problems.push(`the API does not answer on ${spec.apiServerUrl} (${api.detail}): check kubectl -n kube-system logs ds/kube-vip-control-plane`);
     }
@@ -73,7 +120,7 @@ async function postDeploy(spec) {
         const observed = {};
         for (const service of Object.keys(spec.serviceAddresses)) {
             try {
-                const ips = kubectl(["-n", spec.serviceNamespace, "get", "service", service, "-o", "jsonpath={.status.loadBalancer.ingress[*].ip}"]);
+                const ips = run(["-n", spec.serviceNamespace, "get", "service", service, "-o", "jsonpath={.status.loadBalancer.ingress[*].ip}"]);
                 observed[service] = ips === "" ? [] : ips.split(/\s+/);
             } catch {
                 observed[service] = [];
@@ -83,12 +130,12 @@ async function postDeploy(spec) {
         if (addressIssues.length === 0) {
             break;
         }
-        await sleep(2000);
+        await pause(2000);
     }
     problems.push(...addressIssues);
     for (const workload of ["daemonset/cilium", "deployment/cilium-operator"]) {
         try {
-            kubectl(["-n", "kube-system", "rollout", "status", workload, "--timeout=120s"]);
+            run(["-n", "kube-system", "rollout", "status", workload, "--timeout=120s"]);
         } catch (error) {
             problems.push(`Cilium's ${workload} is not healthy (${String(error.stderr ?? error.message).trim()}): run cilium status, or kubectl -n kube-system get pods -l k8s-app=cilium`);
         }
@@ -109,6 +156,16 @@ async function main(argv) {
         console.error("Check: kubectl -n kube-system get ds kube-vip-control-plane and its logs; vipInterface must exist on the control-plane nodes; the K3s servers need --tls-san=<VIP>.");
         return 1;
     }
+    if (verb === "wait-for-crds" && rest.length >= 2) {
+        const missing = await waitForCrds(rest.slice(1), Number(rest[0]));
+        if (missing.length === 0) {
+            console.log(`established: ${rest.slice(1).join(", ")}`);
+            return 0;
+        }
+        console.error(`not established within ${rest[0]}s: ${missing.join(", ")}. The Cilium operator registers them when it starts.`);
+        console.error("Check: kubectl -n kube-system get pods -l io.cilium/app=operator; kubectl -n kube-system logs deploy/cilium-operator");
+        return 1;
+    }
     if (verb === "post-deploy" && rest.length === 1) {
         const problems = await postDeploy(JSON.parse(rest[0]));
         if (problems.length === 0) {
@@ -118,12 +175,15 @@ async function main(argv) {
         console.error(`post-deploy checks failed:\n${problems.map(p => `  - ${p}`).join("\n")}`);
         return 1;
     }
-    console.error("usage: cluster-checks.js wait-for-api <url> [timeout-seconds] | post-deploy <json>");
+    console.error("usage: cluster-checks.js wait-for-api <url> [timeout-seconds] | wait-for-crds <timeout-seconds> <crd>... | post-deploy <json>");
     return 2;
 }
 
-module.exports = { probeApi, waitForApi, addressProblems };
+module.exports = { probeApi, waitForApi, waitForCrds, addressProblems, postDeploy };
 
 if (require.main === module) {
-    main(process.argv.slice(2)).then(code => process.exit(code));
+    main(process.argv.slice(2)).then(code => process.exit(code), error => {
+        console.error(error instanceof KubectlMissing ? error.message : error);
+        process.exit(1);
+    });
 }

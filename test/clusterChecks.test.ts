@@ -1,0 +1,130 @@
+// The checks `pulumi up` runs against the live cluster (scripts/cluster-checks.js),
+// with kubectl replaced by fakes and a local TLS server standing in for the API.
+import * as assert from "assert";
+import * as fs from "fs";
+import * as https from "https";
+import { AddressInfo } from "net";
+import * as path from "path";
+import { REPO_ROOT } from "./harness";
+
+const checks = require(path.join(REPO_ROOT, "scripts", "cluster-checks.js"));
+
+const noPause = async () => undefined;
+const CRD_QUERY = "jsonpath={.status.conditions[?(@.type==\"Established\")].status}";
+
+/** A kubectl stand-in: answers from `reply(args)`, throws like kubectl when it returns an Error. */
+function fakeKubectl(reply: (args: string[]) => string | Error) {
+    const calls: string[][] = [];
+    const run = (args: string[]) => {
+        calls.push(args);
+        const answer = reply(args);
+        if (answer instanceof Error) {
+            throw answer;
+        }
+        return answer;
+    };
+    return { run, calls };
+}
+
+describe("cluster checks: the API on its VIP", () => {
+    let server: https.Server;
+    let url: string;
+    before(async () => {
+        // A self-signed certificate, as K3s's own is to the machine running Pulumi.
+        server = https.createServer({
+            key: fs.readFileSync(path.join(REPO_ROOT, "test", "fixtures", "api-server.key")),
+            cert: fs.readFileSync(path.join(REPO_ROOT, "test", "fixtures", "api-server.crt")),
+        }, (_request, response) => {
+            response.writeHead(401);
+            response.end();
+        });
+        await new Promise<void>(resolve => server.listen(0, "127.0.0.1", resolve));
+        url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    });
+    after(() => server.close());
+
+    it("counts any HTTP answer over TLS as the API answering, even 401 and a self-signed certificate", async () => {
+        assert.deepStrictEqual(await checks.probeApi(url), { ok: true, detail: "HTTP 401" });
+    });
+
+    it("reports why nothing answers on an address no one holds", async () => {
+        const closed = https.createServer();
+        await new Promise<void>(resolve => closed.listen(0, "127.0.0.1", resolve));
+        const port = (closed.address() as AddressInfo).port;
+        closed.close();
+        const result = await checks.waitForApi(`https://127.0.0.1:${port}`, 0, 0);
+        assert.strictEqual(result.ok, false);
+        assert.match(result.detail, /ECONNREFUSED/);
+    });
+});
+
+describe("cluster checks: Cilium's operator-registered CRDs", () => {
+    it("waits until every CRD exists and is Established", async () => {
+        const seen = new Map<string, number>();
+        const kubectl = fakeKubectl(args => {
+            const name = args[2];
+            const count = (seen.get(name) ?? 0) + 1;
+            seen.set(name, count);
+            // The first CRD is not registered at first; the second is registered but not yet Established.
+            if (name === "ciliumnetworkpolicies.cilium.io") {
+                return count < 3 ? new Error(`crd ${name} not found`) : "True";
+            }
+            return count < 2 ? "False" : "True";
+        });
+        const missing = await checks.waitForCrds(["ciliumnetworkpolicies.cilium.io", "ciliumclusterwidenetworkpolicies.cilium.io"], 60, kubectl.run, 0);
+        assert.deepStrictEqual(missing, []);
+        assert.deepStrictEqual(kubectl.calls[0], ["get", "crd", "ciliumnetworkpolicies.cilium.io", "-o", CRD_QUERY]);
+        assert.strictEqual(seen.get("ciliumnetworkpolicies.cilium.io"), 3);
+        assert.strictEqual(seen.get("ciliumclusterwidenetworkpolicies.cilium.io"), 2, "an Established CRD is not asked again");
+    });
+
+    it("names the CRDs still missing when time runs out", async () => {
+        const kubectl = fakeKubectl(() => new Error("not found"));
+        assert.deepStrictEqual(await checks.waitForCrds(["a.cilium.io", "b.cilium.io"], 0, kubectl.run, 0), ["a.cilium.io", "b.cilium.io"]);
+    });
+});
+
+describe("cluster checks: after pulumi up", () => {
+    const spec = {
+        apiServerUrl: "https://192.168.1.230:6443",
+        serviceAddresses: { "traefik": "192.168.1.231", "traefik-vip239": "192.168.1.239" },
+        serviceNamespace: "traefik",
+    };
+    const apiUp = async () => ({ ok: true, detail: "HTTP 401" });
+    const healthyCluster = (addresses: Record<string, string>) => fakeKubectl(args => {
+        if (args.includes("service")) {
+            return addresses[args[args.indexOf("service") + 1]] ?? "";
+        }
+        return "successfully rolled out";
+    });
+
+    it("passes when each Traefik Service holds its pinned address and Cilium is rolled out", async () => {
+        const kubectl = healthyCluster({ "traefik": "192.168.1.231", "traefik-vip239": "192.168.1.239" });
+        assert.deepStrictEqual(await checks.postDeploy(spec, { run: kubectl.run, waitForApi: apiUp, sleep: noPause }), []);
+        assert.ok(kubectl.calls.some(c => c.join(" ") === "-n kube-system rollout status daemonset/cilium --timeout=120s"));
+        assert.ok(kubectl.calls.some(c => c.join(" ") === "-n kube-system rollout status deployment/cilium-operator --timeout=120s"));
+    });
+
+    it("names the Service, the address it should hold, what it has, and where to look", async () => {
+        const kubectl = healthyCluster({ "traefik": "192.168.1.231", "traefik-vip239": "192.168.1.232" });
+        const problems = await checks.postDeploy(spec, { run: kubectl.run, waitForApi: apiUp, sleep: noPause });
+        assert.strictEqual(problems.length, 1);
+        assert.match(problems[0], /^Service traefik-vip239 should hold 192\.168\.1\.239 but has 192\.168\.1\.232/);
+        assert.match(problems[0], /logs ds\/kube-vip-services/);
+    });
+
+    it("reports an API that does not answer on its VIP, a Service with no address, and an unhealthy Cilium together", async () => {
+        const kubectl = fakeKubectl(args => {
+            if (args.includes("service")) {
+                return "";
+            }
+            return args.includes("daemonset/cilium") ? Object.assign(new Error("exit 1"), { stderr: "Waiting for daemon set rollout: 1 of 2 updated pods are available" }) : "ok";
+        });
+        const problems = await checks.postDeploy(spec, { run: kubectl.run, waitForApi: async () => ({ ok: false, detail: "connect EHOSTUNREACH" }), sleep: noPause });
+        assert.strictEqual(problems.length, 4);
+        assert.match(problems[0], /the API does not answer on https:\/\/192\.168\.1\.230:6443 \(connect EHOSTUNREACH\): check .*ds\/kube-vip-control-plane/);
+        assert.match(problems[1], /Service traefik should hold 192\.168\.1\.231 but has no address/);
+        assert.match(problems[2], /Service traefik-vip239 should hold 192\.168\.1\.239 but has no address/);
+        assert.match(problems[3], /daemonset\/cilium is not healthy \(Waiting for daemon set rollout: 1 of 2 updated pods are available\)/);
+    });
+});
