@@ -13,6 +13,10 @@ export function argoCdValues(settings: ArgoCdSettings) {
         // Object names argocd-server, argocd-repo-server, ... whatever the release is called.
         fullnameOverride: "argocd",
         crds: { install: true, keep: true },
+        // Chart 10 creates Kubernetes NetworkPolicies by default. Cilium allows
+        // what any policy allows, so they would widen the CiliumNetworkPolicies
+        // this stack gives Argo CD (argocd-server open to every namespace).
+        global: { networkPolicy: { create: false } },
         // Reached with kubectl port-forward; no Service on the LAN.
         server: { service: { type: "ClusterIP" } },
         dex: { enabled: false },

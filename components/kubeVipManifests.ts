@@ -21,8 +21,12 @@ export const CLOUD_PROVIDER_LABELS = { app: "kube-vip-cloud-provider" } as const
 /** The lease that elects the control-plane VIP's owner. */
 export const CONTROL_PLANE_LEASE = "plndr-cp-lock";
 
-/** Leader election timing of the API VIP, in seconds (the seed's fast failover). */
-export const CONTROL_PLANE_ELECTION = { leaseDuration: 5, renewDeadline: 3, retryPeriod: 1 } as const;
+/**
+ * Leader election timing in seconds: the seed's fast failover, for the API VIP
+ * and for each Service's VIP. Set explicitly in both roles, since kube-vip
+ * 1.1 raised its defaults to 15/10/2 s.
+ */
+export const LEADER_ELECTION = { leaseDuration: 5, renewDeadline: 3, retryPeriod: 1 } as const;
 
 // Both DaemonSets run host-network on control-plane nodes: their metrics
 // endpoints need distinct ports.
@@ -49,6 +53,9 @@ export function kubeVipEnv(role: KubeVipRole, settings: KubeVipRoleSettings): En
         { name: "vip_interface", value: settings.interface },
         { name: "vip_nodename", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } },
         { name: "prometheus_server", value: `:${METRICS_PORT[role]}` },
+        { name: "vip_leaseduration", value: String(LEADER_ELECTION.leaseDuration) },
+        { name: "vip_renewdeadline", value: String(LEADER_ELECTION.renewDeadline) },
+        { name: "vip_retryperiod", value: String(LEADER_ELECTION.retryPeriod) },
     ];
     if (role === "controlPlane") {
         if (settings.controlPlaneVip === undefined) {
@@ -65,9 +72,6 @@ export function kubeVipEnv(role: KubeVipRole, settings: KubeVipRoleSettings): En
             { name: "svc_enable", value: "false" },
             { name: "vip_leaderelection", value: "true" },
             { name: "vip_leasename", value: CONTROL_PLANE_LEASE },
-            { name: "vip_leaseduration", value: String(CONTROL_PLANE_ELECTION.leaseDuration) },
-            { name: "vip_renewdeadline", value: String(CONTROL_PLANE_ELECTION.renewDeadline) },
-            { name: "vip_retryperiod", value: String(CONTROL_PLANE_ELECTION.retryPeriod) },
             // No CNI routes the kubernetes Service yet: talk to the API server
             // on this (control-plane) node, whose host network we share.
             { name: "KUBERNETES_SERVICE_HOST", value: "127.0.0.1" },

@@ -69,11 +69,13 @@ export function secondaryIngressAnnotation(layout: TraefikLayout): Record<string
 
 function loadBalancerService(vip: string) {
     return {
-        type: "LoadBalancer",
         annotations: { [LOADBALANCER_IPS_ANNOTATION]: vip },
-        // Keep client addresses and let kube-vip announce the VIP from a node
-        // that runs a Traefik pod (svc_election follows local endpoints).
-        spec: { externalTrafficPolicy: "Local" },
+        // Chart 40+ reads the type from spec only; a type beside spec is
+        // ignored without a schema error, leaving a ClusterIP Service.
+        // externalTrafficPolicy Local keeps client addresses and lets kube-vip
+        // announce the VIP from a node that runs a Traefik pod (svc_election
+        // follows local endpoints).
+        spec: { type: "LoadBalancer", externalTrafficPolicy: "Local" },
     };
 }
 
@@ -87,7 +89,8 @@ export function traefikValues(layout: TraefikLayout) {
         // without asDefault they would attach to every entrypoint, and every
         // unannotated Ingress would answer on the second VIP too.
         ...(exposeOn === "default" ? { asDefault: true } : {}),
-        ...(entrypoint.tls ? { tls: { enabled: true } } : {}),
+        // Chart 39+: TLS of an entrypoint lives under http.
+        ...(entrypoint.tls ? { http: { tls: { enabled: true } } } : {}),
     });
     const [web, websecure] = layout.primary.entrypoints;
     const [web2, websecure2] = layout.secondary.entrypoints;

@@ -46,8 +46,10 @@ function releaseName(props: Record<string, any>, fallback: string): string {
 
 /**
  * LoadBalancer Services of a resource. A Helm release counts when its values
- * follow the Traefik chart's shape (service.type / service.additionalServices),
- * which renders `<release>` and `<release>-<key>`.
+ * follow the Traefik chart's shape, which renders `<release>` (a LoadBalancer
+ * unless service.spec.type says otherwise) and, for each additional Service,
+ * `<release>-<key>` (typed by its own spec.type alone; charts before 40 read
+ * a type beside spec, still honoured here).
  */
 export function loadBalancerServices(resource: ResourceView): LoadBalancerService[] {
     const props = resource.props ?? {};
@@ -67,8 +69,8 @@ export function loadBalancerServices(resource: ResourceView): LoadBalancerServic
         const namespace = props.namespace ?? "default";
         const service = props.values.service;
         const services: LoadBalancerService[] = [];
-        const add = (name: string, spec: Record<string, any>, inheritedType: unknown) => {
-            const type = spec.type ?? inheritedType;
+        const add = (name: string, spec: Record<string, any>, defaultType: string | undefined) => {
+            const type = spec.spec?.type ?? spec.type ?? defaultType;
             if (type === "LoadBalancer" && spec.enabled !== false) {
                 services.push({
                     owner: `Service ${namespace}/${name} (from Helm release ${release})`,
@@ -77,10 +79,10 @@ export function loadBalancerServices(resource: ResourceView): LoadBalancerServic
                 });
             }
         };
-        add(release, service, service.type);
+        add(release, service, "LoadBalancer");
         for (const [key, extra] of Object.entries(service.additionalServices ?? {})) {
             if (typeof extra === "object" && extra !== null) {
-                add(`${release}-${key}`, extra as Record<string, any>, service.type);
+                add(`${release}-${key}`, extra as Record<string, any>, undefined);
             }
         }
         return services;

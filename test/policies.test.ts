@@ -13,6 +13,7 @@ import {
     podCidrSeparation,
     uniqueLoadBalancerAddresses,
 } from "../policy/policies";
+import { loadBalancerServices } from "../policy/resources";
 import { plan } from "../scripts/plan";
 import { policyConfigPath, renderPolicyPackConfig } from "../scripts/policyConfig";
 import { PolicyInput, runPolicies } from "../scripts/policyRunner";
@@ -56,8 +57,8 @@ const traefikRelease = (first: string, second: string) => ({
     name: "traefik", namespace: "traefik", chart: "traefik",
     values: {
         service: {
-            type: "LoadBalancer", annotations: { "kube-vip.io/loadbalancerIPs": first },
-            additionalServices: { vip239: { type: "LoadBalancer", annotations: { "kube-vip.io/loadbalancerIPs": second } } },
+            spec: { type: "LoadBalancer" }, annotations: { "kube-vip.io/loadbalancerIPs": first },
+            additionalServices: { vip239: { spec: { type: "LoadBalancer" }, annotations: { "kube-vip.io/loadbalancerIPs": second } } },
         },
     },
 });
@@ -89,6 +90,17 @@ describe("policy loadbalancer-address-in-pool", () => {
         assert.deepStrictEqual(await check(loadBalancerAddressInPool, RELEASE, traefikRelease("192.168.1.231", "192.168.1.239")), []);
         const [message] = await check(loadBalancerAddressInPool, RELEASE, traefikRelease("192.168.1.231", "192.168.1.240"));
         assert.match(message, /Service traefik\/traefik-vip239 \(from Helm release traefik\) pins 192\.168\.1\.240/);
+    });
+
+    it("types a release's Services as the Traefik chart does: main one LoadBalancer by default, additional ones by their own spec only", () => {
+        const owners = (service: Record<string, unknown>) =>
+            loadBalancerServices({ type: RELEASE, name: "r", props: { name: "traefik", namespace: "traefik", values: { service } } }).map(s => s.owner);
+        const pin = (ip: string) => ({ "kube-vip.io/loadbalancerIPs": ip });
+        assert.deepStrictEqual(owners({ annotations: pin("192.168.1.231") }), ["Service traefik/traefik (from Helm release traefik)"]);
+        assert.deepStrictEqual(owners({ spec: { type: "ClusterIP" }, additionalServices: { internal: { annotations: pin("192.168.1.240") } } }), [],
+            "an additional Service without spec.type renders as ClusterIP and pins nothing");
+        assert.deepStrictEqual(owners({ spec: { type: "ClusterIP" }, additionalServices: { old: { type: "LoadBalancer" } } }), ["Service traefik/traefik-old (from Helm release traefik)"],
+            "the pre-40 type beside spec still counts");
     });
 
     it("follows the pool of the pack's config, not the home default", async () => {

@@ -85,6 +85,8 @@ describe("the home stack", () => {
             assert.strictEqual(env.cp_enable, "false");
             assert.strictEqual(env.vip_interface, "eno1");
             assert.strictEqual(env.address, undefined, "the services role holds no fixed address");
+            // Each Service's lease fails over as fast as the API VIP's; kube-vip 1.1+ would default to 15/10/2 s.
+            assert.deepStrictEqual([env.vip_leaseduration, env.vip_renewdeadline, env.vip_retryperiod], ["5", "3", "1"]);
             assert.strictEqual(ds.inputs.spec.template.spec.affinity, undefined, "not limited to control-plane nodes");
         });
 
@@ -121,7 +123,7 @@ describe("the home stack", () => {
             assert.strictEqual(release.inputs.name, "cilium");
             assert.strictEqual(release.inputs.namespace, "kube-system");
             assert.strictEqual(release.inputs.chart, "cilium");
-            assert.strictEqual(release.inputs.version, "1.18.4");
+            assert.strictEqual(release.inputs.version, "1.19.6");
             assert.strictEqual(release.inputs.repositoryOpts.repo, "https://helm.cilium.io/");
             assert.strictEqual(release.protect, true);
         });
@@ -155,10 +157,13 @@ describe("the home stack", () => {
         it("pins Service traefik to 192.168.1.231 and traefik-vip239 to 192.168.1.239", () => {
             const values = findResource(run, T.release, "traefik-release").inputs.values;
             assert.strictEqual(findResource(run, T.release, "traefik-release").inputs.name, "traefik");
-            assert.strictEqual(values.service.type, "LoadBalancer");
+            assert.strictEqual(findResource(run, T.release, "traefik-release").inputs.version, "41.3.0");
+            // Chart 40+ reads the type only from spec; additional Services inherit nothing from the main one.
+            assert.deepStrictEqual(values.service.spec, { type: "LoadBalancer", externalTrafficPolicy: "Local" });
+            assert.strictEqual(values.service.type, undefined);
             assert.deepStrictEqual(values.service.annotations, { "kube-vip.io/loadbalancerIPs": "192.168.1.231" });
             assert.deepStrictEqual(Object.keys(values.service.additionalServices), ["vip239"]);
-            assert.strictEqual(values.service.additionalServices.vip239.type, "LoadBalancer");
+            assert.deepStrictEqual(values.service.additionalServices.vip239.spec, { type: "LoadBalancer", externalTrafficPolicy: "Local" });
             assert.deepStrictEqual(values.service.additionalServices.vip239.annotations, { "kube-vip.io/loadbalancerIPs": "192.168.1.239" });
             assert.deepStrictEqual(run.outputs.traefikServices, { "traefik": "192.168.1.231", "traefik-vip239": "192.168.1.239" });
         });
@@ -170,6 +175,9 @@ describe("the home stack", () => {
             assert.deepStrictEqual(ports.web239.expose, { default: false, vip239: true });
             assert.deepStrictEqual(ports.websecure239.expose, { default: false, vip239: true });
             assert.deepStrictEqual([ports.web239.exposedPort, ports.websecure239.exposedPort], [80, 443]);
+            // Chart 39+ takes an entrypoint's TLS under http.
+            assert.deepStrictEqual([ports.websecure.http, ports.websecure239.http], [{ tls: { enabled: true } }, { tls: { enabled: true } }]);
+            assert.strictEqual(ports.web.http, undefined);
             const containerPorts = ["web", "websecure", "web239", "websecure239"].map(name => ports[name].port);
             assert.strictEqual(new Set(containerPorts).size, 4, `container ports must differ: ${containerPorts}`);
         });
@@ -209,10 +217,13 @@ describe("the home stack", () => {
         it("installs the pinned argo-cd chart with its CRDs", () => {
             const release = findResource(run, T.release, "argocd-release");
             assert.strictEqual(release.inputs.chart, "argo-cd");
-            assert.strictEqual(release.inputs.version, "9.1.4");
+            assert.strictEqual(release.inputs.version, "10.1.1");
             assert.strictEqual(release.inputs.namespace, "argocd");
             assert.strictEqual(release.inputs.values.crds.install, true);
             assert.strictEqual(release.inputs.values.server.service.type, "ClusterIP");
+            assert.strictEqual(release.inputs.values.fullnameOverride, "argocd", "objects are argocd-server, argocd-repo-server, ...");
+            // Chart 10 would add Kubernetes NetworkPolicies that widen the CiliumNetworkPolicies.
+            assert.deepStrictEqual(release.inputs.values.global, { networkPolicy: { create: false } });
             assert.deepStrictEqual(release.inputs.values.configs.secret, {}, "no password set: Argo CD generates one");
             assert.deepStrictEqual(release.secretPaths, [], "values stay readable in previews");
         });
