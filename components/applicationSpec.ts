@@ -47,6 +47,16 @@ export interface ApplicationSpec {
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const CONFIG_KEY = "applications";
+/** An exact chart release: a range or wildcard would let the app drift. */
+const EXACT_CHART_VERSION = /^v?[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
+const APPLICATION_FIELDS = ["name", "namespace", "repoURL", "path", "chart", "targetRevision", "helmValues", "connections"];
+
+/**
+ * Namespaces the platform owns. An Application there would share (and, on
+ * removal, delete) the platform's namespace, and its default deny would cut
+ * off CoreDNS, Traefik or Argo CD.
+ */
+export const RESERVED_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease", "argocd", "traefik"] as const;
 
 type Report = (where: string, value: unknown, problem: string, fix: string) => void;
 
@@ -65,26 +75,41 @@ export function parseApplications(raw: unknown): { specs: ApplicationSpec[]; iss
         report(CONFIG_KEY, raw, "is not a list", "write applications as a YAML list of objects, or [] for none");
         return { specs: [], issues };
     }
-    const specs: ApplicationSpec[] = [];
-    raw.forEach((entry, index) => {
-        const spec = parseApplication(entry, `${CONFIG_KEY}[${index}]`, report);
-        if (spec !== undefined) {
-            specs.push(spec);
+    const parsed = raw.map((entry, index) => ({ index, spec: parseApplication(entry, `${CONFIG_KEY}[${index}]`, report) }));
+    const specs = parsed.flatMap(p => (p.spec === undefined ? [] : [p.spec]));
+    // Names as typed, so that a call to an entry with a problem of its own is
+    // not reported a second time as a call to an undeclared app.
+    const declared = raw.map(entry => (isObject(entry) && typeof entry.name === "string" ? entry.name.trim() : undefined));
+    const seenNames = new Map<string, number>();
+    const seenNamespaces = new Map<string, number>();
+    for (const { index, spec } of parsed) {
+        if (spec === undefined) {
+            continue;
         }
-    });
-    const names = specs.map(s => s.name);
-    specs.forEach((spec, index) => {
-        if (names.indexOf(spec.name) !== index) {
-            report(`${CONFIG_KEY}[${index}].name`, spec.name, "is used by an earlier Application too", "give every Application its own name");
+        const where = `${CONFIG_KEY}[${index}]`;
+        const earlierName = seenNames.get(spec.name);
+        if (earlierName !== undefined) {
+            report(`${where}.name`, spec.name, `is also the name of ${CONFIG_KEY}[${earlierName}]`, "give every Application its own name");
         }
+        seenNames.set(spec.name, earlierName ?? index);
+        const earlierNamespace = seenNamespaces.get(spec.namespace);
+        if (earlierNamespace !== undefined) {
+            report(`${where}.namespace`, spec.namespace, `is also the namespace of ${CONFIG_KEY}[${earlierNamespace}]; each Application owns its namespace and its policies`, "give this Application a namespace of its own");
+        }
+        seenNamespaces.set(spec.namespace, earlierNamespace ?? index);
+        const targets = new Set<string>();
         spec.connections.toApps.forEach((target, t) => {
-            if (!names.includes(target.app)) {
-                report(`${CONFIG_KEY}[${index}].connections.toApps[${t}].app`, target.app, "names no declared Application", `use one of: ${names.join(", ")}`);
-            } else if (target.app === spec.name) {
-                report(`${CONFIG_KEY}[${index}].connections.toApps[${t}].app`, target.app, "names the Application itself; traffic inside its namespace is already allowed", "remove this entry");
+            const at = `${where}.connections.toApps[${t}].app`;
+            if (target.app === spec.name) {
+                report(at, target.app, "names the Application itself; traffic inside its namespace is already allowed", "remove this entry");
+            } else if (targets.has(target.app)) {
+                report(at, target.app, "is listed twice", "list the Application once, with all its ports");
+            } else if (!declared.includes(target.app)) {
+                report(at, target.app, "names no declared Application", `use one of: ${declared.filter(n => n !== undefined && n !== spec.name).join(", ") || "(none declared)"}`);
             }
+            targets.add(target.app);
         });
-    });
+    }
     return { specs, issues };
 }
 
@@ -94,9 +119,16 @@ function parseApplication(entry: unknown, where: string, report: Report): Applic
         return undefined;
     }
     const before = countingReport(report);
+    for (const field of Object.keys(entry).filter(f => !APPLICATION_FIELDS.includes(f))) {
+        before.report(`${where}.${field}`, entry[field], "is not a field of an Application", `use only: ${APPLICATION_FIELDS.join(", ")}`);
+    }
     const text = (field: string, required: boolean): string | undefined => {
         const value = entry[field];
         if (value === undefined && !required) {
+            return undefined;
+        }
+        if (typeof value === "number") {
+            before.report(`${where}.${field}`, value, "was read by YAML as a number, which may have dropped characters (2.10 becomes 2.1)", `quote it: ${field}: "…"`);
             return undefined;
         }
         if (typeof value !== "string" || value.trim() === "") {
@@ -112,6 +144,8 @@ function parseApplication(entry: unknown, where: string, report: Report): Applic
     const namespace = text("namespace", false) ?? name;
     if (namespace !== undefined && !DNS_LABEL.test(namespace)) {
         before.report(`${where}.namespace`, namespace, "is not a valid namespace name", "use lower-case letters, digits and '-'");
+    } else if (namespace !== undefined && (RESERVED_NAMESPACES as readonly string[]).includes(namespace)) {
+        before.report(`${where}.namespace`, namespace, "belongs to the platform; an Application there would share its policies and delete the namespace when removed", `choose a namespace of its own (not ${RESERVED_NAMESPACES.join(", ")})`);
     }
     const repoURL = text("repoURL", true);
     if (repoURL !== undefined && !/^(https?:\/\/|ssh:\/\/|git@|oci:\/\/)/.test(repoURL)) {
@@ -123,8 +157,8 @@ function parseApplication(entry: unknown, where: string, report: Report): Applic
         before.report(`${where}`, { path, chart }, "must set exactly one of path (a directory of a Git repository) and chart (a Helm chart)", "set path or chart, not both");
     }
     const targetRevision = text("targetRevision", true);
-    if (targetRevision !== undefined && chart !== undefined && /^(latest|\*|HEAD)$/i.test(targetRevision)) {
-        before.report(`${where}.targetRevision`, targetRevision, "does not pin a chart version", "pin a chart version such as 6.9.2");
+    if (targetRevision !== undefined && chart !== undefined && !EXACT_CHART_VERSION.test(targetRevision)) {
+        before.report(`${where}.targetRevision`, targetRevision, "does not pin one chart version (ranges, wildcards and latest let the app change unreviewed)", "pin an exact chart version such as 6.9.2");
     }
     const helmValues = entry.helmValues;
     if (helmValues !== undefined && !isObject(helmValues)) {
@@ -165,25 +199,27 @@ function parseConnections(raw: unknown, where: string, report: Report): AppConne
     return {
         ingressPorts: parsePorts(raw.ingressPorts, `${where}.ingressPorts`, report),
         apiServer: raw.apiServer === true,
-        toApps: listOf(raw.toApps, `${where}.toApps`, report, (item, at) => {
-            const app = typeof item.app === "string" ? item.app : "";
+        // A connection always names its ports: a missing or misspelt `ports`
+        // must not turn into "every port".
+        toApps: listOf(raw.toApps, `${where}.toApps`, report, ["app", "ports"], (item, at) => {
+            const app = typeof item.app === "string" ? item.app.trim() : "";
             if (app === "") {
                 report(`${at}.app`, item.app, "is missing", "name the Application to call");
             }
-            return { app, ports: parsePorts(item.ports, `${at}.ports`, report) };
+            return { app, ports: parsePorts(item.ports, `${at}.ports`, report, true) };
         }),
-        toCidrs: listOf(raw.toCidrs, `${where}.toCidrs`, report, (item, at) => {
-            const cidr = typeof item.cidr === "string" ? item.cidr : "";
+        toCidrs: listOf(raw.toCidrs, `${where}.toCidrs`, report, ["cidr", "ports"], (item, at) => {
+            const cidr = typeof item.cidr === "string" ? item.cidr.trim() : "";
             const parsed: Parsed<unknown> = parseCidr(cidr);
             if (!parsed.ok) {
                 report(`${at}.cidr`, item.cidr, parsed.reason, "write a network such as 0.0.0.0/0 or 192.168.1.0/24");
             }
-            return { cidr, ports: parsePorts(item.ports, `${at}.ports`, report) };
+            return { cidr, ports: parsePorts(item.ports, `${at}.ports`, report, true) };
         }),
     };
 }
 
-function listOf<T>(raw: unknown, where: string, report: Report, parse: (item: Record<string, unknown>, at: string) => T): T[] {
+function listOf<T>(raw: unknown, where: string, report: Report, fields: readonly string[], parse: (item: Record<string, unknown>, at: string) => T): T[] {
     if (raw === undefined) {
         return [];
     }
@@ -196,15 +232,18 @@ function listOf<T>(raw: unknown, where: string, report: Report, parse: (item: Re
         if (!isObject(item)) {
             report(`${where}[${i}]`, item, "is not a map", "write each entry as a map");
         } else {
+            for (const field of Object.keys(item).filter(f => !fields.includes(f))) {
+                report(`${where}[${i}].${field}`, item[field], "is not a field of this connection", `use only: ${fields.join(", ")}`);
+            }
             items.push(parse(item, `${where}[${i}]`));
         }
     });
     return items;
 }
 
-/** Ports as `8080`, `"53/UDP"` or `{port: 53, protocol: UDP}`. */
-function parsePorts(raw: unknown, where: string, report: Report): PortSpec[] {
-    if (raw === undefined) {
+/** Ports as `8080` or `"53/UDP"` (TCP unless said). */
+function parsePorts(raw: unknown, where: string, report: Report, required = false): PortSpec[] {
+    if (raw === undefined && !required) {
         return [];
     }
     if (!Array.isArray(raw) || raw.length === 0) {

@@ -118,6 +118,8 @@ export function applicationPolicies(app: ApplicationSpec, all: readonly Applicat
         wholeNamespace("allow-dns", undefined, [{ peer: KUBE_DNS, ports: DNS_PORTS }]),
         wholeNamespace("allow-same-namespace", [{ peer: ownPods, ports: [] }], [{ peer: ownPods, ports: [] }]),
     ];
+    // Names carry the kind of peer (app-, cidr-) so that no app name can
+    // collide with another policy of the namespace.
     if (connections.ingressPorts.length > 0) {
         policies.push(wholeNamespace("allow-from-ingress", [{ peer: { kind: "pods", namespace: ingress.namespace, labels: ingress.podLabels }, ports: connections.ingressPorts }]));
     }
@@ -127,12 +129,12 @@ export function applicationPolicies(app: ApplicationSpec, all: readonly Applicat
     for (const target of connections.toApps) {
         const callee = byName.get(target.app);
         if (callee !== undefined) {
-            policies.push(wholeNamespace(`allow-to-${callee.name}`, undefined, [{ peer: { kind: "pods", namespace: callee.namespace, labels: {} }, ports: target.ports }]));
+            policies.push(wholeNamespace(`allow-to-app-${callee.name}`, undefined, [{ peer: { kind: "pods", namespace: callee.namespace, labels: {} }, ports: target.ports }]));
         }
     }
     for (const caller of all) {
         for (const target of caller.connections.toApps.filter(t => t.app === app.name && caller.name !== app.name)) {
-            policies.push(wholeNamespace(`allow-from-${caller.name}`, [{ peer: { kind: "pods", namespace: caller.namespace, labels: {} }, ports: target.ports }]));
+            policies.push(wholeNamespace(`allow-from-app-${caller.name}`, [{ peer: { kind: "pods", namespace: caller.namespace, labels: {} }, ports: target.ports }]));
         }
     }
     connections.toCidrs.forEach((egress, index) => {

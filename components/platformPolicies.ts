@@ -28,11 +28,23 @@ export const ARGOCD_API_CLIENTS = [
 ] as const;
 export const ARGOCD_REPO_SERVER = { "app.kubernetes.io/name": "argocd-repo-server" } as const;
 
+/** The TCP port a repository URL is fetched on: its own, or its scheme's. */
+export function repositoryPort(repoURL: string): number {
+    if (repoURL.startsWith("git@")) {
+        return 22;
+    }
+    const url = new URL(repoURL);
+    if (url.port !== "") {
+        return Number(url.port);
+    }
+    return url.protocol === "ssh:" ? 22 : url.protocol === "http:" ? 80 : 443;
+}
+
 /** Ports the repo server needs to fetch the Applications' sources. */
 export function repositoryPorts(apps: readonly ApplicationSpec[]): PortSpec[] {
     const ports = new Set<number>();
     for (const app of apps) {
-        ports.add(/^(ssh:\/\/|git@)/.test(app.repoURL) ? 22 : 443);
+        ports.add(repositoryPort(app.repoURL));
     }
     // Argo CD's own chart repositories and Git hosting are reached over HTTPS.
     ports.add(443);

@@ -59,6 +59,7 @@ export async function runProgram(stack: string, overrides: StackConfigValues = {
     pulumi.runtime.setAllConfig(config, secretKeys);
 
     const byUrn = new Map<string, RecordedResource>();
+    const duplicateUrns: string[] = [];
     await pulumi.runtime.setMocks(
         {
             newResource: args => {
@@ -76,6 +77,10 @@ export async function runProgram(stack: string, overrides: StackConfigValues = {
         register(req, (err: unknown, resp: any) => {
             if (!err) {
                 const urn = resp.getUrn();
+                if (byUrn.has(urn)) {
+                    // The engine refuses a program that registers one URN twice.
+                    duplicateUrns.push(urn);
+                }
                 byUrn.set(urn, {
                     type: req.getType(),
                     name: req.getName(),
@@ -107,6 +112,9 @@ export async function runProgram(stack: string, overrides: StackConfigValues = {
             outputs[name] = pulumi.Output.isInstance(value) ? await promiseOf(value) : value;
         }
         await (require("@pulumi/pulumi/runtime/settings") as { waitForRPCs: () => Promise<void> }).waitForRPCs();
+        if (duplicateUrns.length > 0) {
+            throw new Error(`Duplicate resource URN ${duplicateUrns.join(", ")}: pulumi preview would refuse this program`);
+        }
         return { resources: [...byUrn.values()], outputs, warnings };
     } finally {
         (pulumi.log as any).warn = warn;

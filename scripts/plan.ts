@@ -17,7 +17,7 @@ import { loadBalancerServices } from "../policy/resources";
 import { ProgramRun, REPO_ROOT, runProgram } from "./offlineRun";
 import { policyPackConfigOf } from "./policyConfig";
 import { PolicyPackConfig, Violation, runPolicies } from "./policyRunner";
-import { StackConfigValues, listStacks } from "./stackFiles";
+import { StackConfigValues, StackFileError, listStacks } from "./stackFiles";
 import { TopologyFacts, topologyDocument } from "./topology";
 
 export interface PlanResult {
@@ -77,7 +77,7 @@ export async function plan(stack: string, overrides: StackConfigValues = {}, pac
     try {
         run = await runProgram(stack, overrides);
     } catch (error) {
-        if (error instanceof pulumi.RunError) {
+        if (error instanceof pulumi.RunError || error instanceof StackFileError) {
             return { exitCode: 2, report: error.message, violations: [] };
         }
         throw error;

@@ -8,6 +8,9 @@ import { parse } from "yaml";
 
 export type StackConfigValues = Record<string, unknown>;
 
+/** A stack file that cannot be read as config: a config error, like a bad address. */
+export class StackFileError extends Error {}
+
 export interface ProjectConfigKey {
     readonly type?: string;
     readonly description?: string;
@@ -41,9 +44,14 @@ export function loadStackConfig(root: string, stack: string): { project: string;
     const file = path.join(root, `Pulumi.${stack}.yaml`);
     if (!fs.existsSync(file)) {
         const known = listStacks(root).join(", ") || "none";
-        throw new Error(`There is no Pulumi.${stack}.yaml; the stacks here are: ${known}`);
+        throw new StackFileError(`There is no Pulumi.${stack}.yaml; the stacks here are: ${known}`);
     }
-    const stackFile = (parse(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+    let stackFile: { config?: Record<string, unknown> };
+    try {
+        stackFile = (parse(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+    } catch (error) {
+        throw new StackFileError(`Pulumi.${stack}.yaml is not valid YAML: ${(error as Error).message}`);
+    }
     const values: StackConfigValues = {};
     for (const [key, declared] of Object.entries(project.config)) {
         if (declared.default !== undefined) {
@@ -56,7 +64,11 @@ export function loadStackConfig(root: string, stack: string): { project: string;
             continue;
         }
         if (!(key in project.config)) {
-            throw new Error(`Pulumi.${stack}.yaml sets ${qualified}, which Pulumi.yaml does not declare`);
+            const near = nearestKey(key, Object.keys(project.config));
+            throw new StackFileError(
+                `Pulumi.${stack}.yaml sets ${qualified}, which Pulumi.yaml does not declare` +
+                (near === undefined ? `; the keys are: ${Object.keys(project.config).join(", ")}` : `; did you mean ${project.name}:${near}?`),
+            );
         }
         // A secret cannot be decrypted without the CLI; offline runs see a placeholder.
         values[key] = isSecureValue(value) ? SECRET_PLACEHOLDER : value;
@@ -65,6 +77,34 @@ export function loadStackConfig(root: string, stack: string): { project: string;
 }
 
 export const SECRET_PLACEHOLDER = "[secret]";
+
+/** The declared key a typo most likely meant: same letters ignoring case, or at most two edits away. */
+export function nearestKey(typed: string, declared: readonly string[]): string | undefined {
+    const sameLetters = declared.find(key => key.toLowerCase() === typed.toLowerCase());
+    if (sameLetters !== undefined) {
+        return sameLetters;
+    }
+    let best: { key: string; distance: number } | undefined;
+    for (const key of declared) {
+        const distance = editDistance(typed, key);
+        if (distance <= 2 && (best === undefined || distance < best.distance)) {
+            best = { key, distance };
+        }
+    }
+    return best?.key;
+}
+
+function editDistance(a: string, b: string): number {
+    let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        const current = [i];
+        for (let j = 1; j <= b.length; j++) {
+            current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+        }
+        previous = current;
+    }
+    return previous[b.length];
+}
 
 function isSecureValue(value: unknown): boolean {
     return typeof value === "object" && value !== null && "secure" in value;

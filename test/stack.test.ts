@@ -359,19 +359,50 @@ describe("the lab stack", () => {
     });
 
     it("gives every Application default deny plus exactly its declared connections, on both ends of an app-to-app call", () => {
-        const podinfo = policiesIn(run, "podinfo");
-        assert.deepStrictEqual([...podinfo.keys()].sort(), ["allow-dns", "allow-from-ingress", "allow-same-namespace", "allow-to-guestbook", "default-deny"]);
-        assert.deepStrictEqual(podinfo.get("allow-to-guestbook").egress, [{
-            toEndpoints: [{ matchLabels: { "k8s:io.kubernetes.pod.namespace": "guestbook-ui" } }],
-            toPorts: [{ ports: [{ port: "80", protocol: "TCP" }] }],
-        }]);
-        assert.deepStrictEqual(podinfo.get("allow-from-ingress").ingress[0].fromEndpoints, [{
-            matchLabels: { "k8s:io.kubernetes.pod.namespace": "traefik", "app.kubernetes.io/name": "traefik", "app.kubernetes.io/instance": "traefik-traefik" },
-        }]);
-        const guestbook = policiesIn(run, "guestbook-ui");
-        assert.deepStrictEqual(guestbook.get("allow-from-podinfo").ingress[0].fromEndpoints, [{ matchLabels: { "k8s:io.kubernetes.pod.namespace": "podinfo" } }]);
-        assert.deepStrictEqual(guestbook.get("allow-to-cidr-0").egress[0].toCIDRSet, [{ cidr: "10.20.0.0/23" }]);
-        assert.ok(!podinfo.has("allow-to-apiserver"), "no API access unless declared");
+        const ns = "k8s:io.kubernetes.pod.namespace";
+        const wholeNamespace = { matchLabels: {} };
+        const tcp = (...ports: number[]) => [{ ports: ports.map(port => ({ port: String(port), protocol: "TCP" })) }];
+        const baseline = {
+            "default-deny": { endpointSelector: wholeNamespace, ingress: [{}], egress: [{}] },
+            "allow-dns": {
+                endpointSelector: wholeNamespace,
+                egress: [{
+                    toEndpoints: [{ matchLabels: { [ns]: "kube-system", "k8s-app": "kube-dns" } }],
+                    toPorts: [{ ports: [{ port: "53", protocol: "UDP" }, { port: "53", protocol: "TCP" }] }],
+                }],
+            },
+            "allow-same-namespace": { endpointSelector: wholeNamespace, ingress: [{ fromEndpoints: [{ matchLabels: {} }] }], egress: [{ toEndpoints: [{ matchLabels: {} }] }] },
+        };
+        const fromTraefik = { matchLabels: { [ns]: "traefik", "app.kubernetes.io/name": "traefik", "app.kubernetes.io/instance": "traefik-traefik" } };
+        assert.deepStrictEqual(Object.fromEntries(policiesIn(run, "podinfo")), {
+            ...baseline,
+            "allow-from-ingress": { endpointSelector: wholeNamespace, ingress: [{ fromEndpoints: [fromTraefik], toPorts: tcp(9898) }] },
+            "allow-to-app-guestbook": { endpointSelector: wholeNamespace, egress: [{ toEndpoints: [{ matchLabels: { [ns]: "guestbook-ui" } }], toPorts: tcp(80) }] },
+        });
+        assert.deepStrictEqual(Object.fromEntries(policiesIn(run, "guestbook-ui")), {
+            ...baseline,
+            "allow-from-ingress": { endpointSelector: wholeNamespace, ingress: [{ fromEndpoints: [fromTraefik], toPorts: tcp(80) }] },
+            "allow-to-apiserver": { endpointSelector: wholeNamespace, egress: [{ toEntities: ["kube-apiserver"] }] },
+            "allow-from-app-podinfo": { endpointSelector: wholeNamespace, ingress: [{ fromEndpoints: [{ matchLabels: { [ns]: "podinfo" } }], toPorts: tcp(80) }] },
+            "allow-to-cidr-0": { endpointSelector: wholeNamespace, egress: [{ toCIDRSet: [{ cidr: "10.20.0.0/23" }], toPorts: tcp(443) }] },
+        });
+    });
+
+    it("creates every Application's CiliumNetworkPolicies after the operator has registered the CRD", () => {
+        const crds = findResource(run, T.command, "cilium-crds-ready");
+        const appPolicies = resourcesOfType(run, T.cnp).filter(r => ["podinfo", "guestbook-ui"].includes(r.inputs.metadata.namespace));
+        assert.strictEqual(appPolicies.length, 12, "5 in podinfo, 7 in guestbook-ui");
+        for (const policy of appPolicies) {
+            assert.ok(waitsFor(run, policy, crds), `${policy.name} waits for the CRD`);
+        }
+    });
+
+    it("opens Argo CD's repo server to the Applications' repositories only", () => {
+        const repo = policiesIn(run, "argocd").get("allow-repo-server-to-repositories");
+        assert.deepStrictEqual(repo, {
+            endpointSelector: { matchLabels: { "app.kubernetes.io/name": "argocd-repo-server" } },
+            egress: [{ toEntities: ["world"], toPorts: [{ ports: [{ port: "443", protocol: "TCP" }] }] }],
+        });
     });
 
     it("lets Traefik reach only the apps it publishes, on their ports", () => {
