@@ -82,6 +82,7 @@ if (settings.postDeployChecks) {
         apiServerUrl: controlPlane.apiServerUrl,
         serviceAddresses: traefik.serviceAddresses,
         serviceNamespace: TRAEFIK_NAMESPACE,
+        rerunWhenChanged: { versions, addresses, devices: settings.addresses.ciliumDevices, vipInterface: settings.addresses.vipInterface },
     }, { dependsOn: [traefik, argoCd, ...applications] });
 }
 

@@ -63,6 +63,9 @@ export interface ConfigIssue {
 
 export type PlanResult = { ok: true; plan: AddressPlan } | { ok: false; issues: ConfigIssue[] };
 
+/** Cilium's cluster-pool IPAM hands every node a block of this prefix from the pod CIDR. */
+export const POD_BLOCK_PER_NODE_PREFIX = 24;
+
 // Linux interface names: at most 15 bytes, no slash, no white space.
 const INTERFACE_NAME = /^[A-Za-z0-9_.:@-]{1,15}$/;
 
@@ -94,6 +97,16 @@ export function buildAddressPlan(raw: RawAddressConfig): PlanResult {
     const serviceCidr = parse("serviceCidr", parseCidr, "10.43.0.0/16");
 
     checkInterfaces(raw, report);
+
+    if (podCidr !== undefined && podCidr.prefix > POD_BLOCK_PER_NODE_PREFIX - 1) {
+        const blocks = podCidr.prefix > POD_BLOCK_PER_NODE_PREFIX ? "not even one" : "only one";
+        report(
+            "podCidr",
+            raw.podCidr,
+            `holds ${blocks} of the /${POD_BLOCK_PER_NODE_PREFIX} blocks Cilium gives each node, so at most one node would get pod addresses`,
+            `use a /${POD_BLOCK_PER_NODE_PREFIX - 1} or larger (K3s's default is 10.42.0.0/16, room for 256 nodes)`,
+        );
+    }
 
     if (lan !== undefined) {
         if (gateway !== undefined) {

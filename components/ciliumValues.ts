@@ -3,6 +3,8 @@
 // enum-like values (routingMode, tunnelProtocol, encryption.type, ipam.mode)
 // are not checked by the chart, so tests pin their spelling.
 
+import { POD_BLOCK_PER_NODE_PREFIX } from "./addressPlan";
+
 export interface CiliumSettings {
     /** Where Cilium reaches the API without kube-proxy: the control-plane VIP. */
     readonly apiServerHost: string;
@@ -34,7 +36,7 @@ export function ciliumValues(settings: CiliumSettings) {
             mode: "cluster-pool",
             operator: {
                 clusterPoolIPv4PodCIDRList: [settings.podCidr],
-                clusterPoolIPv4MaskSize: 24,
+                clusterPoolIPv4MaskSize: POD_BLOCK_PER_NODE_PREFIX,
             },
         },
         routingMode: "tunnel",

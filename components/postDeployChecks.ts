@@ -7,10 +7,15 @@ export interface PostDeployChecksArgs {
     /** Service name -> the VIP it pins. */
     readonly serviceAddresses: Record<string, string>;
     readonly serviceNamespace: string;
+    /**
+     * What the checks prove depends on: versions, addresses, devices. A change
+     * of any of them re-runs the checks after the update.
+     */
+    readonly rerunWhenChanged: Record<string, unknown>;
 }
 
 /** The JSON the check script reads; also what makes the check re-run when it changes. */
-export function postDeployCheckSpec(args: PostDeployChecksArgs): string {
+export function postDeployCheckSpec(args: Omit<PostDeployChecksArgs, "rerunWhenChanged">): string {
     return JSON.stringify({ apiServerUrl: args.apiServerUrl, serviceAddresses: args.serviceAddresses, serviceNamespace: args.serviceNamespace });
 }
 
@@ -26,7 +31,7 @@ export class PostDeployChecks extends NetworkComponent {
         const spec = postDeployCheckSpec(args);
         const check = new command.local.Command(`${name}-run`, {
             create: `node scripts/cluster-checks.js post-deploy '${spec}'`,
-            triggers: [spec],
+            triggers: [spec, JSON.stringify(args.rerunWhenChanged)],
         }, this.childOptions());
         this.registerOutputs({ result: check.stdout });
     }

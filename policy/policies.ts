@@ -19,8 +19,9 @@ import {
 } from "./addressing";
 import { NETWORK_CONFIG_SCHEMA, Network, NetworkConfig, networkOf } from "./networkConfig";
 import {
+    LoadBalancerService,
     TYPES,
-    allowsSharing,
+    addressSharing,
     ciliumValues,
     isNamespaceDefaultDeny,
     kubeVipContainers,
@@ -200,28 +201,30 @@ export const kubeVipImagesPinned: ResourceValidationPolicy = {
 
 export const uniqueLoadBalancerAddresses: StackValidationPolicy = {
     name: "unique-loadbalancer-addresses",
-    description: "No two LoadBalancer Services pin the same address, unless the kube-vip pool allows sharing.",
+    description: "No two LoadBalancer Services pin the same address, unless the kube-vip ConfigMap lets their namespaces share.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
-        if (args.resources.some(allowsSharing)) {
-            return;
-        }
-        const owners = new Map<string, string[]>();
+        const sharing = args.resources.map(addressSharing).find(s => s !== undefined) ?? (() => false);
+        const owners = new Map<string, LoadBalancerService[]>();
         for (const resource of args.resources) {
             for (const service of loadBalancerServices(resource)) {
                 for (const address of service.pinned) {
                     const list = owners.get(address);
                     if (list === undefined) {
-                        owners.set(address, [service.owner]);
+                        owners.set(address, [service]);
                     } else {
-                        list.push(service.owner);
+                        list.push(service);
                     }
                 }
             }
         }
         for (const [address, list] of owners) {
-            if (list.length > 1) {
-                reportViolation(`${address} is pinned by ${list.length} Services: ${list.join("; ")}. kube-vip would announce one address for several Services. Fix: give each its own address, or allow sharing with an allow-share-* key in the kubevip ConfigMap.`);
+            if (list.length > 1 && !list.every(service => sharing(service.namespace))) {
+                const closed = [...new Set(list.filter(service => !sharing(service.namespace)).map(service => service.namespace))];
+                reportViolation(
+                    `${address} is pinned by ${list.length} Services: ${list.map(service => service.owner).join("; ")}. kube-vip would announce one address for several Services. ` +
+                    `Fix: give each its own address, or let ${closed.join(", ")} share with allow-share-<namespace>: "true" in the kubevip ConfigMap (Services sharing an address need distinct ports).`,
+                );
             }
         }
     },

@@ -45,9 +45,9 @@ function releaseName(props: Record<string, any>, fallback: string): string {
 }
 
 /**
- * LoadBalancer Services of a resource. A Helm release counts when its values
- * follow the Traefik chart's shape, which renders `<release>` (a LoadBalancer
- * unless service.spec.type says otherwise) and, for each additional Service,
+ * LoadBalancer Services of a resource. A Helm release of the Traefik chart
+ * renders `<release>` (a LoadBalancer unless service.spec.type says otherwise;
+ * other charts' Services count only when their values say LoadBalancer) and, for each additional Service,
  * `<release>-<key>` (typed by its own spec.type alone; charts before 40 read
  * a type beside spec, still honoured here).
  */
@@ -79,7 +79,7 @@ export function loadBalancerServices(resource: ResourceView): LoadBalancerServic
                 });
             }
         };
-        add(release, service, "LoadBalancer");
+        add(release, service, props.chart === "traefik" ? "LoadBalancer" : undefined);
         for (const [key, extra] of Object.entries(service.additionalServices ?? {})) {
             if (typeof extra === "object" && extra !== null) {
                 add(`${release}-${key}`, extra as Record<string, any>, undefined);
@@ -114,10 +114,22 @@ export function kubeVipPools(resource: ResourceView): Array<{ key: string; value
         .map(([key, value]) => ({ key, value: String(value) }));
 }
 
-/** Whether the kube-vip ConfigMap lets Services share an address (allow-share-*). */
-export function allowsSharing(resource: ResourceView): boolean {
-    return kubeVipPoolConfigMap(resource) && Object.entries(resource.props.data ?? {})
-        .some(([key, value]) => key.startsWith("allow-share-") && String(value).trim() !== "");
+/**
+ * The namespaces whose Services may share an address, as the cloud provider
+ * reads the kubevip ConfigMap: `allow-share-<namespace>` decides for its
+ * namespace, `allow-share-global` for the others; a value is a boolean.
+ * Undefined when the resource is not that ConfigMap.
+ */
+export function addressSharing(resource: ResourceView): ((namespace: string) => boolean) | undefined {
+    if (!kubeVipPoolConfigMap(resource)) {
+        return undefined;
+    }
+    const data: Record<string, unknown> = resource.props.data ?? {};
+    const flag = (key: string): boolean | undefined => {
+        const value = data[key];
+        return value === undefined ? undefined : /^(1|t|true)$/i.test(String(value).trim());
+    };
+    return namespace => flag(`allow-share-${namespace}`) ?? flag("allow-share-global") ?? false;
 }
 
 function kubeVipPoolConfigMap(resource: ResourceView): boolean {

@@ -94,7 +94,7 @@ describe("policy loadbalancer-address-in-pool", () => {
 
     it("types a release's Services as the Traefik chart does: main one LoadBalancer by default, additional ones by their own spec only", () => {
         const owners = (service: Record<string, unknown>) =>
-            loadBalancerServices({ type: RELEASE, name: "r", props: { name: "traefik", namespace: "traefik", values: { service } } }).map(s => s.owner);
+            loadBalancerServices({ type: RELEASE, name: "r", props: { name: "traefik", namespace: "traefik", chart: "traefik", values: { service } } }).map(s => s.owner);
         const pin = (ip: string) => ({ "kube-vip.io/loadbalancerIPs": ip });
         assert.deepStrictEqual(owners({ annotations: pin("192.168.1.231") }), ["Service traefik/traefik (from Helm release traefik)"]);
         assert.deepStrictEqual(owners({ spec: { type: "ClusterIP" }, additionalServices: { internal: { annotations: pin("192.168.1.240") } } }), [],
@@ -204,6 +204,18 @@ describe("stack policy unique-loadbalancer-addresses", () => {
             { type: "kubernetes:core/v1:ConfigMap", props: { metadata: { name: "kubevip", namespace: "kube-system" }, data: { "allow-share-apps": "true" } } },
         ]), []);
     });
+
+    it("lets only the namespaces the ConfigMap names share, as the cloud provider reads it", async () => {
+        const kubevip = (data: Record<string, string>) => ({ type: "kubernetes:core/v1:ConfigMap", props: { metadata: { name: "kubevip", namespace: "kube-system" }, data } });
+        const sharedWithTraefik = [{ type: SERVICE, props: lbService("a", "192.168.1.231") }, { type: RELEASE, props: traefikRelease("192.168.1.231", "192.168.1.239") }];
+        // allow-share-apps says nothing for the traefik namespace.
+        const [message] = await checkStack(uniqueLoadBalancerAddresses, [...sharedWithTraefik, kubevip({ "allow-share-apps": "true" })]);
+        assert.match(message, /let traefik share with allow-share-<namespace>/);
+        assert.deepStrictEqual(await checkStack(uniqueLoadBalancerAddresses, [...sharedWithTraefik, kubevip({ "allow-share-global": "true" })]), []);
+        // A namespace's own key overrides the global one, and "false" is false.
+        assert.strictEqual((await checkStack(uniqueLoadBalancerAddresses, [...sharedWithTraefik, kubevip({ "allow-share-global": "true", "allow-share-apps": "false" })])).length, 1);
+        assert.strictEqual((await checkStack(uniqueLoadBalancerAddresses, [...sharedWithTraefik, kubevip({ "allow-share-global": "false" })])).length, 1);
+    });
 });
 
 describe("stack policy loadbalancer-pool-capacity", () => {
@@ -212,6 +224,12 @@ describe("stack policy loadbalancer-pool-capacity", () => {
         assert.deepStrictEqual(await checkStack(loadBalancerPoolCapacity, [{ type: RELEASE, props: traefikRelease("192.168.1.231", "192.168.1.232") }, ...services], { loadBalancerPool: "192.168.1.231-192.168.1.235" }), []);
         const [message] = await checkStack(loadBalancerPoolCapacity, [{ type: RELEASE, props: traefikRelease("192.168.1.231", "192.168.1.232") }, ...services, { type: SERVICE, props: lbService("s3") }], { loadBalancerPool: "192.168.1.231-192.168.1.235" });
         assert.match(message, /holds 5 addresses; 2 are pinned and 4 Services will ask for one .* so 1 would stay <pending>/);
+    });
+
+    it("does not count another chart's ClusterIP Service (values.service without a type) as asking for an address", async () => {
+        const podinfo = { type: RELEASE, props: { name: "podinfo", namespace: "apps", chart: "podinfo", values: { service: { port: 9898 } } } };
+        const services = Array.from({ length: 3 }, (_, i) => ({ type: SERVICE, props: lbService(`s${i}`) }));
+        assert.deepStrictEqual(await checkStack(loadBalancerPoolCapacity, [podinfo, ...services], { loadBalancerPool: "192.168.1.231-192.168.1.233" }), []);
     });
 });
 
@@ -224,6 +242,9 @@ describe("stack policy applications-have-network-policies", () => {
     it("refuses an Application whose namespace has no policy, or only a narrow one", async () => {
         assert.match((await checkStack(applicationsHaveNetworkPolicies, [app("web")]))[0], /Application app-web deploys into namespace web, which has no default-deny CiliumNetworkPolicy/);
         assert.strictEqual((await checkStack(applicationsHaveNetworkPolicies, [app("web"), cnp("web", { endpointSelector: { matchLabels: { a: "b" } }, ingress: [{}], egress: [{}] })])).length, 1);
+        // Default deny means both directions: an ingress-only policy leaves egress open.
+        assert.strictEqual((await checkStack(applicationsHaveNetworkPolicies, [app("web"), cnp("web", { endpointSelector: { matchLabels: {} }, ingress: [{}] })])).length, 1);
+        assert.strictEqual((await checkStack(applicationsHaveNetworkPolicies, [app("web"), cnp("other", { endpointSelector: { matchLabels: {} }, ingress: [{}], egress: [{}] })])).length, 1);
     });
 });
 

@@ -424,12 +424,16 @@ describe("config changes touch exactly the objects they should", () => {
         return changed.resources.filter(r => before.get(r.urn) !== JSON.stringify(r.inputs)).map(r => r.name).sort();
     }
 
-    it("a wider pool changes only the kubevip ConfigMap", async () => {
-        assert.deepStrictEqual(await changedBy({ loadBalancerPool: "192.168.1.231-192.168.1.240" }), ["kube-vip-cloud-provider-pool"]);
+    it("a wider pool changes only the kubevip ConfigMap, and re-runs the post-deploy check", async () => {
+        assert.deepStrictEqual(await changedBy({ loadBalancerPool: "192.168.1.231-192.168.1.240" }), ["kube-vip-cloud-provider-pool", "post-deploy-checks-run"]);
     });
 
-    it("a kube-vip upgrade changes both kube-vip DaemonSets and nothing else", async () => {
-        assert.deepStrictEqual(await changedBy({ kubeVipVersion: "v1.0.3" }), ["kube-vip-control-plane-ds", "kube-vip-services-ds"]);
+    it("a kube-vip upgrade changes both kube-vip DaemonSets, re-runs the post-deploy check, and nothing else", async () => {
+        assert.deepStrictEqual(await changedBy({ kubeVipVersion: "v1.0.3" }), ["kube-vip-control-plane-ds", "kube-vip-services-ds", "post-deploy-checks-run"]);
+    });
+
+    it("a Cilium upgrade changes its release, re-waits for its CRDs and re-runs the post-deploy check", async () => {
+        assert.deepStrictEqual(await changedBy({ ciliumVersion: "1.19.5" }), ["cilium-crds-ready", "cilium-release", "post-deploy-checks-run"]);
     });
 
     it("moving the API VIP changes kube-vip, Cilium's API address, the VIP wait and the post-deploy check", async () => {
