@@ -76,6 +76,8 @@ describe("address plan", () => {
         ["the API VIP inside the DHCP scope", { dhcpScope: "192.168.1.200-192.168.1.230" }, "controlPlaneVip", /DHCP scope/],
         ["pod CIDR overlapping the service CIDR", { podCidr: "10.42.0.0/15" }, "podCidr", /overlaps serviceCidr 10\.43\.0\.0\/16/],
         ["pod CIDR overlapping the LAN", { podCidr: "192.168.0.0/16" }, "podCidr", /overlaps lan 192\.168\.1\.0\/24/],
+        ["a pod CIDR with room for one node's /24 only", { podCidr: "10.42.0.0/24" }, "podCidr", /only one of the \/24 blocks Cilium gives each node/],
+        ["a pod CIDR smaller than one node's /24", { podCidr: "10.42.0.0/26" }, "podCidr", /not even one of the \/24 blocks/],
         ["service CIDR overlapping the LAN", { serviceCidr: "192.168.1.0/24" }, "serviceCidr", /overlaps lan/],
         ["the VIP interface missing from Cilium's devices", { ciliumDevices: ["vmbr0"] }, "vipInterface", /not among ciliumDevices/],
         ["an empty device list", { ciliumDevices: [] }, "ciliumDevices", /is empty/],
@@ -170,6 +172,40 @@ describe("address plan on random configs", () => {
         podCidr: fc.oneof(fc.constant("10.42.0.0/16"), cidr),
         serviceCidr: fc.oneof(fc.constant("10.43.0.0/16"), cidr),
         ciliumDevices: fc.array(device, { maxLength: 3 }),
+    });
+
+    // Valid variations of the home network: any pool of 2 to 14 addresses high
+    // in the LAN, the API VIP below it, two distinct ingress VIPs inside it.
+    const validConfig: fc.Arbitrary<RawAddressConfig> = fc.record({
+        start: fc.integer({ min: 100, max: 240 }),
+        size: fc.integer({ min: 2, max: 14 }),
+        api: fc.integer({ min: 2, max: 99 }),
+        first: fc.nat(),
+        offset: fc.nat(),
+    }).map(({ start, size, api, first, offset }) => {
+        const primary = first % size;
+        const secondary = (primary + 1 + (offset % (size - 1))) % size;
+        const at = (n: number) => `192.168.1.${n}`;
+        return {
+            ...HOME,
+            lanGateway: at(1),
+            controlPlaneVip: at(api),
+            loadBalancerPool: `${at(start)}-${at(start + size - 1)}`,
+            ingressVip: at(start + primary),
+            ingressSecondaryVip: at(start + secondary),
+        };
+    });
+
+    it("accepts every valid variation of the home network, with the addresses it was given", () => {
+        fc.assert(fc.property(validConfig, raw => {
+            const result = buildAddressPlan(raw);
+            assert.ok(result.ok, JSON.stringify(raw));
+            const described = describeAddresses(result.plan);
+            assert.deepStrictEqual(
+                [described.controlPlaneVip, described.loadBalancerPool, described.ingressVip, described.ingressSecondaryVip, described.gateway],
+                [raw.controlPlaneVip, raw.loadBalancerPool, raw.ingressVip, raw.ingressSecondaryVip, raw.lanGateway],
+            );
+        }), { numRuns: 300 });
     });
 
     it("either passes with a consistent plan or fails with issues that name a key and a fix", () => {

@@ -1,5 +1,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { execFile } from "child_process";
 import { HOME_NETWORK, NetworkConfig } from "../policy/networkConfig";
 import {
@@ -17,7 +19,7 @@ import { loadBalancerServices } from "../policy/resources";
 import { plan } from "../scripts/plan";
 import { policyConfigPath, renderPolicyPackConfig } from "../scripts/policyConfig";
 import { PolicyInput, runPolicies } from "../scripts/policyRunner";
-import { listStacks } from "../scripts/stackFiles";
+import { StackFileError, listStacks, loadStackConfig } from "../scripts/stackFiles";
 import { ProgramRun, REPO_ROOT, runProgram } from "./harness";
 
 type ResourcePolicy = typeof loadBalancerAddressInPool;
@@ -322,6 +324,23 @@ describe("the offline plan", () => {
         const result = await plan("home", { ingressVip: "192.168.1.2311" });
         assert.strictEqual(result.exitCode, 2);
         assert.match(result.report, /homelab-network:ingressVip = "192\.168\.1\.2311"/);
+    });
+
+    it("exits 2, not with a stack trace, when the stack file itself is wrong", async () => {
+        const missing = await plan("no-such-stack");
+        assert.strictEqual(missing.exitCode, 2);
+        assert.match(missing.report, /There is no Pulumi\.no-such-stack\.yaml; the stacks here are: home, lab/);
+
+        const root = fs.mkdtempSync(path.join(os.tmpdir(), "stack-files-"));
+        fs.copyFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), path.join(root, "Pulumi.yaml"));
+        const home = fs.readFileSync(path.join(REPO_ROOT, "Pulumi.home.yaml"), "utf8");
+        fs.writeFileSync(path.join(root, "Pulumi.typo.yaml"), home.replace("homelab-network:controlPlaneVip:", "homelab-network:controlPlaneVIP:"));
+        fs.writeFileSync(path.join(root, "Pulumi.near.yaml"), home.replace("homelab-network:ingressVip:", "homelab-network:ingresVip:"));
+        fs.writeFileSync(path.join(root, "Pulumi.broken.yaml"), home.replace("  homelab-network:lan: 192.168.1.0/24", "  homelab-network:lan: [192.168.1.0/24"));
+        assert.throws(() => loadStackConfig(root, "typo"), (e: Error) => e instanceof StackFileError && /sets homelab-network:controlPlaneVIP, .* did you mean homelab-network:controlPlaneVip\?/.test(e.message));
+        assert.throws(() => loadStackConfig(root, "near"), (e: Error) => e instanceof StackFileError && /did you mean homelab-network:ingressVip\?/.test(e.message));
+        assert.throws(() => loadStackConfig(root, "broken"), (e: Error) => e instanceof StackFileError && /Pulumi\.broken\.yaml is not valid YAML/.test(e.message));
+        fs.rmSync(root, { recursive: true });
     });
 
     it("exits 1 on a mandatory violation, such as a pack config whose pool excludes the Traefik VIPs", async () => {
