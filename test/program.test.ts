@@ -29,4 +29,19 @@ describe("the program's config edge", () => {
             },
         );
     });
+
+    it("refuses ports, replica counts and version spellings that cannot work, naming each key", async () => {
+        await assert.rejects(
+            runProgram("home", { apiServerPort: 70000, ciliumOperatorReplicas: 0, kubeVipVersion: "1.0.4", traefikChartVersion: "v41.3.0", argoCdChartVersion: "10.x" }),
+            (err: Error) => {
+                assert.match(err.message, /apiServerPort = "70000"\n {4}70000 is not a TCP port/);
+                assert.match(err.message, /ciliumOperatorReplicas = "0"\n {4}0 is not a whole number of at least 1/);
+                assert.match(err.message, /kubeVipVersion = "1\.0\.4"\n {4}1\.0\.4 lacks the leading v of kube-vip's image tags\n {4}fix: write v1\.0\.4/);
+                assert.match(err.message, /traefikChartVersion = "v41\.3\.0"\n {4}v41\.3\.0 has a leading v, which Helm chart versions do not\n {4}fix: write 41\.3\.0/);
+                assert.match(err.message, /argoCdChartVersion = "10\.x"\n {4}10\.x is not a pinned release version/);
+                assert.match(err.message, /has 5 problems/);
+                return true;
+            },
+        );
+    });
 });
