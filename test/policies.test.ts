@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { execFile } from "child_process";
+import { execFile, spawn } from "child_process";
 import { HOME_NETWORK, NetworkConfig } from "../policy/networkConfig";
 import {
     applicationsHaveNetworkPolicies,
@@ -357,6 +357,42 @@ describe("the offline plan", () => {
             assert.ok(fs.existsSync(`${REPO_ROOT}/out/test-topology-home.md`));
             done();
         });
+    });
+});
+
+describe("the pack as pulumi loads it", () => {
+    it("starts from policy/index.ts alone and serves the analyzer (it prints its port)", function (done) {
+        this.timeout(30000);
+        const pack = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "index.ts"], { cwd: path.join(REPO_ROOT, "policy"), stdio: ["ignore", "pipe", "pipe"] });
+        let stdout = "";
+        let stderr = "";
+        pack.stderr.on("data", chunk => (stderr += chunk));
+        pack.stdout.on("data", chunk => {
+            stdout += chunk;
+            if (/^\d+\s/.test(stdout)) {
+                pack.kill();
+            }
+        });
+        pack.on("exit", () => {
+            assert.match(stdout, /^\d+\s/, `no port printed; stderr: ${stderr}`);
+            done();
+        });
+    });
+
+    it("imports nothing from outside policy/ that its own package.json does not declare", () => {
+        const manifest = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "policy", "package.json"), "utf8"));
+        const declared = new Set(Object.keys(manifest.dependencies));
+        for (const file of fs.readdirSync(path.join(REPO_ROOT, "policy")).filter(f => f.endsWith(".ts"))) {
+            const source = fs.readFileSync(path.join(REPO_ROOT, "policy", file), "utf8");
+            for (const [, specifier] of source.matchAll(/from "([^"]+)"/g)) {
+                if (specifier.startsWith(".")) {
+                    assert.ok(specifier.startsWith("./"), `${file} imports ${specifier}, outside the pack`);
+                } else {
+                    const pkg = specifier.startsWith("@") ? specifier.split("/").slice(0, 2).join("/") : specifier.split("/")[0];
+                    assert.ok(declared.has(pkg), `${file} imports ${pkg}, which policy/package.json does not declare`);
+                }
+            }
+        }
     });
 });
 
