@@ -47,8 +47,8 @@ export interface ApplicationSpec {
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const CONFIG_KEY = "applications";
-/** An exact chart release: a range or wildcard would let the app drift. */
-const EXACT_CHART_VERSION = /^v?[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
+/** One exact release (semver, optional leading v): never a range, a wildcard or latest. */
+export const EXACT_VERSION = /^v?[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
 const APPLICATION_FIELDS = ["name", "namespace", "repoURL", "path", "chart", "targetRevision", "helmValues", "connections"];
 
 /**
@@ -150,6 +150,8 @@ function parseApplication(entry: unknown, where: string, report: Report): Applic
     const repoURL = text("repoURL", true);
     if (repoURL !== undefined && !/^(https?:\/\/|ssh:\/\/|git@|oci:\/\/)/.test(repoURL)) {
         before.report(`${where}.repoURL`, repoURL, "is not a Git, Helm or OCI repository URL", "use https://..., git@host:org/repo.git or oci://...");
+    } else if (repoURL !== undefined && !repoURL.startsWith("git@") && !URL.canParse(repoURL)) {
+        before.report(`${where}.repoURL`, repoURL, "is not a well-formed URL", "write it as a browser would accept it, e.g. https://git.example.org/org/repo.git");
     }
     const path = text("path", false);
     const chart = text("chart", false);
@@ -157,7 +159,7 @@ function parseApplication(entry: unknown, where: string, report: Report): Applic
         before.report(`${where}`, { path, chart }, "must set exactly one of path (a directory of a Git repository) and chart (a Helm chart)", "set path or chart, not both");
     }
     const targetRevision = text("targetRevision", true);
-    if (targetRevision !== undefined && chart !== undefined && !EXACT_CHART_VERSION.test(targetRevision)) {
+    if (targetRevision !== undefined && chart !== undefined && !EXACT_VERSION.test(targetRevision)) {
         before.report(`${where}.targetRevision`, targetRevision, "does not pin one chart version (ranges, wildcards and latest let the app change unreviewed)", "pin an exact chart version such as 6.9.2");
     }
     const helmValues = entry.helmValues;

@@ -4,7 +4,7 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { AddressPlan, ConfigIssue, RawAddressConfig, buildAddressPlan, formatConfigIssues } from "./addressPlan";
-import { ApplicationSpec, parseApplications } from "./applicationSpec";
+import { ApplicationSpec, EXACT_VERSION, parseApplications } from "./applicationSpec";
 
 /** Chart versions and image tags; every one pinned. */
 export interface Versions {
@@ -36,8 +36,6 @@ export const VERSION_KEYS = {
     kubeVipCloudProvider: "kubeVipCloudProviderVersion",
 } as const satisfies Record<keyof Versions, string>;
 
-// A pinned version: an exact release, never a floating tag or a range.
-const PINNED_VERSION = /^v?[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$/;
 
 /** Validates versions; kube-vip's images are tagged with a leading v. */
 export function versionIssues(raw: Record<keyof Versions, string>): ConfigIssue[] {
@@ -46,7 +44,7 @@ export function versionIssues(raw: Record<keyof Versions, string>): ConfigIssue[
         const key = VERSION_KEYS[field];
         const value = raw[field].trim();
         const wantsV = field === "kubeVip" || field === "kubeVipCloudProvider";
-        if (!PINNED_VERSION.test(value)) {
+        if (!EXACT_VERSION.test(value)) {
             issues.push({ key, value, problem: "is not a pinned release version", fix: `set ${key} to an exact release such as ${wantsV ? "v1.0.0" : "1.2.3"} (never latest or a range)` });
         } else if (wantsV !== value.startsWith("v")) {
             issues.push({ key, value, problem: wantsV ? "lacks the leading v of kube-vip's image tags" : "has a leading v, which Helm chart versions do not", fix: `write ${wantsV ? `v${value}` : value.slice(1)}` });

@@ -53,6 +53,7 @@ describe("applications config", () => {
         ["a chart version wildcard", [{ ...chartApp, targetRevision: "6.*" }], "applications[0].targetRevision", /does not pin one chart version/],
         ["a version YAML read as a number", [{ ...chartApp, targetRevision: 2.1 }], "applications[0].targetRevision", /read by YAML as a number/],
         ["a repository that is no URL", [{ ...gitApp, repoURL: "github.com/argoproj/x" }], "applications[0].repoURL", /not a Git, Helm or OCI repository URL/],
+        ["a repository URL that does not parse", [{ ...gitApp, repoURL: "https://git.lan:99999/x.git" }], "applications[0].repoURL", /not a well-formed URL/],
         ["a port above 65535", [{ ...gitApp, connections: { ingressPorts: [70000] } }], "applications[0].connections.ingressPorts[0]", /not a port/],
         ["port 0", [{ ...gitApp, connections: { ingressPorts: [0] } }], "applications[0].connections.ingressPorts[0]", /not a port/],
         ["an SCTP port", [{ ...gitApp, connections: { ingressPorts: ["53/SCTP"] } }], "applications[0].connections.ingressPorts[0]", /not a port/],
