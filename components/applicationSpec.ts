@@ -56,7 +56,11 @@ const APPLICATION_FIELDS = ["name", "namespace", "repoURL", "path", "chart", "ta
  * removal, delete) the platform's namespace, and its default deny would cut
  * off CoreDNS, Traefik or Argo CD.
  */
-export const RESERVED_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease", "argocd", "traefik"] as const;
+export const RESERVED_NAMESPACES = ["default", "argocd", "traefik"] as const;
+
+function isReservedNamespace(namespace: string): boolean {
+    return namespace.startsWith("kube-") || (RESERVED_NAMESPACES as readonly string[]).includes(namespace);
+}
 
 type Report = (where: string, value: unknown, problem: string, fix: string) => void;
 
@@ -144,14 +148,17 @@ function parseApplication(entry: unknown, where: string, report: Report): Applic
     const namespace = text("namespace", false) ?? name;
     if (namespace !== undefined && !DNS_LABEL.test(namespace)) {
         before.report(`${where}.namespace`, namespace, "is not a valid namespace name", "use lower-case letters, digits and '-'");
-    } else if (namespace !== undefined && (RESERVED_NAMESPACES as readonly string[]).includes(namespace)) {
-        before.report(`${where}.namespace`, namespace, "belongs to the platform; an Application there would share its policies and delete the namespace when removed", `choose a namespace of its own (not ${RESERVED_NAMESPACES.join(", ")})`);
+    } else if (namespace !== undefined && isReservedNamespace(namespace)) {
+        before.report(`${where}.namespace`, namespace, "belongs to the platform; an Application there would share its policies and delete the namespace when removed", `choose a namespace of its own (not ${RESERVED_NAMESPACES.join(", ")} or kube-*)`);
     }
     const repoURL = text("repoURL", true);
     if (repoURL !== undefined && !/^(https?:\/\/|ssh:\/\/|git@|oci:\/\/)/.test(repoURL)) {
         before.report(`${where}.repoURL`, repoURL, "is not a Git, Helm or OCI repository URL", "use https://..., git@host:org/repo.git or oci://...");
     } else if (repoURL !== undefined && !repoURL.startsWith("git@") && !URL.canParse(repoURL)) {
         before.report(`${where}.repoURL`, repoURL, "is not a well-formed URL", "write it as a browser would accept it, e.g. https://git.example.org/org/repo.git");
+    } else if (repoURL !== undefined && !repoURL.startsWith("git@") && new URL(repoURL).port === "0") {
+        // Port 0 in a CiliumNetworkPolicy means every port.
+        before.report(`${where}.repoURL`, repoURL, "names port 0", "write the repository's real port, or none for the scheme's default");
     }
     const path = text("path", false);
     const chart = text("chart", false);

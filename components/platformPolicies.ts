@@ -35,7 +35,12 @@ export function repositoryPort(repoURL: string): number {
     }
     const url = new URL(repoURL);
     if (url.port !== "") {
-        return Number(url.port);
+        const port = Number(url.port);
+        if (port < 1) {
+            // Port 0 in a CiliumNetworkPolicy would open every port; the config edge refuses it.
+            throw new Error(`${repoURL} names no usable port`);
+        }
+        return port;
     }
     return url.protocol === "ssh:" ? 22 : url.protocol === "http:" ? 80 : 443;
 }

@@ -46,6 +46,8 @@ export function versionIssues(raw: Record<keyof Versions, string>): ConfigIssue[
         const wantsV = field === "kubeVip" || field === "kubeVipCloudProvider";
         if (!EXACT_VERSION.test(value)) {
             issues.push({ key, value, problem: "is not a pinned release version", fix: `set ${key} to an exact release such as ${wantsV ? "v1.0.0" : "1.2.3"} (never latest or a range)` });
+        } else if (wantsV && value.includes("+")) {
+            issues.push({ key, value, problem: "has build metadata (+...), which an image tag cannot hold", fix: `write the image tag as published, e.g. ${value.split("+")[0]}` });
         } else if (wantsV !== value.startsWith("v")) {
             issues.push({ key, value, problem: wantsV ? "lacks the leading v of kube-vip's image tags" : "has a leading v, which Helm chart versions do not", fix: `write ${wantsV ? `v${value}` : value.slice(1)}` });
         }

@@ -97,7 +97,9 @@ export function traefikValues(layout: TraefikLayout) {
     return {
         deployment: { replicas: 2 },
         // With externalTrafficPolicy Local a VIP can only live on a node that
-        // runs Traefik: spread the replicas so losing a node keeps both VIPs.
+        // runs Traefik: prefer replicas on different nodes, so losing a node
+        // keeps both VIPs. A preference, not a rule: on a single node both
+        // replicas must still schedule, or the release would never be ready.
         topologySpreadConstraints: [{
             maxSkew: 1,
             topologyKey: "kubernetes.io/hostname",

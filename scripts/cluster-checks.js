@@ -45,30 +45,40 @@ async function waitForApi(url, timeoutSeconds, intervalMs = 2000) {
 
 /**
  * Waits until every CRD is Established. `run` is kubectl's runner (injected by
- * tests); a CRD that does not exist yet makes it throw, which is a "not yet".
+ * tests). Returns the CRDs still missing when time ran out, each with the last
+ * error kubectl gave other than NotFound (which only means "not yet"), so that
+ * an unreachable or unauthorised API is not mistaken for a slow operator.
  */
 async function waitForCrds(names, timeoutSeconds, run = kubectl, intervalMs = 2000) {
     const deadline = Date.now() + timeoutSeconds * 1000;
-    const pending = new Set(names);
+    const pending = new Map(names.map(name => [name, undefined]));
     for (;;) {
-        for (const name of [...pending]) {
+        for (const name of [...pending.keys()]) {
             try {
                 const established = run(["get", "crd", name, "-o", "jsonpath={.status.conditions[?(@.type==\"Established\")].status}"]);
                 if (established === "True") {
                     pending.delete(name);
+                } else {
+                    pending.set(name, undefined);
                 }
             } catch (error) {
                 if (error instanceof KubectlMissing) {
                     throw error;
                 }
-                // Not registered yet.
+                const detail = String(error.stderr ?? error.message).trim();
+                pending.set(name, /NotFound|not found/.test(detail) ? undefined : detail);
             }
         }
         if (pending.size === 0 || Date.now() >= deadline) {
-            return [...pending];
+            return [...pending].map(([crd, lastError]) => ({ crd, lastError }));
         }
         await sleep(intervalMs);
     }
+}
+
+/** A whole number of seconds from the command line, or undefined. */
+function seconds(text) {
+    return /^[0-9]+$/.test(text ?? "") ? Number(text) : undefined;
 }
 
 /** Compares the addresses Services received with the ones they pin. */
@@ -122,7 +132,10 @@ async function postDeploy(spec, deps = {}) {
             try {
                 const ips = run(["-n", spec.serviceNamespace, "get", "service", service, "-o", "jsonpath={.status.loadBalancer.ingress[*].ip}"]);
                 observed[service] = ips === "" ? [] : ips.split(/\s+/);
-            } catch {
+            } catch (error) {
+                if (error instanceof KubectlMissing) {
+                    throw error;
+                }
                 observed[service] = [];
             }
         }
@@ -145,8 +158,8 @@ async function postDeploy(spec, deps = {}) {
 
 async function main(argv) {
     const [verb, ...rest] = argv;
-    if (verb === "wait-for-api" && rest.length >= 1) {
-        const timeout = Number(rest[1] ?? "300");
+    if (verb === "wait-for-api" && rest.length >= 1 && seconds(rest[1] ?? "300") !== undefined) {
+        const timeout = seconds(rest[1] ?? "300");
         const result = await waitForApi(rest[0], timeout);
         if (result.ok) {
             console.log(`${rest[0]} answers (${result.detail})`);
@@ -156,13 +169,14 @@ async function main(argv) {
         console.error("Check: kubectl -n kube-system get ds kube-vip-control-plane and its logs; vipInterface must exist on the control-plane nodes; the K3s servers need --tls-san=<VIP>.");
         return 1;
     }
-    if (verb === "wait-for-crds" && rest.length >= 2) {
-        const missing = await waitForCrds(rest.slice(1), Number(rest[0]));
+    if (verb === "wait-for-crds" && rest.length >= 2 && seconds(rest[0]) !== undefined) {
+        const missing = await waitForCrds(rest.slice(1), seconds(rest[0]));
         if (missing.length === 0) {
             console.log(`established: ${rest.slice(1).join(", ")}`);
             return 0;
         }
-        console.error(`not established within ${rest[0]}s: ${missing.join(", ")}. The Cilium operator registers them when it starts.`);
+        const lines = missing.map(m => `  - ${m.crd}${m.lastError === undefined ? "" : ` (kubectl: ${m.lastError})`}`);
+        console.error(`not established within ${rest[0]}s:\n${lines.join("\n")}\nThe Cilium operator registers them when it starts.`);
         console.error("Check: kubectl -n kube-system get pods -l io.cilium/app=operator; kubectl -n kube-system logs deploy/cilium-operator");
         return 1;
     }
@@ -179,7 +193,7 @@ async function main(argv) {
     return 2;
 }
 
-module.exports = { probeApi, waitForApi, waitForCrds, addressProblems, postDeploy };
+module.exports = { probeApi, waitForApi, waitForCrds, addressProblems, postDeploy, KubectlMissing };
 
 if (require.main === module) {
     main(process.argv.slice(2)).then(code => process.exit(code), error => {

@@ -44,6 +44,8 @@ describe("applications config", () => {
         ["two Applications with one name", [gitApp, { ...gitApp, namespace: "other" }], "applications[1].name", /also the name of applications\[0\]/],
         ["two Applications in one namespace", [gitApp, { ...chartApp, namespace: "guestbook" }], "applications[1].namespace", /also the namespace of applications\[0\]/],
         ["an Application in kube-system", [{ ...gitApp, namespace: "kube-system" }], "applications[0].namespace", /belongs to the platform/],
+        ["an Application in any kube- namespace", [{ ...gitApp, namespace: "kube-extra" }], "applications[0].namespace", /belongs to the platform/],
+        ["a repository URL on port 0, which a policy would read as every port", [{ ...gitApp, repoURL: "http://git.lan:0/x.git" }], "applications[0].repoURL", /names port 0/],
         ["an Application in Argo CD's namespace", [{ ...gitApp, namespace: "argocd" }], "applications[0].namespace", /belongs to the platform/],
         ["an Application named after Traefik's namespace", [{ ...gitApp, name: "traefik" }], "applications[0].namespace", /belongs to the platform/],
         ["a name that is not a DNS label", [{ ...gitApp, name: "Guest_Book" }], "applications[0].name", /not a DNS label/],

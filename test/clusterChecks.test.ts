@@ -1,6 +1,7 @@
 // The checks `pulumi up` runs against the live cluster (scripts/cluster-checks.js),
 // with kubectl replaced by fakes and a local TLS server standing in for the API.
 import * as assert from "assert";
+import { execFile } from "child_process";
 import * as fs from "fs";
 import * as https from "https";
 import { AddressInfo } from "net";
@@ -67,7 +68,7 @@ describe("cluster checks: Cilium's operator-registered CRDs", () => {
             seen.set(name, count);
             // The first CRD is not registered at first; the second is registered but not yet Established.
             if (name === "ciliumnetworkpolicies.cilium.io") {
-                return count < 3 ? new Error(`crd ${name} not found`) : "True";
+                return count < 3 ? Object.assign(new Error("exit 1"), { stderr: `Error from server (NotFound): customresourcedefinitions.apiextensions.k8s.io "${name}" not found` }) : "True";
             }
             return count < 2 ? "False" : "True";
         });
@@ -78,9 +79,23 @@ describe("cluster checks: Cilium's operator-registered CRDs", () => {
         assert.strictEqual(seen.get("ciliumclusterwidenetworkpolicies.cilium.io"), 2, "an Established CRD is not asked again");
     });
 
-    it("names the CRDs still missing when time runs out", async () => {
-        const kubectl = fakeKubectl(() => new Error("not found"));
-        assert.deepStrictEqual(await checks.waitForCrds(["a.cilium.io", "b.cilium.io"], 0, kubectl.run, 0), ["a.cilium.io", "b.cilium.io"]);
+    it("names the CRDs still missing when time runs out, with kubectl's error when it is not a plain NotFound", async () => {
+        const kubectl = fakeKubectl(args => args[2] === "a.cilium.io"
+            ? Object.assign(new Error("exit 1"), { stderr: "Error from server (NotFound): not found" })
+            : Object.assign(new Error("exit 1"), { stderr: "error: You must be logged in to the server (Unauthorized)" }));
+        assert.deepStrictEqual(await checks.waitForCrds(["a.cilium.io", "b.cilium.io"], 0, kubectl.run, 0), [
+            { crd: "a.cilium.io", lastError: undefined },
+            { crd: "b.cilium.io", lastError: "error: You must be logged in to the server (Unauthorized)" },
+        ]);
+    });
+
+    it("refuses a timeout that is not a whole number of seconds, instead of waiting forever", function (done) {
+        this.timeout(20000);
+        execFile(process.execPath, [path.join(REPO_ROOT, "scripts", "cluster-checks.js"), "wait-for-crds", "abc", "x.cilium.io"], (error, _stdout, stderr) => {
+            assert.strictEqual(error?.code, 2);
+            assert.match(stderr, /usage: cluster-checks\.js/);
+            done();
+        });
     });
 });
 
@@ -111,6 +126,13 @@ describe("cluster checks: after pulumi up", () => {
         assert.strictEqual(problems.length, 1);
         assert.match(problems[0], /^Service traefik-vip239 should hold 192\.168\.1\.239 but has 192\.168\.1\.232/);
         assert.match(problems[0], /logs ds\/kube-vip-services/);
+    });
+
+    it("stops at once, saying so, when kubectl is missing, instead of blaming Traefik and kube-vip", async () => {
+        const missing = () => {
+            throw new checks.KubectlMissing("kubectl is not on PATH");
+        };
+        await assert.rejects(checks.postDeploy(spec, { run: missing, waitForApi: apiUp, sleep: noPause }), /kubectl is not on PATH/);
     });
 
     it("reports an API that does not answer on its VIP, a Service with no address, and an unhealthy Cilium together", async () => {

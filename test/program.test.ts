@@ -30,6 +30,10 @@ describe("the program's config edge", () => {
         );
     });
 
+    it("refuses a kube-vip tag with build metadata, which no image tag can hold", async () => {
+        await assert.rejects(runProgram("home", { kubeVipVersion: "v1.0.4+build.1" }), /kubeVipVersion = "v1\.0\.4\+build\.1"\n {4}\S+ has build metadata .* fix: write the image tag as published, e\.g\. v1\.0\.4/s);
+    });
+
     it("refuses ports, replica counts and version spellings that cannot work, naming each key", async () => {
         await assert.rejects(
             runProgram("home", { apiServerPort: 70000, ciliumOperatorReplicas: 0, kubeVipVersion: "1.0.4", traefikChartVersion: "v41.3.0", argoCdChartVersion: "10.x" }),

@@ -429,11 +429,11 @@ describe("config changes touch exactly the objects they should", () => {
     });
 
     it("a kube-vip upgrade changes both kube-vip DaemonSets, re-runs the post-deploy check, and nothing else", async () => {
-        assert.deepStrictEqual(await changedBy({ kubeVipVersion: "v1.0.3" }), ["kube-vip-control-plane-ds", "kube-vip-services-ds", "post-deploy-checks-run"]);
+        assert.deepStrictEqual(await changedBy({ kubeVipVersion: "v1.2.3" }), ["kube-vip-control-plane-ds", "kube-vip-services-ds", "post-deploy-checks-run"]);
     });
 
     it("a Cilium upgrade changes its release, re-waits for its CRDs and re-runs the post-deploy check", async () => {
-        assert.deepStrictEqual(await changedBy({ ciliumVersion: "1.19.5" }), ["cilium-crds-ready", "cilium-release", "post-deploy-checks-run"]);
+        assert.deepStrictEqual(await changedBy({ ciliumVersion: "1.20.0" }), ["cilium-crds-ready", "cilium-release", "post-deploy-checks-run"]);
     });
 
     it("moving the API VIP changes kube-vip, Cilium's API address, the VIP wait and the post-deploy check", async () => {
