@@ -36,7 +36,6 @@ export const VERSION_KEYS = {
     kubeVipCloudProvider: "kubeVipCloudProviderVersion",
 } as const satisfies Record<keyof Versions, string>;
 
-
 /** Validates versions; kube-vip's images are tagged with a leading v. */
 export function versionIssues(raw: Record<keyof Versions, string>): ConfigIssue[] {
     const issues: ConfigIssue[] = [];

@@ -219,8 +219,8 @@ export const uniqueLoadBalancerAddresses: StackValidationPolicy = {
             }
         }
         for (const [address, list] of owners) {
-            if (list.length > 1 && !list.every(service => sharing(service.namespace))) {
-                const closed = [...new Set(list.filter(service => !sharing(service.namespace)).map(service => service.namespace))];
+            const closed = [...new Set(list.filter(service => !sharing(service.namespace)).map(service => service.namespace))];
+            if (list.length > 1 && closed.length > 0) {
                 reportViolation(
                     `${address} is pinned by ${list.length} Services: ${list.map(service => service.owner).join("; ")}. kube-vip would announce one address for several Services. ` +
                     `Fix: give each its own address, or let ${closed.join(", ")} share with allow-share-<namespace>: "true" in the kubevip ConfigMap (Services sharing an address need distinct ports).`,

@@ -45,11 +45,11 @@ function releaseName(props: Record<string, any>, fallback: string): string {
 }
 
 /**
- * LoadBalancer Services of a resource. A Helm release of the Traefik chart
- * renders `<release>` (a LoadBalancer unless service.spec.type says otherwise;
- * other charts' Services count only when their values say LoadBalancer) and, for each additional Service,
- * `<release>-<key>` (typed by its own spec.type alone; charts before 40 read
- * a type beside spec, still honoured here).
+ * LoadBalancer Services of a resource. A Helm release renders `<release>` and,
+ * for each additional Service, `<release>-<key>`. The Traefik chart's main
+ * Service is a LoadBalancer unless service.spec.type says otherwise; any other
+ * Service counts only when its own spec.type (or, before Traefik chart 40, a
+ * type beside spec) says LoadBalancer.
  */
 export function loadBalancerServices(resource: ResourceView): LoadBalancerService[] {
     const props = resource.props ?? {};
