@@ -1,11 +1,14 @@
 // The pack's view of the network: the addresses it checks resources against,
-// from the pack's config (--policy-pack-config), with the home network as the
-// default. Each environment's file under config/ is generated from its stack
-// config (npm run policy-config), so the two cannot drift apart.
+// from the pack's config (--policy-pack-config). Each policy declares the keys
+// it reads, and its config schema lists exactly those; the pack holds no
+// environment's addresses, so a pack run without its config stops with one
+// message saying which file to pass. Each environment's file under config/ is
+// generated from its stack config (npm run policy-config).
 
 import { PolicyConfigSchema } from "@pulumi/policy";
-import { Ipv4Block, Ipv4Range, LanLayout, parseCidr, parseIpv4, parseRange } from "./addressing";
+import { Ipv4Block, Ipv4Range, LanLayout, Parsed, parseCidr, parseIpv4, parseRange } from "./addressing";
 
+/** The network as the pack config writes it: text, one key per fact. */
 export interface NetworkConfig {
     lan: string;
     lanGateway: string;
@@ -16,81 +19,110 @@ export interface NetworkConfig {
     serviceCidr: string;
 }
 
-export const HOME_NETWORK: NetworkConfig = {
-    lan: "192.168.1.0/24",
-    lanGateway: "",
-    dhcpScope: "",
-    controlPlaneVip: "192.168.1.230",
-    loadBalancerPool: "192.168.1.231-192.168.1.239",
-    podCidr: "10.42.0.0/16",
-    serviceCidr: "10.43.0.0/16",
-};
+export type NetworkKey = keyof NetworkConfig;
 
-const DESCRIPTIONS: Record<keyof NetworkConfig, string> = {
-    lan: "The LAN the nodes sit on, as a CIDR block.",
-    lanGateway: "The router's address; empty when unknown.",
-    dhcpScope: "The router's DHCP scope as first-last; empty when unknown.",
-    controlPlaneVip: "The Kubernetes API's VIP.",
-    loadBalancerPool: "The LoadBalancer pool as first-last.",
-    podCidr: "Cilium's pod CIDR.",
-    serviceCidr: "The cluster's Service CIDR.",
-};
-
-/** Every policy that checks addresses takes the whole network, with home defaults. */
-export const NETWORK_CONFIG_SCHEMA: PolicyConfigSchema = {
-    properties: Object.fromEntries((Object.keys(HOME_NETWORK) as Array<keyof NetworkConfig>).map(key => [
-        key,
-        { type: "string", default: HOME_NETWORK[key], description: DESCRIPTIONS[key] },
-    ])),
-};
-
-/** The network, parsed. A malformed pack config is an error of its own, not a silent pass. */
+/** The network, parsed: the same keys, as numbers and blocks. */
 export interface Network {
-    readonly layout: LanLayout;
+    readonly lan: Ipv4Block;
+    /** Absent when the stack does not record it. */
+    readonly lanGateway?: number;
+    readonly dhcpScope?: Ipv4Range;
     readonly controlPlaneVip: number;
-    readonly pool: Ipv4Range;
+    readonly loadBalancerPool: Ipv4Range;
     readonly podCidr: Ipv4Block;
     readonly serviceCidr: Ipv4Block;
-    readonly text: NetworkConfig;
 }
 
-export function parseNetwork(config: Partial<NetworkConfig>): Network {
-    const text: NetworkConfig = { ...HOME_NETWORK, ...config };
-    const problems: string[] = [];
-    const must = <T>(key: keyof NetworkConfig, parsed: { ok: true; value: T } | { ok: false; reason: string }): T => {
-        if (!parsed.ok) {
-            problems.push(`${key} "${text[key]}" ${parsed.reason}`);
-            return undefined as unknown as T;
-        }
-        return parsed.value;
-    };
-    const network: Network = {
-        layout: {
-            lan: must("lan", parseCidr(text.lan)),
-            gateway: text.lanGateway === "" ? undefined : must("lanGateway", parseIpv4(text.lanGateway)),
-            dhcpScope: text.dhcpScope === "" ? undefined : must("dhcpScope", parseRange(text.dhcpScope)),
+interface KeySpec<K extends NetworkKey> {
+    readonly description: string;
+    /** Optional keys may be "" (unknown). */
+    readonly optional: boolean;
+    readonly parse: (text: string) => Parsed<NonNullable<Network[K]>>;
+}
+
+const KEYS: { readonly [K in NetworkKey]: KeySpec<K> } = {
+    lan: { description: "The LAN the nodes sit on, as a CIDR block.", optional: false, parse: parseCidr },
+    lanGateway: { description: "The router's address; empty when unknown.", optional: true, parse: parseIpv4 },
+    dhcpScope: { description: "The router's DHCP scope as first-last; empty when unknown.", optional: true, parse: parseRange },
+    controlPlaneVip: { description: "The Kubernetes API's VIP.", optional: false, parse: parseIpv4 },
+    loadBalancerPool: { description: "The LoadBalancer pool as first-last.", optional: false, parse: parseRange },
+    podCidr: { description: "Cilium's pod CIDR.", optional: false, parse: parseCidr },
+    serviceCidr: { description: "The cluster's Service CIDR.", optional: false, parse: parseCidr },
+};
+
+/** The keys that describe the LAN around the VIPs. */
+export const LAN_KEYS = ["lan", "lanGateway", "dhcpScope"] as const;
+
+export function lanLayout(network: Pick<Network, "lan" | "lanGateway" | "dhcpScope">): LanLayout {
+    return { lan: network.lan, gateway: network.lanGateway, dhcpScope: network.dhcpScope };
+}
+
+/** Why the pack's config cannot be used, phrased for whoever runs the pack. */
+export class PackConfigError extends Error {}
+
+/** What a policy needs of the network: its config schema and a reader of its config. */
+export interface NetworkNeeds<K extends NetworkKey> {
+    readonly keys: readonly K[];
+    readonly schema: PolicyConfigSchema;
+    read(policy: string, config: Partial<Record<string, unknown>>): Pick<Network, K>;
+}
+
+export function networkNeeds<K extends NetworkKey>(...keys: K[]): NetworkNeeds<K> {
+    const cache = new Map<string, Pick<Network, K>>();
+    return {
+        keys,
+        schema: {
+            properties: Object.fromEntries(keys.map(key => [key, { type: "string", description: KEYS[key].description }])),
+            required: [...keys],
         },
-        controlPlaneVip: must("controlPlaneVip", parseIpv4(text.controlPlaneVip)),
-        pool: must("loadBalancerPool", parseRange(text.loadBalancerPool)),
-        podCidr: must("podCidr", parseCidr(text.podCidr)),
-        serviceCidr: must("serviceCidr", parseCidr(text.serviceCidr)),
-        text,
+        // Called once per resource: parse each distinct config once.
+        read(policy, config) {
+            const cacheKey = JSON.stringify(keys.map(key => config[key]));
+            const cached = cache.get(cacheKey);
+            if (cached !== undefined) {
+                return cached;
+            }
+            const parsed = parseNetworkKeys(policy, keys, config);
+            cache.set(cacheKey, parsed);
+            return parsed;
+        },
     };
-    if (problems.length > 0) {
-        throw new Error(`The policy pack's network config is invalid: ${problems.join("; ")}. Regenerate it with npm run policy-config.`);
-    }
-    return network;
 }
 
-// getConfig is called once per resource; parse each distinct config once.
-const parsedByText = new Map<string, Network>();
+/** The message for a pack run without its config: the same whichever policy notices first. */
+export const MISSING_CONFIG_HINT =
+    "pass the stack's network with --policy-pack-config policy/config/<stack>.json " +
+    "(npm run policy-config writes it from Pulumi.<stack>.yaml), e.g. " +
+    "pulumi preview --stack home --policy-pack policy --policy-pack-config policy/config/home.json";
 
-export function networkOf(config: Partial<NetworkConfig>): Network {
-    const key = JSON.stringify(config);
-    let network = parsedByText.get(key);
-    if (network === undefined) {
-        network = parseNetwork(config);
-        parsedByText.set(key, network);
+function parseNetworkKeys<K extends NetworkKey>(policy: string, keys: readonly K[], config: Partial<Record<string, unknown>>): Pick<Network, K> {
+    const missing = keys.filter(key => typeof config[key] !== "string");
+    if (missing.length > 0) {
+        const wrongType = missing.filter(key => config[key] !== undefined);
+        if (wrongType.length === 0) {
+            throw new PackConfigError(`The policy pack has no network config (policy ${policy} needs ${missing.join(", ")}): ${MISSING_CONFIG_HINT}.`);
+        }
+        throw new PackConfigError(
+            `The policy pack's config for ${policy} is wrong: ${wrongType.map(key => `${key} is ${JSON.stringify(config[key])}, not a string`).join("; ")}. ` +
+            "Regenerate it with npm run policy-config.",
+        );
     }
-    return network;
+    const problems: string[] = [];
+    const parsed: Partial<Record<NetworkKey, unknown>> = {};
+    for (const key of keys) {
+        const text = (config[key] as string).trim();
+        if (text === "" && KEYS[key].optional) {
+            continue;
+        }
+        const result = (KEYS[key] as KeySpec<NetworkKey>).parse(text);
+        if (result.ok) {
+            parsed[key] = result.value;
+        } else {
+            problems.push(`${key} "${text}" ${result.reason}`);
+        }
+    }
+    if (problems.length > 0) {
+        throw new PackConfigError(`The policy pack's config for ${policy} is invalid: ${problems.join("; ")}. Regenerate it with npm run policy-config.`);
+    }
+    return parsed as Pick<Network, K>;
 }

@@ -17,10 +17,10 @@ import {
     rangesOverlap,
     blockAsRange,
 } from "./addressing";
-import { NETWORK_CONFIG_SCHEMA, Network, NetworkConfig, networkOf } from "./networkConfig";
+import { KUBE_VIP_POOL_CONFIG_MAP, TYPES } from "./definitions";
+import { LAN_KEYS, lanLayout, networkNeeds } from "./networkConfig";
 import {
     LoadBalancerService,
-    TYPES,
     addressSharing,
     ciliumValues,
     isNamespaceDefaultDeny,
@@ -29,7 +29,7 @@ import {
     loadBalancerServices,
 } from "./resources";
 
-const network = (args: { getConfig<T extends object>(): T }): Network => networkOf(args.getConfig<Partial<NetworkConfig>>());
+const POOL_CONFIG_MAP = `ConfigMap ${KUBE_VIP_POOL_CONFIG_MAP.namespace}/${KUBE_VIP_POOL_CONFIG_MAP.name}`;
 
 /** A kube-vip pool value: comma-separated ranges, or CIDRs when it holds a slash. */
 function parsePoolValue(value: string): { ranges: Ipv4Range[]; problems: string[] } {
@@ -46,24 +46,21 @@ function parsePoolValue(value: string): { ranges: Ipv4Range[]; problems: string[
     return { ranges, problems };
 }
 
+const addressInPoolNeeds = networkNeeds("loadBalancerPool");
 export const loadBalancerAddressInPool: ResourceValidationPolicy = {
     name: "loadbalancer-address-in-pool",
     description: "A LoadBalancer Service that pins an address pins one inside the kube-vip pool.",
     enforcementLevel: "mandatory",
-    configSchema: NETWORK_CONFIG_SCHEMA,
+    configSchema: addressInPoolNeeds.schema,
     validateResource: (args, reportViolation) => {
-        const services = loadBalancerServices(args);
-        if (services.length === 0) {
-            return;
-        }
-        const net = network(args);
-        const pool = formatRange(net.pool);
-        for (const service of services) {
+        const net = addressInPoolNeeds.read("loadbalancer-address-in-pool", args.getConfig());
+        const pool = formatRange(net.loadBalancerPool);
+        for (const service of loadBalancerServices(args)) {
             for (const address of service.pinned) {
                 const parsed = parseIpv4(address);
                 if (!parsed.ok) {
                     reportViolation(`${service.owner} pins "${address}", which ${parsed.reason}. Fix: pin an address of the pool ${pool}.`);
-                } else if (!rangeContains(net.pool, parsed.value)) {
+                } else if (!rangeContains(net.loadBalancerPool, parsed.value)) {
                     reportViolation(
                         `${service.owner} pins ${address}, outside the LoadBalancer pool ${pool}; kube-vip's cloud provider does not check this, ` +
                         `so the address could collide with a host on the LAN. Fix: pin a free address of ${pool}, or widen the pool.`,
@@ -74,29 +71,31 @@ export const loadBalancerAddressInPool: ResourceValidationPolicy = {
     },
 };
 
+const controlPlaneNeeds = networkNeeds(...LAN_KEYS, "loadBalancerPool");
 export const controlPlaneVipPlacement: ResourceValidationPolicy = {
     name: "control-plane-vip-placement",
     description: "kube-vip's control-plane VIP lies inside the LAN, off its reserved addresses and outside the LoadBalancer pool.",
     enforcementLevel: "mandatory",
-    configSchema: NETWORK_CONFIG_SCHEMA,
+    configSchema: controlPlaneNeeds.schema,
     validateResource: (args, reportViolation) => {
+        const net = controlPlaneNeeds.read("control-plane-vip-placement", args.getConfig());
+        const layout = lanLayout(net);
         for (const container of kubeVipContainers(args)) {
             if (container.env.cp_enable !== "true" || container.env.address === undefined) {
                 continue;
             }
-            const net = network(args);
             const owner = `kube-vip DaemonSet ${args.props.metadata?.name ?? args.name}`;
             const vip = parseIpv4(container.env.address);
             if (!vip.ok) {
-                reportViolation(`${owner} advertises "${container.env.address}", which ${vip.reason}. Fix: set controlPlaneVip to a free address of ${net.layout.lan.cidr}.`);
+                reportViolation(`${owner} advertises "${container.env.address}", which ${vip.reason}. Fix: set controlPlaneVip to a free address of ${net.lan.cidr}.`);
                 continue;
             }
-            for (const problem of lanPlacementProblems({ start: vip.value, end: vip.value }, net.layout)) {
-                reportViolation(`${owner} advertises the API VIP ${container.env.address}, which ${problem}. Fix: choose a free static address of ${net.layout.lan.cidr}.`);
+            for (const problem of lanPlacementProblems({ start: vip.value, end: vip.value }, layout)) {
+                reportViolation(`${owner} advertises the API VIP ${container.env.address}, which ${problem}. Fix: choose a free static address of ${net.lan.cidr}.`);
             }
-            if (rangeContains(net.pool, vip.value)) {
+            if (rangeContains(net.loadBalancerPool, vip.value)) {
                 reportViolation(
-                    `${owner} advertises the API VIP ${container.env.address}, inside the LoadBalancer pool ${formatRange(net.pool)}; ` +
+                    `${owner} advertises the API VIP ${container.env.address}, inside the LoadBalancer pool ${formatRange(net.loadBalancerPool)}; ` +
                     "the cloud provider could give it to a Service. Fix: move the VIP out of the pool or shrink the pool.",
                 );
             }
@@ -104,45 +103,44 @@ export const controlPlaneVipPlacement: ResourceValidationPolicy = {
     },
 };
 
+const poolPlacementNeeds = networkNeeds(...LAN_KEYS, "controlPlaneVip");
 export const loadBalancerPoolPlacement: ResourceValidationPolicy = {
     name: "loadbalancer-pool-placement",
     description: "The kube-vip pool ConfigMap's ranges lie inside the LAN, outside the DHCP scope, off the gateway, network and broadcast addresses.",
     enforcementLevel: "mandatory",
-    configSchema: NETWORK_CONFIG_SCHEMA,
+    configSchema: poolPlacementNeeds.schema,
     validateResource: (args, reportViolation) => {
-        const pools = kubeVipPools(args);
-        if (pools.length === 0) {
-            return;
-        }
-        const net = network(args);
-        for (const pool of pools) {
+        const net = poolPlacementNeeds.read("loadbalancer-pool-placement", args.getConfig());
+        const layout = lanLayout(net);
+        for (const pool of kubeVipPools(args)) {
             const parsed = parsePoolValue(pool.value);
             for (const problem of parsed.problems) {
-                reportViolation(`ConfigMap kube-system/kubevip key ${pool.key}: ${problem}. Fix: write first-last, e.g. ${formatRange(net.pool)}.`);
+                reportViolation(`${POOL_CONFIG_MAP} key ${pool.key}: ${problem}. Fix: write comma-separated ranges first-last, or CIDR blocks.`);
             }
             for (const range of parsed.ranges) {
-                for (const problem of lanPlacementProblems(range, net.layout)) {
-                    reportViolation(`ConfigMap kube-system/kubevip key ${pool.key} = ${formatRange(range)} ${problem}. Fix: use free static addresses of ${net.layout.lan.cidr}.`);
+                for (const problem of lanPlacementProblems(range, layout)) {
+                    reportViolation(`${POOL_CONFIG_MAP} key ${pool.key} = ${formatRange(range)} ${problem}. Fix: use free static addresses of ${net.lan.cidr}.`);
                 }
                 if (rangeContains(range, net.controlPlaneVip)) {
-                    reportViolation(`ConfigMap kube-system/kubevip key ${pool.key} = ${formatRange(range)} includes the API VIP ${formatIpv4(net.controlPlaneVip)}. Fix: exclude it from the pool.`);
+                    reportViolation(`${POOL_CONFIG_MAP} key ${pool.key} = ${formatRange(range)} includes the API VIP ${formatIpv4(net.controlPlaneVip)}. Fix: exclude it from the pool.`);
                 }
             }
         }
     },
 };
 
+const podCidrNeeds = networkNeeds("lan", "serviceCidr");
 export const podCidrSeparation: ResourceValidationPolicy = {
     name: "pod-cidr-separation",
     description: "Cilium's pod CIDR overlaps neither the LAN nor the Service CIDR.",
     enforcementLevel: "mandatory",
-    configSchema: NETWORK_CONFIG_SCHEMA,
+    configSchema: podCidrNeeds.schema,
     validateResource: (args, reportViolation) => {
+        const net = podCidrNeeds.read("pod-cidr-separation", args.getConfig());
         const values = ciliumValues(args);
         if (values === undefined) {
             return;
         }
-        const net = network(args);
         const list: unknown = values.ipam?.operator?.clusterPoolIPv4PodCIDRList;
         const cidrs = Array.isArray(list) ? list.map(String) : typeof list === "string" ? list.split(/[ ,]+/) : [];
         for (const text of cidrs.filter(c => c !== "")) {
@@ -151,7 +149,7 @@ export const podCidrSeparation: ResourceValidationPolicy = {
                 reportViolation(`Cilium release ${args.props.name ?? args.name} has pod CIDR "${text}", which ${parsed.reason}. Fix: set podCidr to a private network such as 10.42.0.0/16.`);
                 continue;
             }
-            for (const [what, block] of [["the LAN", net.layout.lan], ["the Service CIDR", net.serviceCidr]] as const) {
+            for (const [what, block] of [["the LAN", net.lan], ["the Service CIDR", net.serviceCidr]] as const) {
                 if (rangesOverlap(blockAsRange(parsed.value), blockAsRange(block))) {
                     reportViolation(`Cilium release ${args.props.name ?? args.name} has pod CIDR ${text}, overlapping ${what} ${block.cidr}; packets for one would be routed to the other. Fix: choose a pod CIDR that shares no address with ${block.cidr}.`);
                 }
@@ -223,20 +221,21 @@ export const uniqueLoadBalancerAddresses: StackValidationPolicy = {
             if (list.length > 1 && closed.length > 0) {
                 reportViolation(
                     `${address} is pinned by ${list.length} Services: ${list.map(service => service.owner).join("; ")}. kube-vip would announce one address for several Services. ` +
-                    `Fix: give each its own address, or let ${closed.join(", ")} share with allow-share-<namespace>: "true" in the kubevip ConfigMap (Services sharing an address need distinct ports).`,
+                    `Fix: give each its own address, or let ${closed.join(", ")} share with allow-share-<namespace>: "true" in the ${POOL_CONFIG_MAP} (Services sharing an address need distinct ports).`,
                 );
             }
         }
     },
 };
 
+const capacityNeeds = networkNeeds("loadBalancerPool");
 export const loadBalancerPoolCapacity: StackValidationPolicy = {
     name: "loadbalancer-pool-capacity",
     description: "Pinned addresses plus the LoadBalancer Services that will ask for one fit in the pool.",
     enforcementLevel: "mandatory",
-    configSchema: NETWORK_CONFIG_SCHEMA,
+    configSchema: capacityNeeds.schema,
     validateStack: (args, reportViolation) => {
-        const net = network(args);
+        const net = capacityNeeds.read("loadbalancer-pool-capacity", args.getConfig());
         const pinned = new Set<number>();
         const unpinned: string[] = [];
         for (const resource of args.resources) {
@@ -246,17 +245,17 @@ export const loadBalancerPoolCapacity: StackValidationPolicy = {
                 }
                 for (const address of service.pinned) {
                     const parsed = parseIpv4(address);
-                    if (parsed.ok && rangeContains(net.pool, parsed.value)) {
+                    if (parsed.ok && rangeContains(net.loadBalancerPool, parsed.value)) {
                         pinned.add(parsed.value);
                     }
                 }
             }
         }
-        const size = rangeSize(net.pool);
+        const size = rangeSize(net.loadBalancerPool);
         const free = size - pinned.size;
         if (unpinned.length > free) {
             reportViolation(
-                `The pool ${formatRange(net.pool)} holds ${size} addresses; ${pinned.size} are pinned and ${unpinned.length} Services will ask for one ` +
+                `The pool ${formatRange(net.loadBalancerPool)} holds ${size} addresses; ${pinned.size} are pinned and ${unpinned.length} Services will ask for one ` +
                 `(${unpinned.join("; ")}), so ${unpinned.length - free} would stay <pending>. Fix: widen loadBalancerPool or pin fewer addresses.`,
             );
         }

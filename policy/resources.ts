@@ -2,24 +2,14 @@
 // Services, and on the Services a Helm release will render), kube-vip's
 // settings and pools, Cilium's values. Pure functions of resource props.
 
+import { CILIUM_CHART, KUBE_VIP_POOL_CONFIG_MAP, LOADBALANCER_IPS_ANNOTATION, TRAEFIK_CHART, TYPES } from "./definitions";
+
 export interface ResourceView {
     readonly type: string;
     readonly name: string;
     readonly props: Record<string, any>;
 }
 
-export const TYPES = {
-    service: "kubernetes:core/v1:Service",
-    configMap: "kubernetes:core/v1:ConfigMap",
-    daemonSet: "kubernetes:apps/v1:DaemonSet",
-    deployment: "kubernetes:apps/v1:Deployment",
-    release: "kubernetes:helm.sh/v3:Release",
-    ciliumNetworkPolicy: "kubernetes:cilium.io/v2:CiliumNetworkPolicy",
-    application: "kubernetes:argoproj.io/v1alpha1:Application",
-} as const;
-
-export const LOADBALANCER_IPS_ANNOTATION = "kube-vip.io/loadbalancerIPs";
-export const KUBE_VIP_POOL_CONFIG_MAP = { name: "kubevip", namespace: "kube-system" } as const;
 
 /** A LoadBalancer Service, declared directly or inside a Helm release's values. */
 export interface LoadBalancerService {
@@ -79,7 +69,7 @@ export function loadBalancerServices(resource: ResourceView): LoadBalancerServic
                 });
             }
         };
-        add(release, service, props.chart === "traefik" ? "LoadBalancer" : undefined);
+        add(release, service, props.chart === TRAEFIK_CHART ? "LoadBalancer" : undefined);
         for (const [key, extra] of Object.entries(service.additionalServices ?? {})) {
             if (typeof extra === "object" && extra !== null) {
                 add(`${release}-${key}`, extra as Record<string, any>, undefined);
@@ -139,7 +129,7 @@ function kubeVipPoolConfigMap(resource: ResourceView): boolean {
 
 /** The values of a Helm release of the Cilium chart, or undefined. */
 export function ciliumValues(resource: ResourceView): Record<string, any> | undefined {
-    if (resource.type !== TYPES.release || resource.props?.chart !== "cilium") {
+    if (resource.type !== TYPES.release || resource.props?.chart !== CILIUM_CHART) {
         return undefined;
     }
     return resource.props.values ?? {};

@@ -12,6 +12,7 @@
 import { execFileSync } from "child_process";
 import * as os from "os";
 import * as path from "path";
+import { policyPackConfigOf } from "./policyConfig";
 import { PolicyInput, runPolicies } from "./policyRunner";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -54,7 +55,7 @@ async function timePolicies(count: number, runs: number): Promise<{ ms: number; 
     let violations = 0;
     for (let i = 0; i < runs; i++) {
         const start = process.hrtime.bigint();
-        violations = (await runPolicies(resources)).length;
+        violations = (await runPolicies(resources, policyPackConfigOf(ROOT, "home"))).length;
         samples.push(Number(process.hrtime.bigint() - start) / 1e6);
     }
     return { ms: median(samples), violations };

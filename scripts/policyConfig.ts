@@ -32,13 +32,14 @@ export function networkConfigOf(root: string, stack: string, overrides: StackCon
     };
 }
 
-/** The --policy-pack-config file of a stack: the network for every policy that takes it. */
+/** The --policy-pack-config file of a stack: for each policy, the keys of the network it reads. */
 export function policyPackConfigOf(root: string, stack: string, overrides: StackConfigValues = {}): Record<string, Record<string, unknown>> {
     const network = networkConfigOf(root, stack, overrides);
     const config: Record<string, Record<string, unknown>> = {};
     for (const policy of [...resourcePolicies, ...stackPolicies]) {
         if (policy.configSchema !== undefined) {
-            config[policy.name] = { ...network };
+            const keys = Object.keys(policy.configSchema.properties) as Array<keyof NetworkConfig>;
+            config[policy.name] = Object.fromEntries(keys.map(key => [key, network[key]]));
         }
     }
     return config;

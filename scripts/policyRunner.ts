@@ -3,6 +3,7 @@
 // loads, given the same per-policy config, with no CLI and no cluster.
 
 import { EnforcementLevel, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { MISSING_CONFIG_HINT, PackConfigError } from "../policy/networkConfig";
 import { resourcePolicies, stackPolicies } from "../policy/policies";
 
 /** A resource as the policies see it. */
@@ -40,6 +41,56 @@ function configFor(policy: AnyPolicy, packConfig: PolicyPackConfig): { level: En
     };
 }
 
+const JSON_TYPES: Record<string, (value: unknown) => boolean> = {
+    string: value => typeof value === "string",
+    number: value => typeof value === "number",
+    integer: value => Number.isInteger(value),
+    boolean: value => typeof value === "boolean",
+    array: value => Array.isArray(value),
+    object: value => typeof value === "object" && value !== null && !Array.isArray(value),
+};
+
+/**
+ * Checks each enabled policy's config against its schema before any policy
+ * runs, as the Pulumi CLI does before it configures a pack: one error for a
+ * pack run without its config, one naming each wrong key otherwise.
+ */
+export function validatePackConfig(packConfig: PolicyPackConfig): void {
+    const missing: string[] = [];
+    const wrong: string[] = [];
+    for (const policy of [...resourcePolicies, ...stackPolicies]) {
+        const { level, config } = configFor(policy, packConfig);
+        if (level === "disabled" || policy.configSchema === undefined) {
+            continue;
+        }
+        for (const key of policy.configSchema.required ?? []) {
+            if (config[key] === undefined) {
+                missing.push(`${policy.name}.${key}`);
+            }
+        }
+        for (const [key, schema] of Object.entries(policy.configSchema.properties)) {
+            const type = (schema as { type?: string }).type;
+            const value = config[key];
+            if (value !== undefined && type !== undefined && JSON_TYPES[type] !== undefined && !JSON_TYPES[type](value)) {
+                wrong.push(`${policy.name}.${key} is ${JSON.stringify(value)}, which is not of type ${type}`);
+            }
+        }
+    }
+    if (missing.length > 0 && missing.length === countRequired(packConfig)) {
+        throw new PackConfigError(`The policy pack has no network config: ${MISSING_CONFIG_HINT}.`);
+    }
+    const problems = [...missing.map(key => `${key} is missing`), ...wrong];
+    if (problems.length > 0) {
+        throw new PackConfigError(`The policy pack's config is wrong: ${problems.join("; ")}. Regenerate it with npm run policy-config.`);
+    }
+}
+
+function countRequired(packConfig: PolicyPackConfig): number {
+    return [...resourcePolicies, ...stackPolicies]
+        .filter(policy => configFor(policy, packConfig).level !== "disabled")
+        .reduce((sum, policy) => sum + (policy.configSchema?.required?.length ?? 0), 0);
+}
+
 class NotApplicable extends Error {}
 
 function validationArgs(config: Record<string, unknown>) {
@@ -53,6 +104,7 @@ function validationArgs(config: Record<string, unknown>) {
 }
 
 export async function runPolicies(resources: readonly PolicyInput[], packConfig: PolicyPackConfig = {}): Promise<Violation[]> {
+    validatePackConfig(packConfig);
     const violations: Violation[] = [];
     for (const policy of resourcePolicies) {
         const { level, config } = configFor(policy, packConfig);

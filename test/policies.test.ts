@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { execFile, spawn } from "child_process";
-import { HOME_NETWORK, NetworkConfig } from "../policy/networkConfig";
+import { NetworkConfig } from "../policy/networkConfig";
 import {
     applicationsHaveNetworkPolicies,
     ciliumDatapathInvariants,
@@ -21,6 +21,18 @@ import { policyConfigPath, renderPolicyPackConfig } from "../scripts/policyConfi
 import { PolicyInput, runPolicies } from "../scripts/policyRunner";
 import { StackFileError, listStacks, loadStackConfig } from "../scripts/stackFiles";
 import { ProgramRun, REPO_ROOT, runProgram } from "./harness";
+
+/** The home network, as policy/config/home.json gives it to the pack. */
+const HOME_NETWORK: NetworkConfig = {
+    lan: "192.168.1.0/24",
+    lanGateway: "",
+    dhcpScope: "",
+    controlPlaneVip: "192.168.1.230",
+    loadBalancerPool: "192.168.1.231-192.168.1.239",
+    podCidr: "10.42.0.0/16",
+    serviceCidr: "10.43.0.0/16",
+};
+const homePackConfig = (): Record<string, any> => JSON.parse(renderPolicyPackConfig(REPO_ROOT, "home"));
 
 type ResourcePolicy = typeof loadBalancerAddressInPool;
 type StackPolicy = typeof uniqueLoadBalancerAddresses;
@@ -297,15 +309,15 @@ describe("the policy pack over whole stacks", () => {
 
     it("catches an Application without policies", async () => {
         const withApp = [...inputs(home), { type: "kubernetes:argoproj.io/v1alpha1:Application", name: "stray", urn: "urn:stray", props: { metadata: { name: "stray" }, spec: { destination: { namespace: "stray" } } } }];
-        const violations = await runPolicies(withApp);
+        const violations = await runPolicies(withApp, homePackConfig());
         assert.deepStrictEqual(violations.map(v => v.policy), ["applications-have-network-policies"]);
         assert.match(violations[0].message, /namespace stray/);
     });
 
     it("honours enforcement levels from the pack config, down to disabled", async () => {
         const edit = (r: PolicyInput) => { if (chart(r, "cilium")) r.props.values.l2announcements.enabled = true; };
-        assert.deepStrictEqual((await runPolicies(mutate(edit), { "cilium-l2-off-wireguard-on": "advisory" })).map(v => v.enforcementLevel), ["advisory"]);
-        assert.deepStrictEqual(await runPolicies(mutate(edit), { "cilium-l2-off-wireguard-on": { enforcementLevel: "disabled" } }), []);
+        assert.deepStrictEqual((await runPolicies(mutate(edit), { ...homePackConfig(), "cilium-l2-off-wireguard-on": "advisory" })).map(v => v.enforcementLevel), ["advisory"]);
+        assert.deepStrictEqual(await runPolicies(mutate(edit), { ...homePackConfig(), "cilium-l2-off-wireguard-on": { enforcementLevel: "disabled" } }), []);
     });
 });
 
@@ -344,7 +356,7 @@ describe("the offline plan", () => {
     });
 
     it("exits 1 on a mandatory violation, such as a pack config whose pool excludes the Traefik VIPs", async () => {
-        const result = await plan("home", {}, { "loadbalancer-address-in-pool": { ...HOME_NETWORK, loadBalancerPool: "192.168.1.232-192.168.1.238" } });
+        const result = await plan("home", {}, { ...homePackConfig(), "loadbalancer-address-in-pool": { loadBalancerPool: "192.168.1.232-192.168.1.238" } });
         assert.strictEqual(result.exitCode, 1);
         assert.match(result.report, /\[mandatory\] loadbalancer-address-in-pool: Service traefik\/traefik/);
     });

@@ -1,0 +1,142 @@
+// The policy pack as the Pulumi CLI runs it: its own process, started through
+// @pulumi/pulumi's run-policy-pack with the pack folder as working directory
+// (ts-node with type checking, as the CLI registers it), printing its port on
+// stdout; the test then speaks the Analyzer gRPC protocol to 127.0.0.1:<port>:
+// GetAnalyzerInfo, Configure, Analyze per resource, AnalyzeStack once.
+import { ChildProcess, spawn } from "child_process";
+import * as path from "path";
+import { REPO_ROOT } from "./harness";
+
+const grpc = require("@grpc/grpc-js");
+const analyzerRpc = require("@pulumi/pulumi/proto/analyzer_grpc_pb.js");
+const analyzerProto = require("@pulumi/pulumi/proto/analyzer_pb.js");
+const structProto = require("google-protobuf/google/protobuf/struct_pb.js");
+const emptyProto = require("google-protobuf/google/protobuf/empty_pb.js");
+
+export interface PackResource {
+    readonly type: string;
+    readonly name: string;
+    readonly urn: string;
+    readonly props: Record<string, unknown>;
+}
+
+export interface PackDiagnostic {
+    readonly policy: string;
+    readonly enforcementLevel: "advisory" | "mandatory" | "disabled" | "remediate";
+    readonly urn?: string;
+    readonly message: string;
+}
+
+const LEVELS = ["advisory", "mandatory", "disabled", "remediate"] as const;
+
+/** A running pack and a client of its Analyzer service. */
+export class PackProcess {
+    private constructor(private readonly child: ChildProcess, private readonly client: any) {}
+
+    /** Starts policy/ as `pulumi preview --policy-pack policy` would. */
+    static async start(stack = "home"): Promise<PackProcess> {
+        const packDir = path.join(REPO_ROOT, "policy");
+        const runner = require.resolve("@pulumi/pulumi/cmd/run-policy-pack", { paths: [REPO_ROOT] });
+        const child = spawn(process.execPath, [runner, "127.0.0.1:0", packDir], {
+            cwd: packDir,
+            stdio: ["ignore", "pipe", "pipe"],
+            env: {
+                ...process.env,
+                PULUMI_CONFIG: "{}",
+                PULUMI_NODEJS_PROJECT: "homelab-network",
+                PULUMI_NODEJS_STACK: stack,
+                PULUMI_NODEJS_DRY_RUN: "true",
+            },
+        });
+        const port = await new Promise<number>((resolve, reject) => {
+            let stdout = "";
+            let stderr = "";
+            child.stderr!.on("data", chunk => (stderr += chunk));
+            child.stdout!.on("data", chunk => {
+                stdout += chunk;
+                const match = /^(\d+)\s/.exec(stdout);
+                if (match !== null) {
+                    resolve(Number(match[1]));
+                }
+            });
+            child.on("exit", code => reject(new Error(`the pack exited with ${code} before printing its port: ${stderr}`)));
+        });
+        const client = new analyzerRpc.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+        return new PackProcess(child, client);
+    }
+
+    stop(): void {
+        this.client.close();
+        this.child.kill();
+    }
+
+    private call<T>(method: string, request: unknown): Promise<T> {
+        return new Promise((resolve, reject) => this.client[method](request, (error: Error | null, response: T) => (error ? reject(error) : resolve(response))));
+    }
+
+    async info(): Promise<{ name: string; policies: Array<{ name: string; properties: Record<string, unknown>; required: string[] }> }> {
+        const response: any = await this.call("getAnalyzerInfo", new emptyProto.Empty());
+        return {
+            name: response.getName(),
+            policies: response.getPoliciesList().map((p: any) => ({
+                name: p.getName(),
+                properties: p.getConfigschema()?.getProperties()?.toJavaScript() ?? {},
+                required: p.getConfigschema()?.getRequiredList() ?? [],
+            })),
+        };
+    }
+
+    /** Configure as the CLI does: per policy, its enforcement level and properties. */
+    async configure(config: Record<string, Record<string, unknown>>): Promise<void> {
+        const request = new analyzerProto.ConfigureAnalyzerRequest();
+        for (const [policy, entry] of Object.entries(config)) {
+            const { enforcementLevel, ...props } = entry;
+            const policyConfig = new analyzerProto.PolicyConfig();
+            policyConfig.setEnforcementlevel(LEVELS.indexOf((enforcementLevel as typeof LEVELS[number] | undefined) ?? "mandatory"));
+            policyConfig.setProperties(structProto.Struct.fromJavaScript(props));
+            request.getPolicyconfigMap().set(policy, policyConfig);
+        }
+        await this.call("configure", request);
+    }
+
+    private static diagnostics(response: any): PackDiagnostic[] {
+        return response.getDiagnosticsList().map((d: any) => ({
+            policy: d.getPolicyname(),
+            enforcementLevel: LEVELS[d.getEnforcementlevel()],
+            urn: d.getUrn() === "" ? undefined : d.getUrn(),
+            // The policy SDK puts the description before the message.
+            message: d.getMessage().startsWith(`${d.getDescription()}\n`) ? d.getMessage().slice(d.getDescription().length + 1) : d.getMessage(),
+        }));
+    }
+
+    /** Analyze for each resource, then AnalyzeStack over all of them. */
+    async analyzeAll(resources: readonly PackResource[]): Promise<PackDiagnostic[]> {
+        const found: PackDiagnostic[] = [];
+        for (const resource of resources) {
+            const request = new analyzerProto.AnalyzeRequest();
+            request.setType(resource.type);
+            request.setName(resource.name);
+            request.setUrn(resource.urn);
+            request.setProperties(structProto.Struct.fromJavaScript(jsonOf(resource.props)));
+            request.setOptions(new analyzerProto.AnalyzerResourceOptions());
+            found.push(...PackProcess.diagnostics(await this.call("analyze", request)));
+        }
+        const stackRequest = new analyzerProto.AnalyzeStackRequest();
+        stackRequest.setResourcesList(resources.map(resource => {
+            const r = new analyzerProto.AnalyzerResource();
+            r.setType(resource.type);
+            r.setName(resource.name);
+            r.setUrn(resource.urn);
+            r.setProperties(structProto.Struct.fromJavaScript(jsonOf(resource.props)));
+            r.setOptions(new analyzerProto.AnalyzerResourceOptions());
+            return r;
+        }));
+        found.push(...PackProcess.diagnostics(await this.call("analyzeStack", stackRequest)));
+        return found;
+    }
+}
+
+/** Props as they cross the wire: JSON values only (no undefined). */
+function jsonOf(props: Record<string, unknown>): Record<string, unknown> {
+    return JSON.parse(JSON.stringify(props));
+}
