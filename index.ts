@@ -1,59 +1,59 @@
 // The network stack of one environment, declared in the order the network
 // comes up on a fresh K3s cluster (no CNI, no kube-proxy, no service LB yet).
-import { describeAddresses } from "./components/addressPlan";
-import { ArgoCd } from "./components/argoCd";
-import { ArgoCdApplication } from "./components/argoCdApplication";
-import { Cilium } from "./components/cilium";
-import { KubeVipCloudProvider } from "./components/kubeVipCloudProvider";
-import { KubeVipControlPlane } from "./components/kubeVipControlPlane";
-import { KubeVipServices } from "./components/kubeVipServices";
-import { ingressBackends } from "./components/networkPolicies";
-import { PostDeployChecks } from "./components/postDeployChecks";
-import { loadStackSettings } from "./components/stackConfig";
-import { Traefik } from "./components/traefik";
-import { TRAEFIK_NAMESPACE, TRAEFIK_POD_LABELS, secondaryIngressAnnotation, traefikLayout } from "./components/traefikValues";
+import { describeAddresses } from "./config/addressPlan";
+import { loadStackSettings } from "./config/load";
+import { ArgoCd } from "./components/argocd/argoCd";
+import { ArgoCdApplication } from "./components/argocd/application";
+import { ingressBackends } from "./components/argocd/applicationPolicies";
+import { PostDeployChecks } from "./components/checks/postDeployChecks";
+import { Cilium } from "./components/cilium/cilium";
+import { KubeVipCloudProvider } from "./components/kube-vip/cloudProvider";
+import { KubeVipControlPlane } from "./components/kube-vip/controlPlane";
+import { KubeVipServices } from "./components/kube-vip/services";
+import { TRAEFIK } from "./components/traefik/names";
+import { Traefik } from "./components/traefik/traefik";
+import { secondaryIngressAnnotation } from "./components/traefik/values";
 
 // 1. Config: every address, range, interface and version, validated at once.
 const settings = loadStackSettings();
-const addresses = describeAddresses(settings.addresses);
+const network = settings.addresses;
 const versions = settings.versions;
 
 // 2. The API VIP: host-network kube-vip on the control-plane nodes. Needs no CNI.
 const controlPlane = new KubeVipControlPlane("kube-vip-control-plane", {
-    controlPlaneVip: addresses.controlPlaneVip,
+    controlPlaneVip: network.controlPlaneVip,
     apiServerPort: settings.apiServerPort,
-    vipInterface: settings.addresses.vipInterface,
+    vipInterface: network.vipInterface,
     version: versions.kubeVip,
 });
 
 // 3. Cilium, which reaches the API through the VIP, once the VIP answers.
 const cilium = new Cilium("cilium", {
     version: versions.cilium,
-    apiServerHost: addresses.controlPlaneVip,
+    apiServerHost: network.controlPlaneVip.text,
     apiServerPort: settings.apiServerPort,
-    podCidr: addresses.podCidr,
-    devices: settings.addresses.ciliumDevices,
+    podCidr: network.podCidr.cidr,
+    devices: network.ciliumDevices,
     operatorReplicas: settings.ciliumOperatorReplicas,
 }, { dependsOn: [controlPlane.apiReady] });
 
 // 4. LoadBalancer addresses: the cloud provider allocates from the pool,
 //    kube-vip's services role announces them. Both need pod networking.
 const cloudProvider = new KubeVipCloudProvider("kube-vip-cloud-provider", {
-    loadBalancerPool: addresses.loadBalancerPool,
+    loadBalancerPool: network.loadBalancerPool,
     version: versions.kubeVipCloudProvider,
     ciliumCrds: cilium.crdsReady,
 }, { dependsOn: [cilium.release] });
 const serviceVips = new KubeVipServices("kube-vip-services", {
-    vipInterface: settings.addresses.vipInterface,
+    vipInterface: network.vipInterface,
     apiServerPort: settings.apiServerPort,
     version: versions.kubeVip,
     serviceAccountName: controlPlane.serviceAccountName,
 }, { dependsOn: [cilium.release] });
 
 // 5. Ingress: Traefik on its two VIPs.
-const layout = traefikLayout(addresses.ingressVip, addresses.ingressSecondaryVip);
 const traefik = new Traefik("traefik", {
-    layout,
+    frontends: network.ingress,
     chartVersion: versions.traefikChart,
     backends: ingressBackends(settings.applications),
     ciliumCrds: cilium.crdsReady,
@@ -66,12 +66,9 @@ const argoCd = new ArgoCd("argocd", {
     adminPasswordBcrypt: settings.argoCdAdminPasswordBcrypt,
     ciliumCrds: cilium.crdsReady,
 }, { dependsOn: [cilium.release] });
-const ingressController = { namespace: TRAEFIK_NAMESPACE, podLabels: { ...TRAEFIK_POD_LABELS } };
 const applications = settings.applications.map(spec => new ArgoCdApplication(`app-${spec.name}`, {
     spec,
     allApplications: settings.applications,
-    argoCdNamespace: argoCd.namespace,
-    ingressController,
     argoCd: argoCd.release,
     ciliumCrds: cilium.crdsReady,
 }));
@@ -81,16 +78,16 @@ if (settings.postDeployChecks) {
     new PostDeployChecks("post-deploy-checks", {
         apiServerUrl: controlPlane.apiServerUrl,
         serviceAddresses: traefik.serviceAddresses,
-        serviceNamespace: TRAEFIK_NAMESPACE,
-        rerunWhenChanged: { versions, addresses, devices: settings.addresses.ciliumDevices, vipInterface: settings.addresses.vipInterface },
+        serviceNamespace: TRAEFIK.namespace,
+        rerunWhenChanged: { versions, addresses: describeAddresses(network), devices: network.ciliumDevices, vipInterface: network.vipInterface },
     }, { dependsOn: [traefik, argoCd, ...applications] });
 }
 
-export const addressPlan = addresses;
+export const addressPlan = describeAddresses(network);
 export const apiServerUrl = controlPlane.apiServerUrl;
-export const loadBalancerPool = addresses.loadBalancerPool;
+export const loadBalancerPool = network.loadBalancerPool.text;
 export const traefikServices = traefik.serviceAddresses;
-export const secondVipIngressAnnotation = secondaryIngressAnnotation(layout);
+export const secondVipIngressAnnotation = secondaryIngressAnnotation(network.ingress);
 export const traefikDashboard = traefik.dashboard;
 export const hubbleUi = cilium.hubbleUi;
 export const argoCdAccess = argoCd.access;

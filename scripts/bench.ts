@@ -12,6 +12,7 @@
 import { execFileSync } from "child_process";
 import * as os from "os";
 import * as path from "path";
+import { LOADBALANCER_IPS_ANNOTATION, TYPES } from "../policy/definitions";
 import { policyPackConfigOf } from "./policyConfig";
 import { PolicyInput, runPolicies } from "./policyRunner";
 
@@ -38,13 +39,13 @@ export function syntheticResources(count: number): PolicyInput[] {
     for (let i = 0; resources.length < count; i++) {
         const ns = `app-${i}`;
         resources.push({
-            type: "kubernetes:core/v1:Service", name: `svc-${i}`, urn: `urn:svc:${i}`,
+            type: TYPES.service, name: `svc-${i}`, urn: `urn:svc:${i}`,
             // Most pick from the pool; one in fifty pins, within 192.168.1.231-239 there is room for 9.
-            props: { metadata: { name: `svc-${i}`, namespace: ns, annotations: i % 50 === 0 && i < 450 ? { "kube-vip.io/loadbalancerIPs": `192.168.1.${231 + i / 50}` } : {} }, spec: { type: i % 5 === 0 ? "LoadBalancer" : "ClusterIP" } },
+            props: { metadata: { name: `svc-${i}`, namespace: ns, annotations: i % 50 === 0 && i < 450 ? { [LOADBALANCER_IPS_ANNOTATION]: `192.168.1.${231 + i / 50}` } : {} }, spec: { type: i % 5 === 0 ? "LoadBalancer" : "ClusterIP" } },
         });
-        resources.push({ type: "kubernetes:core/v1:ConfigMap", name: `cm-${i}`, urn: `urn:cm:${i}`, props: { metadata: { name: `cm-${i}`, namespace: ns }, data: { a: "b" } } });
-        resources.push({ type: "kubernetes:argoproj.io/v1alpha1:Application", name: `app-${i}`, urn: `urn:app:${i}`, props: { metadata: { name: ns }, spec: { destination: { namespace: ns } } } });
-        resources.push({ type: "kubernetes:cilium.io/v2:CiliumNetworkPolicy", name: `cnp-${i}`, urn: `urn:cnp:${i}`, props: { metadata: { name: "default-deny", namespace: ns }, spec: { endpointSelector: { matchLabels: {} }, ingress: [{}], egress: [{}] } } });
+        resources.push({ type: TYPES.configMap, name: `cm-${i}`, urn: `urn:cm:${i}`, props: { metadata: { name: `cm-${i}`, namespace: ns }, data: { a: "b" } } });
+        resources.push({ type: TYPES.application, name: `app-${i}`, urn: `urn:app:${i}`, props: { metadata: { name: ns }, spec: { destination: { namespace: ns } } } });
+        resources.push({ type: TYPES.ciliumNetworkPolicy, name: `cnp-${i}`, urn: `urn:cnp:${i}`, props: { metadata: { name: "default-deny", namespace: ns }, spec: { endpointSelector: { matchLabels: {} }, ingress: [{}], egress: [{}] } } });
     }
     return resources.slice(0, count);
 }

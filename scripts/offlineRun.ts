@@ -5,7 +5,8 @@
 
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { SECRET_PLACEHOLDER, loadStackConfig, StackConfigValues } from "./stackFiles";
+import { TYPES } from "../policy/definitions";
+import { SECRET_PLACEHOLDER, StackConfigValues, configText, loadStackConfig } from "./stackFiles";
 
 export const REPO_ROOT = path.resolve(__dirname, "..");
 
@@ -36,7 +37,7 @@ function mockState(args: pulumi.runtime.MockResourceArgs): Record<string, any> {
     if (args.type.startsWith("kubernetes:") && state.metadata !== undefined && state.metadata.name === undefined) {
         state.metadata = { ...state.metadata, name: `${args.name}-auto1234` };
     }
-    if (args.type === "kubernetes:helm.sh/v3:Release") {
+    if (args.type === TYPES.release) {
         state.status = { name: state.name ?? args.name, namespace: state.namespace ?? "default", status: "deployed" };
     }
     return state;
@@ -52,7 +53,7 @@ export async function runProgram(stack: string, overrides: StackConfigValues = {
     const config: Record<string, string> = {};
     for (const [key, value] of Object.entries(merged)) {
         if (value !== undefined) {
-            config[`${project}:${key}`] = typeof value === "object" ? JSON.stringify(value) : String(value);
+            config[`${project}:${key}`] = configText(value);
         }
     }
     const secretKeys = Object.keys(config).filter(key => config[key] === SECRET_PLACEHOLDER);

@@ -11,11 +11,13 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { formatIpv4, formatRange, parseIpv4, parseRange, rangeContains } from "../policy/addressing";
+import { allFrontends } from "../components/traefik/frontends";
+import { formatIpv4, formatRange, parseIpv4, rangeContains } from "../policy/addressing";
+import { TYPES } from "../policy/definitions";
 import { freeAddresses } from "../policy/policies";
 import { loadBalancerServices } from "../policy/resources";
 import { ProgramRun, REPO_ROOT, runProgram } from "./offlineRun";
-import { policyPackConfigOf } from "./policyConfig";
+import { policyPackConfigOf, stackSettingsOf } from "./policyConfig";
 import { PolicyPackConfig, Violation, runPolicies } from "./policyRunner";
 import { StackConfigValues, StackFileError, listStacks } from "./stackFiles";
 import { TopologyFacts, topologyDocument } from "./topology";
@@ -87,38 +89,33 @@ export async function plan(stack: string, overrides: StackConfigValues = {}, pac
         packConfig ?? policyPackConfigOf(REPO_ROOT, stack, overrides),
     );
 
-    const a = run.outputs.addressPlan as Record<string, string | undefined>;
-    const pool = parseRange(a.loadBalancerPool!);
-    if (!pool.ok) {
-        throw new Error("the program exported an unparsable pool");
-    }
+    // The same typed plan the program read its config into.
+    const settings = stackSettingsOf(REPO_ROOT, stack, overrides);
+    const a = settings.addresses;
     const services = run.resources.flatMap(r => loadBalancerServices({ type: r.type, name: r.name, props: r.inputs }));
     const pinned = services.flatMap(s => s.pinned.map(address => ({ address, owner: s.owner })));
     const inPool = pinned
         .map(p => ({ ...p, value: parseIpv4(p.address) }))
-        .filter(p => p.value.ok && rangeContains(pool.value, p.value.value))
+        .filter(p => p.value.ok && rangeContains(a.loadBalancerPool, p.value.value))
         .map(p => ({ ...p, value: (p.value as { value: number }).value }))
         .sort((x, y) => x.value - y.value);
-    const free = freeAddresses(pool.value, inPool.map(p => p.value));
-    const cilium = run.resources.find(r => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.chart === "cilium")?.inputs.values ?? {};
-    const vipInterface = run.resources.find(r => r.name === "kube-vip-control-plane-ds")?.inputs.spec.template.spec.containers[0].env
-        .find((e: { name: string }) => e.name === "vip_interface")?.value ?? "?";
+    const free = freeAddresses(a.loadBalancerPool, inPool.map(p => p.value));
     const apiUrl = String(run.outputs.apiServerUrl);
 
     const report = [
         `Offline plan of stack "${stack}": the program ran under mocks; no cluster or Pulumi CLI was used.`,
         "",
         "Address plan",
-        `  LAN             ${a.lan}`,
-        `  gateway         ${a.gateway ?? "not set: cannot prove no VIP is the router's address"}`,
-        `  DHCP scope      ${a.dhcpScope ?? "not set: cannot prove the VIPs stay out of it"}`,
-        `  API VIP         ${a.controlPlaneVip} (${apiUrl}) on ${vipInterface}`,
-        `  pool            ${a.loadBalancerPool} (${free.length + inPool.length} addresses)`,
+        `  LAN             ${a.lan.cidr}`,
+        `  gateway         ${a.gateway?.text ?? "not set: cannot prove no VIP is the router's address"}`,
+        `  DHCP scope      ${a.dhcpScope?.text ?? "not set: cannot prove the VIPs stay out of it"}`,
+        `  API VIP         ${a.controlPlaneVip.text} (${apiUrl}) on ${a.vipInterface}`,
+        `  pool            ${a.loadBalancerPool.text} (${free.length + inPool.length} addresses)`,
         ...inPool.map(p => `    ${formatIpv4(p.value).padEnd(15)} ${p.owner}`),
         `    free          ${free.length === 0 ? "none" : `${free.length}: ${runs(free).join(", ")}`}`,
-        `  pod CIDR        ${a.podCidr}`,
-        `  service CIDR    ${a.serviceCidr}`,
-        `  Cilium devices  ${cilium.devices ?? "?"}`,
+        `  pod CIDR        ${a.podCidr.cidr}`,
+        `  service CIDR    ${a.serviceCidr.cidr}`,
+        `  Cilium devices  ${a.ciliumDevices.join(" ")}`,
         "",
         `Resources per component (${run.resources.filter(r => r.custom).length} in all)`,
         ...componentSummary(run),
@@ -127,29 +124,21 @@ export async function plan(stack: string, overrides: StackConfigValues = {}, pac
         ...violations.map(v => `  [${v.enforcementLevel}] ${v.policy}: ${v.message}`),
     ].join("\n");
 
-    const traefik = run.resources.find(r => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.chart === "traefik")?.inputs.values;
-    const frontends = Object.entries(run.outputs.traefikServices as Record<string, string>).map(([service, vip]) => {
-        const key = service === "traefik" ? "default" : service.replace(/^traefik-/, "");
-        const entrypoints = Object.entries(traefik?.ports ?? {})
-            .filter(([, port]) => (port as { expose?: Record<string, boolean> }).expose?.[key] === true)
-            .map(([name]) => name);
-        return { service, vip, entrypoints };
-    });
     const facts: TopologyFacts = {
         stack,
-        lan: a.lan!,
-        gateway: a.gateway,
-        dhcpScope: a.dhcpScope,
-        controlPlaneVip: a.controlPlaneVip!,
-        apiServerPort: Number(new URL(apiUrl).port),
-        vipInterface,
-        devices: String(cilium.devices ?? "").split(" "),
-        pool: a.loadBalancerPool!,
-        frontends,
-        podCidr: a.podCidr!,
-        serviceCidr: a.serviceCidr!,
+        lan: a.lan.cidr,
+        gateway: a.gateway?.text,
+        dhcpScope: a.dhcpScope?.text,
+        controlPlaneVip: a.controlPlaneVip.text,
+        apiServerPort: settings.apiServerPort,
+        vipInterface: a.vipInterface,
+        devices: a.ciliumDevices,
+        pool: a.loadBalancerPool.text,
+        frontends: allFrontends(a.ingress).map(f => ({ service: f.serviceName, vip: f.vip.text, entrypoints: f.entrypoints.map(e => e.name) })),
+        podCidr: a.podCidr.cidr,
+        serviceCidr: a.serviceCidr.cidr,
         applications: run.resources
-            .filter(r => r.type === "kubernetes:argoproj.io/v1alpha1:Application")
+            .filter(r => r.type === TYPES.application)
             .map(r => ({ name: r.inputs.metadata.name, namespace: r.inputs.spec.destination.namespace })),
     };
     const mandatory = violations.some(v => v.enforcementLevel === "mandatory");

@@ -5,36 +5,39 @@
 
 import * as fs from "fs";
 import * as path from "path";
-import { buildAddressPlan, describeAddresses, RawAddressConfig } from "../components/addressPlan";
+import { formatConfigIssues } from "../config/issues";
+import { StackSettings, parseStackConfig } from "../config/stack";
 import { NetworkConfig } from "../policy/networkConfig";
 import { resourcePolicies, stackPolicies } from "../policy/policies";
-import { StackConfigValues, listStacks, loadStackConfig } from "./stackFiles";
+import { StackConfigValues, configReader, listStacks, loadStackConfig } from "./stackFiles";
 
-export function networkConfigOf(root: string, stack: string, overrides: StackConfigValues = {}): NetworkConfig {
-    const values = { ...loadStackConfig(root, stack).values, ...overrides };
-    const text = (key: keyof RawAddressConfig) => (values[key] === undefined ? "" : String(values[key]));
-    const raw: RawAddressConfig = {
-        lan: text("lan"), lanGateway: text("lanGateway"), dhcpScope: text("dhcpScope"),
-        controlPlaneVip: text("controlPlaneVip"), vipInterface: text("vipInterface"),
-        loadBalancerPool: text("loadBalancerPool"), ingressVip: text("ingressVip"), ingressSecondaryVip: text("ingressSecondaryVip"),
-        podCidr: text("podCidr"), serviceCidr: text("serviceCidr"),
-        ciliumDevices: Array.isArray(values.ciliumDevices) ? values.ciliumDevices.map(String) : [],
-    };
-    const plan = buildAddressPlan(raw);
-    if (!plan.ok) {
-        throw new Error(`stack ${stack} has config errors; run npm run plan -- --stack ${stack} to see them`);
+/** A stack's settings, parsed from its files as the program parses its config; throws on a config error. */
+export function stackSettingsOf(root: string, stack: string, overrides: StackConfigValues = {}): StackSettings {
+    const { project, values } = loadStackConfig(root, stack);
+    const parsed = parseStackConfig(configReader({ ...values, ...overrides }));
+    if (!parsed.ok) {
+        throw new Error(formatConfigIssues(parsed.issues, project, stack));
     }
-    const a = describeAddresses(plan.plan);
+    return parsed.settings;
+}
+
+/** The network as the pack reads it, from the stack's address plan. */
+export function networkConfigOf(settings: StackSettings): NetworkConfig {
+    const a = settings.addresses;
     return {
-        lan: a.lan, lanGateway: a.gateway ?? "", dhcpScope: a.dhcpScope ?? "",
-        controlPlaneVip: a.controlPlaneVip, loadBalancerPool: a.loadBalancerPool,
-        podCidr: a.podCidr, serviceCidr: a.serviceCidr,
+        lan: a.lan.cidr,
+        lanGateway: a.gateway?.text ?? "",
+        dhcpScope: a.dhcpScope?.text ?? "",
+        controlPlaneVip: a.controlPlaneVip.text,
+        loadBalancerPool: a.loadBalancerPool.text,
+        podCidr: a.podCidr.cidr,
+        serviceCidr: a.serviceCidr.cidr,
     };
 }
 
 /** The --policy-pack-config file of a stack: for each policy, the keys of the network it reads. */
 export function policyPackConfigOf(root: string, stack: string, overrides: StackConfigValues = {}): Record<string, Record<string, unknown>> {
-    const network = networkConfigOf(root, stack, overrides);
+    const network = networkConfigOf(stackSettingsOf(root, stack, overrides));
     const config: Record<string, Record<string, unknown>> = {};
     for (const policy of [...resourcePolicies, ...stackPolicies]) {
         if (policy.configSchema !== undefined) {

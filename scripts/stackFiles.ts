@@ -78,6 +78,16 @@ export function loadStackConfig(root: string, stack: string): { project: string;
 
 export const SECRET_PLACEHOLDER = "[secret]";
 
+/** A stack value as the Pulumi SDK hands it to a program: text, structured values as JSON. */
+export function configText(value: unknown): string {
+    return typeof value === "object" && value !== null ? JSON.stringify(value) : String(value);
+}
+
+/** Reads the stack's values the way the program reads its config (see config/stack.ts). */
+export function configReader(values: StackConfigValues): (key: string) => string | undefined {
+    return key => (values[key] === undefined ? undefined : configText(values[key]));
+}
+
 /** The declared key a typo most likely meant: same letters ignoring case, or at most two edits away. */
 export function nearestKey(typed: string, declared: readonly string[]): string | undefined {
     const sameLetters = declared.find(key => key.toLowerCase() === typed.toLowerCase());

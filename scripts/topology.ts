@@ -1,7 +1,6 @@
 // The stack's topology as a Mermaid diagram, drawn from the stack's config and
-// the offline run: the same layers as the seed's diagram (LAN, API VIP,
-// control-plane nodes, cloud provider pool, Traefik frontends, Cilium,
-// workloads). Pure.
+// the offline run, in layers: LAN, API VIP, control-plane nodes, cloud
+// provider pool, Traefik frontends, Cilium, workloads. Pure.
 
 export interface TopologyFacts {
     readonly stack: string;

@@ -1,6 +1,7 @@
 import * as assert from "assert";
 import * as fc from "fast-check";
-import { RawAddressConfig, buildAddressPlan, describeAddresses, formatConfigIssues } from "../components/addressPlan";
+import { RawAddressConfig, buildAddressPlan, describeAddresses } from "../config/addressPlan";
+import { formatConfigIssues } from "../config/issues";
 import { formatIpv4, parseCidr, parseIpv4, parseRange } from "../policy/addressing";
 
 const HOME: RawAddressConfig = {
@@ -214,7 +215,7 @@ describe("address plan on random configs", () => {
             if (result.ok) {
                 const plan = result.plan;
                 const inPool = (a: number) => a >= plan.loadBalancerPool.start && a <= plan.loadBalancerPool.end;
-                return inPool(plan.ingressVip) && inPool(plan.ingressSecondaryVip) && !inPool(plan.controlPlaneVip)
+                return inPool(plan.ingress.primary.vip.value) && inPool(plan.ingress.secondary.vip.value) && !inPool(plan.controlPlaneVip.value)
                     && plan.ciliumDevices.includes(plan.vipInterface);
             }
             return result.issues.length > 0 && result.issues.every(i => i.key in raw && i.problem.length > 0 && i.fix.length > 0);

@@ -1,10 +1,10 @@
 // The `applications` config: what a user may write, and the message for each
 // mistake. A mistake here must never widen a network policy.
 import * as assert from "assert";
-import { ApplicationSpec, parseApplications } from "../components/applicationSpec";
-import { formatConfigIssues } from "../components/addressPlan";
-import { applicationPolicies } from "../components/networkPolicies";
-import { repositoryPort, repositoryPorts } from "../components/platformPolicies";
+import { ApplicationSpec, parseApplications } from "../config/applications";
+import { formatConfigIssues } from "../config/issues";
+import { applicationPolicies } from "../components/argocd/applicationPolicies";
+import { repositoryPort, repositoryPorts } from "../components/argocd/policies";
 
 const chartApp = { name: "podinfo", repoURL: "https://stefanprodan.github.io/podinfo", chart: "podinfo", targetRevision: "6.7.1" };
 const gitApp = { name: "guestbook", repoURL: "https://github.com/argoproj/argocd-example-apps.git", path: "guestbook", targetRevision: "HEAD" };
@@ -95,7 +95,7 @@ describe("application policy names", () => {
             { ...gitApp, name: "web", connections: { apiServer: true, ingressPorts: [80], toCidrs: [{ cidr: "10.0.0.0/8", ports: [443] }], toApps: ["apiserver", "ingress", "cidr-0"].map(app => ({ app, ports: [80] })) } },
             ...["apiserver", "ingress", "cidr-0"].map(name => ({ ...gitApp, name, connections: { toApps: [{ app: "web", ports: [80] }] } })),
         ]);
-        const names = applicationPolicies(specs[0], specs, { namespace: "traefik", podLabels: {} }).map(p => p.name);
+        const names = applicationPolicies(specs[0], specs).map(p => p.name);
         assert.strictEqual(new Set(names).size, names.length, `duplicate policy names: ${names.join(", ")}`);
         assert.deepStrictEqual(names, [
             "default-deny", "allow-dns", "allow-same-namespace", "allow-from-ingress", "allow-to-apiserver",

@@ -1,4 +1,4 @@
-// The checks `pulumi up` runs against the live cluster (scripts/cluster-checks.js),
+// The checks `pulumi up` runs against the live cluster (components/checks/cluster-checks.js),
 // with kubectl replaced by fakes and a local TLS server standing in for the API.
 import * as assert from "assert";
 import { execFile } from "child_process";
@@ -8,7 +8,7 @@ import { AddressInfo } from "net";
 import * as path from "path";
 import { REPO_ROOT } from "./harness";
 
-const checks = require(path.join(REPO_ROOT, "scripts", "cluster-checks.js"));
+const checks = require(path.join(REPO_ROOT, "components", "checks", "cluster-checks.js"));
 
 const noPause = async () => undefined;
 const CRD_QUERY = "jsonpath={.status.conditions[?(@.type==\"Established\")].status}";
@@ -91,7 +91,7 @@ describe("cluster checks: Cilium's operator-registered CRDs", () => {
 
     it("refuses a timeout that is not a whole number of seconds, instead of waiting forever", function (done) {
         this.timeout(20000);
-        execFile(process.execPath, [path.join(REPO_ROOT, "scripts", "cluster-checks.js"), "wait-for-crds", "abc", "x.cilium.io"], (error, _stdout, stderr) => {
+        execFile(process.execPath, [path.join(REPO_ROOT, "components", "checks", "cluster-checks.js"), "wait-for-crds", "abc", "x.cilium.io"], (error, _stdout, stderr) => {
             assert.strictEqual(error?.code, 2);
             assert.match(stderr, /usage: cluster-checks\.js/);
             done();

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { VERSION_KEYS } from "../components/stackConfig";
+import { VERSION_KEYS } from "../config/stack";
 import { listStacks, loadStackConfig } from "../scripts/stackFiles";
 import { REPO_ROOT } from "./harness";
 

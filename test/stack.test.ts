@@ -282,7 +282,7 @@ describe("the home stack", () => {
 
         it("creates every CiliumNetworkPolicy after the operator has registered the CRD", () => {
             const crds = get(T.command, "cilium-crds-ready");
-            assert.match(crds.inputs.create, /^node scripts\/cluster-checks\.js wait-for-crds 300 ciliumnetworkpolicies\.cilium\.io ciliumclusterwidenetworkpolicies\.cilium\.io$/);
+            assert.match(crds.inputs.create, /^node components\/checks\/cluster-checks\.js wait-for-crds 300 ciliumnetworkpolicies\.cilium\.io ciliumclusterwidenetworkpolicies\.cilium\.io$/);
             assert.ok(waitsFor(run, crds, get(T.release, "cilium-release")));
             for (const policy of resourcesOfType(run, T.cnp)) {
                 assert.ok(waitsFor(run, policy, crds), `${policy.name} waits for the CRD`);

@@ -3,7 +3,7 @@
 // enum-like values (routingMode, tunnelProtocol, encryption.type, ipam.mode)
 // are not checked by the chart, so tests pin their spelling.
 
-import { POD_BLOCK_PER_NODE_PREFIX } from "./addressPlan";
+import { POD_BLOCK_PER_NODE_PREFIX } from "../../config/addressPlan";
 
 export interface CiliumSettings {
     /** Where Cilium reaches the API without kube-proxy: the control-plane VIP. */
@@ -13,19 +13,6 @@ export interface CiliumSettings {
     readonly devices: readonly string[];
     readonly operatorReplicas: number;
 }
-
-/** CRDs the Cilium operator registers when it starts (the chart ships none). */
-export const OPERATOR_REGISTERED_CRDS = [
-    "ciliumnetworkpolicies.cilium.io",
-    "ciliumclusterwidenetworkpolicies.cilium.io",
-] as const;
-
-// Names, labels and ports the chart gives Hubble's pods. Policies match the
-// pod (target) port, which is what Cilium sees after service translation.
-export const HUBBLE_UI = { service: "hubble-ui", namespace: "kube-system", servicePort: 80, labels: { "k8s-app": "hubble-ui" } } as const;
-export const HUBBLE_RELAY = { service: "hubble-relay", namespace: "kube-system", servicePort: 80, targetPort: 4245, labels: { "k8s-app": "hubble-relay" } } as const;
-/** The Hubble server of each Cilium agent (host network), behind the hubble-peer Service. */
-export const HUBBLE_AGENT_PORT = 4244;
 
 export function ciliumValues(settings: CiliumSettings) {
     return {

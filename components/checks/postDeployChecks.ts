@@ -1,6 +1,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { NetworkComponent } from "./networkComponent";
+import { NetworkComponent } from "../component";
+import { clusterCheckCommand } from "./commands";
 
 export interface PostDeployChecksArgs {
     readonly apiServerUrl: string;
@@ -30,7 +31,7 @@ export class PostDeployChecks extends NetworkComponent {
         super("homelab:network:PostDeployChecks", name, opts);
         const spec = postDeployCheckSpec(args);
         const check = new command.local.Command(`${name}-run`, {
-            create: `node scripts/cluster-checks.js post-deploy '${spec}'`,
+            create: clusterCheckCommand("post-deploy", spec),
             triggers: [spec, JSON.stringify(args.rerunWhenChanged)],
         }, this.childOptions());
         this.registerOutputs({ result: check.stdout });

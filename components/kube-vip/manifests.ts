@@ -11,19 +11,13 @@
 // - services: advertises LoadBalancer addresses. It runs on every node, with
 //   one leader election per Service (svc_election), so the VIP of a Service
 //   with externalTrafficPolicy Local is announced by a node that runs one of
-//   its backends, as the seed's load-balancing workflow describes.
+//   its backends, and the VIP follows the pods.
 
-export const KUBE_VIP_IMAGE = "ghcr.io/kube-vip/kube-vip";
-export const KUBE_VIP_NAMESPACE = "kube-system";
-export const KUBE_VIP_SERVICE_ACCOUNT = "kube-vip";
-export const CLOUD_PROVIDER_LABELS = { app: "kube-vip-cloud-provider" } as const;
-
-/** The lease that elects the control-plane VIP's owner. */
-export const CONTROL_PLANE_LEASE = "plndr-cp-lock";
+import { KUBE_VIP } from "./names";
 
 /**
- * Leader election timing in seconds: the seed's fast failover, for the API VIP
- * and for each Service's VIP. Set explicitly in both roles, since kube-vip
+ * Leader election timing in seconds: a fast failover (5/3/1 s), for the API
+ * VIP and for each Service's VIP. Set explicitly in both roles, since kube-vip
  * 1.1 raised its defaults to 15/10/2 s.
  */
 export const LEADER_ELECTION = { leaseDuration: 5, renewDeadline: 3, retryPeriod: 1 } as const;
@@ -68,10 +62,10 @@ export function kubeVipEnv(role: KubeVipRole, settings: KubeVipRoleSettings): En
             // kube-vip reads vip_subnet since v0.9 (vip_cidr is ignored there).
             { name: "vip_subnet", value: "32" },
             { name: "cp_enable", value: "true" },
-            { name: "cp_namespace", value: KUBE_VIP_NAMESPACE },
+            { name: "cp_namespace", value: KUBE_VIP.namespace },
             { name: "svc_enable", value: "false" },
             { name: "vip_leaderelection", value: "true" },
-            { name: "vip_leasename", value: CONTROL_PLANE_LEASE },
+            { name: "vip_leasename", value: KUBE_VIP.controlPlane.lease },
             // No CNI routes the kubernetes Service yet: talk to the API server
             // on this (control-plane) node, whose host network we share.
             { name: "KUBERNETES_SERVICE_HOST", value: "127.0.0.1" },
@@ -87,7 +81,7 @@ export function kubeVipEnv(role: KubeVipRole, settings: KubeVipRoleSettings): En
     ];
 }
 
-/** Nodes labelled as control plane by either the old or the new label (the seed's DaemonSet). */
+/** Nodes labelled as control plane by either the old (master) or the new label. */
 export const CONTROL_PLANE_AFFINITY = {
     nodeAffinity: {
         requiredDuringSchedulingIgnoredDuringExecution: {
@@ -101,7 +95,7 @@ export const CONTROL_PLANE_AFFINITY = {
 
 export function kubeVipPodSpec(role: KubeVipRole, image: string, settings: KubeVipRoleSettings) {
     return {
-        serviceAccountName: KUBE_VIP_SERVICE_ACCOUNT,
+        serviceAccountName: KUBE_VIP.serviceAccount,
         hostNetwork: true,
         // Runs on NotReady nodes (no CNI yet) and on tainted control-plane nodes.
         tolerations: [

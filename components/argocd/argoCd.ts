@@ -1,10 +1,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ApplicationSpec } from "./applicationSpec";
-import { ARGOCD_RELEASE, ARGOCD_REPOSITORY, argoCdValues } from "./argoCdValues";
-import { NetworkComponent } from "./networkComponent";
-import { NetworkPolicySet } from "./networkPolicySet";
-import { ARGOCD_NAMESPACE, platformPolicies } from "./platformPolicies";
+import type { ApplicationSpec } from "../../config/applications";
+import { NetworkComponent } from "../component";
+import { namespacedRelease } from "../namespacedRelease";
+import { ARGOCD } from "./names";
+import { argoCdPolicies } from "./policies";
+import { argoCdValues } from "./values";
 
 export interface ArgoCdArgs {
     readonly chartVersion: string;
@@ -23,37 +24,27 @@ export interface ArgoCdArgs {
 export function argoCdAccess(passwordConfigured: boolean): string {
     const password = passwordConfigured
         ? "the password whose bcrypt hash is argoCdAdminPasswordBcrypt"
-        : `kubectl -n ${ARGOCD_NAMESPACE} get secret argocd-initial-admin-secret -o jsonpath='{.data.password}' | base64 -d`;
-    return `kubectl -n ${ARGOCD_NAMESPACE} port-forward svc/argocd-server 8080:443, then open https://localhost:8080 (user admin; password: ${password})`;
+        : `kubectl -n ${ARGOCD.namespace} get secret argocd-initial-admin-secret -o jsonpath='{.data.password}' | base64 -d`;
+    return `kubectl -n ${ARGOCD.namespace} port-forward svc/${ARGOCD.fullnameOverride}-server 8080:443, then open https://localhost:8080 (user admin; password: ${password})`;
 }
 
 /** Argo CD, whose chart also installs the Application CRDs. */
 export class ArgoCd extends NetworkComponent {
     public readonly release: k8s.helm.v3.Release;
-    public readonly namespace: string = ARGOCD_NAMESPACE;
+    public readonly namespace: string = ARGOCD.namespace;
     public readonly access: string;
 
     constructor(name: string, args: ArgoCdArgs, opts?: pulumi.ComponentResourceOptions) {
         super("homelab:network:ArgoCd", name, opts);
-        const namespace = new k8s.core.v1.Namespace(`${name}-ns`, {
-            metadata: { name: ARGOCD_NAMESPACE },
-        }, this.childOptions());
-        const policies = new NetworkPolicySet(`${name}-policies`, {
-            policies: platformPolicies.argoCd(args.applications),
-        }, { parent: this, dependsOn: [namespace, args.ciliumCrds] });
         const values = args.adminPasswordBcrypt === undefined
             ? argoCdValues({})
             : args.adminPasswordBcrypt.apply(hash => argoCdValues({ adminPasswordBcrypt: hash }));
-        this.release = new k8s.helm.v3.Release(`${name}-release`, {
-            name: ARGOCD_RELEASE,
-            namespace: ARGOCD_NAMESPACE,
-            chart: "argo-cd",
-            version: args.chartVersion,
-            repositoryOpts: { repo: ARGOCD_REPOSITORY },
-            values,
-            skipAwait: false,
-            timeout: 600,
-        }, this.childOptions([namespace, policies]));
+        this.release = namespacedRelease(this, name, {
+            namespace: ARGOCD.namespace,
+            policies: argoCdPolicies(args.applications),
+            ciliumCrds: args.ciliumCrds,
+            release: { name: ARGOCD.release, chart: ARGOCD.chart, repository: ARGOCD.repository, version: args.chartVersion, values },
+        });
         this.access = argoCdAccess(args.adminPasswordBcrypt !== undefined);
         this.registerOutputs({ releaseStatus: this.release.status, access: this.access });
     }

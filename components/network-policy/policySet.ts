@@ -1,7 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { NetworkComponent } from "./networkComponent";
-import { WorkloadPolicy, ciliumPolicySpec } from "./networkPolicies";
+import { KINDS } from "../../policy/definitions";
+import { NetworkComponent } from "../component";
+import { WorkloadPolicy, ciliumPolicySpec } from "./policy";
 
 export interface NetworkPolicySetArgs {
     /** The policies, already derived from the workload's declared connections. */
@@ -20,8 +21,7 @@ export class NetworkPolicySet extends NetworkComponent {
         const created = args.policies.map(policy => new k8s.apiextensions.CustomResource(
             `${name}-${policy.name}`,
             {
-                apiVersion: "cilium.io/v2",
-                kind: "CiliumNetworkPolicy",
+                ...KINDS.ciliumNetworkPolicy,
                 metadata: { name: policy.name, namespace: policy.namespace, labels: { "app.kubernetes.io/managed-by": "pulumi" } },
                 spec: ciliumPolicySpec(policy),
             },

@@ -1,7 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { NetworkComponent } from "./networkComponent";
-import { KUBE_VIP_IMAGE, KUBE_VIP_NAMESPACE, kubeVipPodSpec } from "./kubeVipManifests";
+import { NetworkComponent } from "../component";
+import { kubeVipPodSpec } from "./manifests";
+import { KUBE_VIP } from "./names";
 
 export interface KubeVipServicesArgs {
     /** The LAN interface kube-vip answers ARP on. */
@@ -24,13 +25,13 @@ export class KubeVipServices extends NetworkComponent {
 
     constructor(name: string, args: KubeVipServicesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("homelab:network:KubeVipServices", name, opts);
-        const labels = { "app.kubernetes.io/name": "kube-vip", "app.kubernetes.io/component": "services" };
-        const podSpec = kubeVipPodSpec("services", `${KUBE_VIP_IMAGE}:${args.version}`, {
+        const labels = KUBE_VIP.services.labels;
+        const podSpec = kubeVipPodSpec("services", `${KUBE_VIP.image}:${args.version}`, {
             interface: args.vipInterface,
             apiServerPort: args.apiServerPort,
         });
         const daemonSet = new k8s.apps.v1.DaemonSet(`${name}-ds`, {
-            metadata: { name: "kube-vip-services", namespace: KUBE_VIP_NAMESPACE, labels },
+            metadata: { name: KUBE_VIP.services.daemonSet, namespace: KUBE_VIP.namespace, labels },
             spec: {
                 selector: { matchLabels: labels },
                 updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 1 } },

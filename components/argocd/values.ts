@@ -1,7 +1,6 @@
 // The argo-cd chart's values. Pure, so every key is asserted in tests.
 
-export const ARGOCD_RELEASE = "argocd";
-export const ARGOCD_REPOSITORY = "https://argoproj.github.io/argo-helm";
+import { ARGOCD } from "./names";
 
 export interface ArgoCdSettings {
     /** bcrypt hash of the admin password; absent lets Argo CD generate one. */
@@ -10,8 +9,7 @@ export interface ArgoCdSettings {
 
 export function argoCdValues(settings: ArgoCdSettings) {
     return {
-        // Object names argocd-server, argocd-repo-server, ... whatever the release is called.
-        fullnameOverride: "argocd",
+        fullnameOverride: ARGOCD.fullnameOverride,
         crds: { install: true, keep: true },
         // Chart 10 creates Kubernetes NetworkPolicies by default. Cilium allows
         // what any policy allows, so they would widen the CiliumNetworkPolicies

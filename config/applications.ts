@@ -1,9 +1,12 @@
 // Argo CD Applications as the stack config declares them, and the connections
-// each one needs. Pure: parsed and checked here, turned into resources by
-// components/argoCd.ts and into CiliumNetworkPolicies by networkPolicies.ts.
+// each one needs. Pure: parsed and checked here, turned into Application
+// objects by components/argocd/application.ts and into CiliumNetworkPolicies
+// by components/argocd/applicationPolicies.ts.
 
 import { Parsed, parseCidr } from "../policy/addressing";
-import type { ConfigIssue } from "./addressPlan";
+import { ARGOCD } from "../components/argocd/names";
+import { TRAEFIK } from "../components/traefik/names";
+import type { ConfigIssue } from "./issues";
 
 /** A port a workload listens on or connects to. */
 export interface PortSpec {
@@ -56,7 +59,7 @@ const APPLICATION_FIELDS = ["name", "namespace", "repoURL", "path", "chart", "ta
  * removal, delete) the platform's namespace, and its default deny would cut
  * off CoreDNS, Traefik or Argo CD.
  */
-export const RESERVED_NAMESPACES = ["default", "argocd", "traefik"] as const;
+export const RESERVED_NAMESPACES = ["default", ARGOCD.namespace, TRAEFIK.namespace] as const;
 
 function isReservedNamespace(namespace: string): boolean {
     return namespace.startsWith("kube-") || (RESERVED_NAMESPACES as readonly string[]).includes(namespace);

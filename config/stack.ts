@@ -1,10 +1,11 @@
-// The edge where stack config enters the program: read once, validated once,
-// and handed on as typed objects. A bad value stops the program here with every
-// problem listed, before any resource is declared.
+// The edge where stack config enters the program: every key read once,
+// validated once, and handed on as one typed object. Pure: the Pulumi program
+// (config/load.ts), the offline plan and the pack-config generator all call
+// `parseStackConfig` with a reader of the stack's values.
 
-import * as pulumi from "@pulumi/pulumi";
-import { AddressPlan, ConfigIssue, RawAddressConfig, buildAddressPlan, formatConfigIssues } from "./addressPlan";
-import { ApplicationSpec, EXACT_VERSION, parseApplications } from "./applicationSpec";
+import { AddressPlan, RawAddressConfig, buildAddressPlan } from "./addressPlan";
+import { ApplicationSpec, EXACT_VERSION, parseApplications } from "./applications";
+import { ConfigIssue } from "./issues";
 
 /** Chart versions and image tags; every one pinned. */
 export interface Versions {
@@ -23,8 +24,8 @@ export interface StackSettings {
     readonly versions: Versions;
     readonly applications: readonly ApplicationSpec[];
     readonly postDeployChecks: boolean;
-    /** Argo CD's admin password (a secret), when the stack sets one. */
-    readonly argoCdAdminPasswordBcrypt?: pulumi.Output<string>;
+    /** The bcrypt hash of Argo CD's admin password, when the stack sets one (a secret). */
+    readonly argoCdAdminPasswordBcrypt?: string;
 }
 
 /** Config keys as `Pulumi.yaml` declares them; `keyof` keeps code and file in step. */
@@ -54,9 +55,14 @@ export function versionIssues(raw: Record<keyof Versions, string>): ConfigIssue[
     return issues;
 }
 
-/** Reads and validates the whole stack config, or stops the program with every problem. */
-export function loadStackSettings(config: pulumi.Config = new pulumi.Config()): StackSettings {
-    const text = (key: string): string => config.get(key) ?? "";
+/** Reads one key of the stack's config as the Pulumi SDK gives it: text, or JSON text for structured values. */
+export type ConfigReader = (key: string) => string | undefined;
+
+export type ParsedStack = { ok: true; settings: StackSettings } | { ok: false; issues: ConfigIssue[] };
+
+/** Reads and validates the whole stack config: the settings, or every problem at once. */
+export function parseStackConfig(read: ConfigReader): ParsedStack {
+    const text = (key: string): string => read(key) ?? "";
     const raw: RawAddressConfig = {
         lan: text("lan"),
         lanGateway: text("lanGateway"),
@@ -71,7 +77,7 @@ export function loadStackSettings(config: pulumi.Config = new pulumi.Config()): 
         ciliumDevices: [],
     };
     const issues: ConfigIssue[] = [];
-    const devices = readJson(config, "ciliumDevices", issues);
+    const devices = readJson(read, "ciliumDevices", issues);
     if (Array.isArray(devices) && devices.every(d => typeof d === "string")) {
         raw.ciliumDevices = devices;
     } else if (devices !== undefined) {
@@ -85,15 +91,11 @@ export function loadStackSettings(config: pulumi.Config = new pulumi.Config()): 
     if (!Number.isInteger(ciliumOperatorReplicas) || ciliumOperatorReplicas < 1) {
         issues.push({ key: "ciliumOperatorReplicas", value: text("ciliumOperatorReplicas"), problem: "is not a whole number of at least 1", fix: "use 1 on a single-node cluster, 2 otherwise" });
     }
-    const versions: Versions = {
-        cilium: text(VERSION_KEYS.cilium),
-        traefikChart: text(VERSION_KEYS.traefikChart),
-        argoCdChart: text(VERSION_KEYS.argoCdChart),
-        kubeVip: text(VERSION_KEYS.kubeVip),
-        kubeVipCloudProvider: text(VERSION_KEYS.kubeVipCloudProvider),
-    };
+    const versions = Object.fromEntries(
+        (Object.keys(VERSION_KEYS) as Array<keyof Versions>).map(field => [field, text(VERSION_KEYS[field]).trim()]),
+    ) as unknown as Versions;
     issues.push(...versionIssues(versions));
-    const apps = parseApplications(readJson(config, "applications", issues));
+    const apps = parseApplications(readJson(read, "applications", issues));
     issues.push(...apps.issues);
     const postDeployChecks = text("postDeployChecks").trim().toLowerCase() !== "false";
 
@@ -102,33 +104,25 @@ export function loadStackSettings(config: pulumi.Config = new pulumi.Config()): 
         issues.unshift(...plan.issues);
     }
     if (!plan.ok || issues.length > 0) {
-        throw new pulumi.RunError(formatConfigIssues(issues, pulumi.getProject(), pulumi.getStack()));
+        return { ok: false, issues };
     }
-    for (const claim of plan.plan.unproven) {
-        void pulumi.log.warn(claim);
-    }
-    // Read raw so that an unset password leaves Argo CD's values in plain text
-    // (a secret Output would mask the whole release's diff in every preview).
-    const password = pulumi.runtime.getConfig(`${pulumi.getProject()}:argoCdAdminPasswordBcrypt`) ?? "";
+    const password = text("argoCdAdminPasswordBcrypt").trim();
     return {
-        addresses: plan.plan,
-        apiServerPort,
-        ciliumOperatorReplicas,
-        versions: {
-            cilium: versions.cilium.trim(),
-            traefikChart: versions.traefikChart.trim(),
-            argoCdChart: versions.argoCdChart.trim(),
-            kubeVip: versions.kubeVip.trim(),
-            kubeVipCloudProvider: versions.kubeVipCloudProvider.trim(),
+        ok: true,
+        settings: {
+            addresses: plan.plan,
+            apiServerPort,
+            ciliumOperatorReplicas,
+            versions,
+            applications: apps.specs,
+            postDeployChecks,
+            argoCdAdminPasswordBcrypt: password === "" ? undefined : password,
         },
-        applications: apps.specs,
-        postDeployChecks,
-        argoCdAdminPasswordBcrypt: password.trim() === "" ? undefined : pulumi.secret(password.trim()),
     };
 }
 
-function readJson(config: pulumi.Config, key: string, issues: ConfigIssue[]): unknown {
-    const value = config.get(key);
+function readJson(read: ConfigReader, key: string, issues: ConfigIssue[]): unknown {
+    const value = read(key);
     if (value === undefined || value.trim() === "") {
         return undefined;
     }

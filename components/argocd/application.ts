@@ -1,17 +1,16 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ApplicationSpec } from "./applicationSpec";
-import { NetworkComponent } from "./networkComponent";
-import { IngressController, applicationPolicies } from "./networkPolicies";
-import { NetworkPolicySet } from "./networkPolicySet";
+import type { ApplicationSpec } from "../../config/applications";
+import { KINDS } from "../../policy/definitions";
+import { NetworkComponent } from "../component";
+import { NetworkPolicySet } from "../network-policy/policySet";
+import { applicationPolicies } from "./applicationPolicies";
+import { ARGOCD } from "./names";
 
 export interface ArgoCdApplicationArgs {
     readonly spec: ApplicationSpec;
     /** Every declared Application, for calls between apps. */
     readonly allApplications: readonly ApplicationSpec[];
-    /** The namespace Argo CD runs in (Applications live there). */
-    readonly argoCdNamespace: string;
-    readonly ingressController: IngressController;
     /** Argo CD's release: its chart installs the Application CRD. */
     readonly argoCd: pulumi.Resource;
     /** The wait for the Cilium operator's CRDs (CiliumNetworkPolicy). */
@@ -19,7 +18,7 @@ export interface ArgoCdApplicationArgs {
 }
 
 /** The Application object Argo CD syncs, pointed at a namespace this program owns. */
-export function applicationManifest(spec: ApplicationSpec, argoCdNamespace: string) {
+export function applicationManifest(spec: ApplicationSpec) {
     const source: Record<string, unknown> = { repoURL: spec.repoURL, targetRevision: spec.targetRevision };
     if (spec.chart !== undefined) {
         source.chart = spec.chart;
@@ -30,18 +29,17 @@ export function applicationManifest(spec: ApplicationSpec, argoCdNamespace: stri
         source.helm = { valuesObject: spec.helmValues };
     }
     return {
-        apiVersion: "argoproj.io/v1alpha1",
-        kind: "Application",
+        ...KINDS.application,
         metadata: {
             name: spec.name,
-            namespace: argoCdNamespace,
+            namespace: ARGOCD.namespace,
             // Deleting the Application deletes what Argo CD deployed for it.
             finalizers: ["resources-finalizer.argocd.argoproj.io"],
         },
         spec: {
             project: "default",
             source,
-            destination: { server: "https://kubernetes.default.svc", namespace: spec.namespace },
+            destination: { server: ARGOCD.inClusterServer, namespace: spec.namespace },
             syncPolicy: {
                 automated: { prune: true, selfHeal: true },
                 // The namespace (and its policies) is created here, before Argo CD syncs into it.
@@ -66,9 +64,9 @@ export class ArgoCdApplication extends NetworkComponent {
             metadata: { name: args.spec.namespace, labels: { "app.kubernetes.io/part-of": args.spec.name } },
         }, this.childOptions());
         const policies = new NetworkPolicySet(`${name}-policies`, {
-            policies: applicationPolicies(args.spec, args.allApplications, args.ingressController),
-        }, { parent: this, dependsOn: [namespace, args.ciliumCrds] });
-        const manifest = applicationManifest(args.spec, args.argoCdNamespace);
+            policies: applicationPolicies(args.spec, args.allApplications),
+        }, this.childOptions([namespace, args.ciliumCrds]));
+        const manifest = applicationManifest(args.spec);
         new k8s.apiextensions.CustomResource(`${name}-app`, manifest, this.childOptions([args.argoCd, policies]));
         this.namespace = namespace.metadata.name;
         this.policyNames = policies.policyNames;

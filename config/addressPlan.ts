@@ -1,7 +1,10 @@
-// The address plan: the stack's addresses, ranges and interfaces, parsed and
-// proven consistent before any resource is declared. Pure: no Pulumi imports,
-// so every rule is tested with plain inputs.
+// The address plan: the stack's addresses, ranges and interfaces, parsed once
+// and proven consistent before any resource is declared. Every component, the
+// offline plan, the pack's config and the outputs read this one object; each
+// address carries its number (for arithmetic) and its text (for manifests).
+// Pure: no Pulumi imports, so every rule is tested with plain inputs.
 
+import { IngressFrontends, ingressFrontends } from "../components/traefik/frontends";
 import {
     Ipv4Block,
     Ipv4Range,
@@ -17,6 +20,7 @@ import {
     rangeContains,
     rangesOverlap,
 } from "../policy/addressing";
+import { ConfigIssue } from "./issues";
 
 /** The network part of the stack config, as the user typed it. */
 export interface RawAddressConfig {
@@ -35,31 +39,45 @@ export interface RawAddressConfig {
 
 export type AddressConfigKey = keyof RawAddressConfig;
 
+/** One IPv4 address: its number for arithmetic, its text for manifests. */
+export interface Address {
+    readonly value: number;
+    readonly text: string;
+}
+
+/** An inclusive range of addresses with its first-last text. */
+export interface AddressRange extends Ipv4Range {
+    readonly text: string;
+}
+
+export function address(value: number): Address {
+    return { value, text: formatIpv4(value) };
+}
+
+export function addressRange(range: Ipv4Range): AddressRange {
+    return { start: range.start, end: range.end, text: formatRange(range) };
+}
+
 export interface AddressPlan {
     readonly lan: Ipv4Block;
     /** Absent when the stack does not declare it; see `unproven`. */
-    readonly gateway?: number;
-    readonly dhcpScope?: Ipv4Range;
-    readonly controlPlaneVip: number;
+    readonly gateway?: Address;
+    readonly dhcpScope?: AddressRange;
+    readonly controlPlaneVip: Address;
+    /** The NIC on which kube-vip answers ARP for every VIP. */
     readonly vipInterface: string;
-    readonly loadBalancerPool: Ipv4Range;
-    readonly ingressVip: number;
-    readonly ingressSecondaryVip: number;
+    readonly loadBalancerPool: AddressRange;
+    /** The two Traefik Services: names, VIPs and entrypoints. */
+    readonly ingress: IngressFrontends;
     readonly podCidr: Ipv4Block;
     readonly serviceCidr: Ipv4Block;
+    /** The NICs Cilium's datapath attaches to; vipInterface is one of them. */
     readonly ciliumDevices: readonly string[];
     /** What the plan could not prove because an optional key is unset. */
     readonly unproven: readonly string[];
 }
 
-/** One thing wrong with the config, phrased for the person who typed it. */
-export interface ConfigIssue {
-    readonly key: string;
-    readonly value: string;
-    /** Follows the value: `"192.168.1.300" is not an IPv4 address ...`. */
-    readonly problem: string;
-    readonly fix: string;
-}
+export type { ConfigIssue };
 
 export type PlanResult = { ok: true; plan: AddressPlan } | { ok: false; issues: ConfigIssue[] };
 
@@ -179,13 +197,12 @@ export function buildAddressPlan(raw: RawAddressConfig): PlanResult {
         ok: true,
         plan: {
             lan,
-            gateway,
-            dhcpScope,
-            controlPlaneVip,
+            gateway: gateway === undefined ? undefined : address(gateway),
+            dhcpScope: dhcpScope === undefined ? undefined : addressRange(dhcpScope),
+            controlPlaneVip: address(controlPlaneVip),
             vipInterface: raw.vipInterface.trim(),
-            loadBalancerPool,
-            ingressVip,
-            ingressSecondaryVip,
+            loadBalancerPool: addressRange(loadBalancerPool),
+            ingress: ingressFrontends(address(ingressVip), address(ingressSecondaryVip)),
             podCidr,
             serviceCidr,
             ciliumDevices: raw.ciliumDevices.map(d => d.trim()),
@@ -247,30 +264,16 @@ function unprovenClaims(gateway: number | undefined, dhcpScope: Ipv4Range | unde
     return claims;
 }
 
-/** Renders issues the way a compiler would: every problem, each with its fix. */
-export function formatConfigIssues(issues: readonly ConfigIssue[], namespace: string, stack?: string): string {
-    const count = issues.length === 1 ? "1 problem" : `${issues.length} problems`;
-    const where = stack === undefined ? "" : ` of stack "${stack}"`;
-    const lines = [`The network configuration${where} has ${count}; nothing was deployed.`, ""];
-    for (const issue of issues) {
-        lines.push(`  ${namespace}:${issue.key} = ${JSON.stringify(issue.value)}`);
-        lines.push(`    ${issue.value === "" ? "(empty)" : issue.value} ${issue.problem}`);
-        lines.push(`    fix: ${issue.fix}`);
-        lines.push("");
-    }
-    return lines.join("\n");
-}
-
-/** The plan's addresses as text, for component inputs and the offline report. */
+/** The plan's addresses as text: the stack output `addressPlan`. */
 export function describeAddresses(plan: AddressPlan) {
     return {
         lan: plan.lan.cidr,
-        gateway: plan.gateway === undefined ? undefined : formatIpv4(plan.gateway),
-        dhcpScope: plan.dhcpScope === undefined ? undefined : formatRange(plan.dhcpScope),
-        controlPlaneVip: formatIpv4(plan.controlPlaneVip),
-        loadBalancerPool: formatRange(plan.loadBalancerPool),
-        ingressVip: formatIpv4(plan.ingressVip),
-        ingressSecondaryVip: formatIpv4(plan.ingressSecondaryVip),
+        gateway: plan.gateway?.text,
+        dhcpScope: plan.dhcpScope?.text,
+        controlPlaneVip: plan.controlPlaneVip.text,
+        loadBalancerPool: plan.loadBalancerPool.text,
+        ingressVip: plan.ingress.primary.vip.text,
+        ingressSecondaryVip: plan.ingress.secondary.vip.text,
         podCidr: plan.podCidr.cidr,
         serviceCidr: plan.serviceCidr.cidr,
     };

@@ -5,7 +5,8 @@ import * as pulumi from "@pulumi/pulumi";
  *
  * Pulumi does not pass a component's dependsOn on to the resources created
  * inside it: without this, `new Traefik(..., { dependsOn: [cilium] })` would
- * register Traefik's Helm release at once, before the CNI exists.
+ * register Traefik's Helm release at once, before the CNI exists. Every child,
+ * custom or component, is built with `childOptions`.
  */
 export abstract class NetworkComponent extends pulumi.ComponentResource {
     private readonly inheritedDependsOn: pulumi.Input<pulumi.Resource>[];
@@ -17,7 +18,7 @@ export abstract class NetworkComponent extends pulumi.ComponentResource {
     }
 
     /** Options for a child: parented here, waiting for the component's dependencies and `extra`. */
-    protected childOptions(extra: pulumi.Resource[] = [], opts: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions {
+    childOptions(extra: pulumi.Resource[] = [], opts: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions {
         return { ...opts, parent: this, dependsOn: [...this.inheritedDependsOn, ...extra] };
     }
 }

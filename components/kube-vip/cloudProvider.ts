@@ -1,32 +1,29 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { NetworkComponent } from "./networkComponent";
-import { NetworkPolicySet } from "./networkPolicySet";
-import { platformPolicies } from "./platformPolicies";
-import { CLOUD_PROVIDER_LABELS, KUBE_VIP_NAMESPACE } from "./kubeVipManifests";
-
-export const CLOUD_PROVIDER_IMAGE = "ghcr.io/kube-vip/kube-vip-cloud-provider";
-/** The ConfigMap name and namespace the cloud provider reads its pools from. */
-export const POOL_CONFIG_MAP = { name: "kubevip", namespace: KUBE_VIP_NAMESPACE } as const;
+import type { AddressRange } from "../../config/addressPlan";
+import { NetworkComponent } from "../component";
+import { NetworkPolicySet } from "../network-policy/policySet";
+import { KUBE_VIP } from "./names";
+import { cloudProviderPolicies } from "./policies";
 
 export interface KubeVipCloudProviderArgs {
-    /** The pool every namespace allocates from, as first-last (kube-vip's range-global). */
-    readonly loadBalancerPool: string;
+    /** The pool every namespace allocates from (kube-vip's range-global). */
+    readonly loadBalancerPool: AddressRange;
     /** The ghcr.io/kube-vip/kube-vip-cloud-provider tag. */
     readonly version: string;
     /** The wait for Cilium's policy CRDs. */
     readonly ciliumCrds: pulumi.Resource;
 }
 
-/** The `kubevip` ConfigMap's data: one global range, no per-namespace pools. */
-export function poolConfigData(loadBalancerPool: string): Record<string, string> {
-    return { "range-global": loadBalancerPool };
+/** The pool ConfigMap's data: one global range, no per-namespace pools. */
+export function poolConfigData(loadBalancerPool: AddressRange): Record<string, string> {
+    return { [KUBE_VIP.cloudProvider.globalRangeKey]: loadBalancerPool.text };
 }
 
 /**
  * kube-vip's cloud provider: a singleton Deployment that gives each
  * LoadBalancer Service an address from the pool (or honours the one pinned
- * with kube-vip.io/loadbalancerIPs) and records it on the Service.
+ * with kube-vip's annotation) and records it on the Service.
  */
 export class KubeVipCloudProvider extends NetworkComponent {
     public readonly deploymentName: pulumi.Output<string>;
@@ -34,11 +31,12 @@ export class KubeVipCloudProvider extends NetworkComponent {
 
     constructor(name: string, args: KubeVipCloudProviderArgs, opts?: pulumi.ComponentResourceOptions) {
         super("homelab:network:KubeVipCloudProvider", name, opts);
+        const provider = KUBE_VIP.cloudProvider;
         const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-sa`, {
-            metadata: { name: "kube-vip-cloud-controller", namespace: KUBE_VIP_NAMESPACE },
+            metadata: { name: provider.serviceAccount, namespace: KUBE_VIP.namespace },
         }, this.childOptions());
         const role = new k8s.rbac.v1.ClusterRole(`${name}-role`, {
-            metadata: { name: "system:kube-vip-cloud-controller-role" },
+            metadata: { name: provider.clusterRole },
             rules: [
                 { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "create", "update", "list", "put"] },
                 { apiGroups: [""], resources: ["configmaps", "endpoints", "events", "services/status", "leases"], verbs: ["*"] },
@@ -46,34 +44,32 @@ export class KubeVipCloudProvider extends NetworkComponent {
             ],
         }, this.childOptions());
         const binding = new k8s.rbac.v1.ClusterRoleBinding(`${name}-binding`, {
-            metadata: { name: "system:kube-vip-cloud-controller-binding" },
+            metadata: { name: provider.clusterRoleBinding },
             roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role.metadata.name },
-            subjects: [{ kind: "ServiceAccount", name: serviceAccount.metadata.name, namespace: KUBE_VIP_NAMESPACE }],
+            subjects: [{ kind: "ServiceAccount", name: serviceAccount.metadata.name, namespace: KUBE_VIP.namespace }],
         }, this.childOptions());
         // The name is what the provider looks up: never auto-named.
         const pool = new k8s.core.v1.ConfigMap(`${name}-pool`, {
-            metadata: { name: POOL_CONFIG_MAP.name, namespace: POOL_CONFIG_MAP.namespace },
+            metadata: { name: provider.poolConfigMap.name, namespace: provider.poolConfigMap.namespace },
             data: poolConfigData(args.loadBalancerPool),
         }, this.childOptions());
-        const policies = new NetworkPolicySet(`${name}-policies`, {
-            policies: platformPolicies.cloudProvider(),
-        }, { parent: this, dependsOn: [args.ciliumCrds] });
+        const policies = new NetworkPolicySet(`${name}-policies`, { policies: cloudProviderPolicies() }, this.childOptions([args.ciliumCrds]));
         const deployment = new k8s.apps.v1.Deployment(`${name}-deployment`, {
-            metadata: { name: "kube-vip-cloud-provider", namespace: KUBE_VIP_NAMESPACE, labels: CLOUD_PROVIDER_LABELS },
+            metadata: { name: provider.deployment, namespace: KUBE_VIP.namespace, labels: provider.labels },
             spec: {
                 // A singleton: two providers would race for the same addresses.
                 replicas: 1,
                 strategy: { type: "Recreate" },
-                selector: { matchLabels: CLOUD_PROVIDER_LABELS },
+                selector: { matchLabels: provider.labels },
                 template: {
-                    metadata: { labels: CLOUD_PROVIDER_LABELS },
+                    metadata: { labels: provider.labels },
                     spec: {
                         serviceAccountName: serviceAccount.metadata.name,
                         containers: [{
-                            name: "kube-vip-cloud-provider",
-                            image: `${CLOUD_PROVIDER_IMAGE}:${args.version}`,
+                            name: provider.deployment,
+                            image: `${provider.image}:${args.version}`,
                             imagePullPolicy: "IfNotPresent",
-                            command: ["/kube-vip-cloud-provider", "--leader-elect-resource-name=kube-vip-cloud-controller"],
+                            command: ["/kube-vip-cloud-provider", `--leader-elect-resource-name=${provider.leaderElectionLease}`],
                             resources: { requests: { cpu: "10m", memory: "32Mi" } },
                         }],
                     },

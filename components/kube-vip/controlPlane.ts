@@ -1,12 +1,15 @@
 import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { NetworkComponent } from "./networkComponent";
-import { KUBE_VIP_IMAGE, KUBE_VIP_NAMESPACE, KUBE_VIP_RULES, KUBE_VIP_SERVICE_ACCOUNT, kubeVipPodSpec } from "./kubeVipManifests";
+import type { Address } from "../../config/addressPlan";
+import { clusterCheckCommand } from "../checks/commands";
+import { NetworkComponent } from "../component";
+import { KUBE_VIP_RULES, kubeVipPodSpec } from "./manifests";
+import { KUBE_VIP } from "./names";
 
 export interface KubeVipControlPlaneArgs {
     /** The API VIP, e.g. 192.168.1.230. */
-    readonly controlPlaneVip: string;
+    readonly controlPlaneVip: Address;
     readonly apiServerPort: number;
     /** The LAN interface kube-vip answers ARP on, e.g. eno1. */
     readonly vipInterface: string;
@@ -29,28 +32,28 @@ export class KubeVipControlPlane extends NetworkComponent {
     constructor(name: string, args: KubeVipControlPlaneArgs, opts?: pulumi.ComponentResourceOptions) {
         super("homelab:network:KubeVipControlPlane", name, opts);
         const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-sa`, {
-            metadata: { name: KUBE_VIP_SERVICE_ACCOUNT, namespace: KUBE_VIP_NAMESPACE },
+            metadata: { name: KUBE_VIP.serviceAccount, namespace: KUBE_VIP.namespace },
         }, this.childOptions());
         const role = new k8s.rbac.v1.ClusterRole(`${name}-role`, {
-            metadata: { name: "system:kube-vip-role" },
+            metadata: { name: KUBE_VIP.clusterRole },
             rules: KUBE_VIP_RULES,
         }, this.childOptions());
         const binding = new k8s.rbac.v1.ClusterRoleBinding(`${name}-binding`, {
-            metadata: { name: "system:kube-vip-binding" },
+            metadata: { name: KUBE_VIP.clusterRoleBinding },
             roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role.metadata.name },
-            subjects: [{ kind: "ServiceAccount", name: serviceAccount.metadata.name, namespace: KUBE_VIP_NAMESPACE }],
+            subjects: [{ kind: "ServiceAccount", name: serviceAccount.metadata.name, namespace: KUBE_VIP.namespace }],
         }, this.childOptions());
-        const labels = { "app.kubernetes.io/name": "kube-vip", "app.kubernetes.io/component": "control-plane" };
+        const labels = KUBE_VIP.controlPlane.labels;
         const daemonSet = new k8s.apps.v1.DaemonSet(`${name}-ds`, {
-            metadata: { name: "kube-vip-control-plane", namespace: KUBE_VIP_NAMESPACE, labels },
+            metadata: { name: KUBE_VIP.controlPlane.daemonSet, namespace: KUBE_VIP.namespace, labels },
             spec: {
                 selector: { matchLabels: labels },
                 updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 1 } },
                 template: {
                     metadata: { labels },
-                    spec: kubeVipPodSpec("controlPlane", `${KUBE_VIP_IMAGE}:${args.version}`, {
+                    spec: kubeVipPodSpec("controlPlane", `${KUBE_VIP.image}:${args.version}`, {
                         interface: args.vipInterface,
-                        controlPlaneVip: args.controlPlaneVip,
+                        controlPlaneVip: args.controlPlaneVip.text,
                         apiServerPort: args.apiServerPort,
                     }),
                 },
@@ -59,9 +62,9 @@ export class KubeVipControlPlane extends NetworkComponent {
 
         this.serviceAccountName = serviceAccount.metadata.name;
         this.daemonSetName = daemonSet.metadata.name;
-        this.apiServerUrl = `https://${args.controlPlaneVip}:${args.apiServerPort}`;
+        this.apiServerUrl = `https://${args.controlPlaneVip.text}:${args.apiServerPort}`;
         this.apiReady = new command.local.Command(`${name}-api-ready`, {
-            create: `node scripts/cluster-checks.js wait-for-api ${this.apiServerUrl} 300`,
+            create: clusterCheckCommand("wait-for-api", this.apiServerUrl, "300"),
             triggers: [this.apiServerUrl],
         }, this.childOptions([daemonSet]));
         this.registerOutputs({ serviceAccountName: this.serviceAccountName, daemonSetName: this.daemonSetName, apiServerUrl: this.apiServerUrl });

@@ -4,7 +4,7 @@
 // egress) section puts it into default deny for that direction; an empty rule
 // `{}` selects nothing, so `[{}]` is "deny all".
 
-import type { AppConnections, ApplicationSpec, PortSpec } from "./applicationSpec";
+import type { PortSpec } from "../../config/applications";
 
 export type Labels = Record<string, string>;
 
@@ -38,9 +38,14 @@ export interface WorkloadPolicy {
 
 export const NAMESPACE_LABEL = "k8s:io.kubernetes.pod.namespace";
 
+/** K3s's CoreDNS, behind the kube-dns Service. */
 export const KUBE_DNS: Peer = { kind: "pods", namespace: "kube-system", labels: { "k8s-app": "kube-dns" } };
 export const DNS_PORTS: readonly PortSpec[] = [{ port: 53, protocol: "UDP" }, { port: 53, protocol: "TCP" }];
 export const API_SERVER: Peer = { kind: "entities", entities: ["kube-apiserver"] };
+
+export const tcp = (...ports: number[]): PortSpec[] => ports.map(port => ({ port, protocol: "TCP" }));
+export const DNS: Connection = { peer: KUBE_DNS, ports: DNS_PORTS };
+export const TO_API_SERVER: Connection = { peer: API_SERVER, ports: [] };
 
 /** The spec of a CiliumNetworkPolicy (cilium.io/v2) for one workload. */
 export function ciliumPolicySpec(policy: WorkloadPolicy) {
@@ -94,61 +99,17 @@ function toPorts(ports: readonly PortSpec[]) {
     return { toPorts: [{ ports: ports.map(p => ({ port: String(p.port), protocol: p.protocol })) }] };
 }
 
-/** Where Traefik's pods run; apps published through it accept their traffic. */
-export interface IngressController {
-    readonly namespace: string;
-    readonly podLabels: Labels;
-}
-
 /**
- * The policies of one Argo CD Application's namespace: a namespace-wide default
- * deny, DNS, traffic between the app's own pods, and exactly the connections
- * it declares. Calls between apps are allowed on both ends: egress here, and
- * ingress in the callee's namespace.
+ * What every namespace this program owns starts from: everything denied both
+ * ways, then DNS, then traffic between the namespace's own pods. Everything
+ * else is allowed by a policy of its own.
  */
-export function applicationPolicies(app: ApplicationSpec, all: readonly ApplicationSpec[], ingress: IngressController): WorkloadPolicy[] {
-    const byName = new Map(all.map(a => [a.name, a]));
-    const wholeNamespace = (name: string, ingressRules?: Connection[], egressRules?: Connection[]): WorkloadPolicy =>
-        ({ name, namespace: app.namespace, podLabels: {}, ingress: ingressRules, egress: egressRules });
-    const ownPods: Peer = { kind: "pods", namespace: app.namespace, labels: {} };
-    const connections: AppConnections = app.connections;
-
-    const policies: WorkloadPolicy[] = [
-        wholeNamespace("default-deny", [], []),
-        wholeNamespace("allow-dns", undefined, [{ peer: KUBE_DNS, ports: DNS_PORTS }]),
-        wholeNamespace("allow-same-namespace", [{ peer: ownPods, ports: [] }], [{ peer: ownPods, ports: [] }]),
+export function namespaceBaseline(namespace: string): WorkloadPolicy[] {
+    const whole = { namespace, podLabels: {} };
+    const ownPods: Peer = { kind: "pods", namespace, labels: {} };
+    return [
+        { name: "default-deny", ...whole, ingress: [], egress: [] },
+        { name: "allow-dns", ...whole, egress: [DNS] },
+        { name: "allow-same-namespace", ...whole, ingress: [{ peer: ownPods, ports: [] }], egress: [{ peer: ownPods, ports: [] }] },
     ];
-    // Names carry the kind of peer (app-, cidr-) so that no app name can
-    // collide with another policy of the namespace.
-    if (connections.ingressPorts.length > 0) {
-        policies.push(wholeNamespace("allow-from-ingress", [{ peer: { kind: "pods", namespace: ingress.namespace, labels: ingress.podLabels }, ports: connections.ingressPorts }]));
-    }
-    if (connections.apiServer) {
-        policies.push(wholeNamespace("allow-to-apiserver", undefined, [{ peer: API_SERVER, ports: [] }]));
-    }
-    for (const target of connections.toApps) {
-        const callee = byName.get(target.app);
-        if (callee !== undefined) {
-            policies.push(wholeNamespace(`allow-to-app-${callee.name}`, undefined, [{ peer: { kind: "pods", namespace: callee.namespace, labels: {} }, ports: target.ports }]));
-        }
-    }
-    for (const caller of all) {
-        for (const target of caller.connections.toApps.filter(t => t.app === app.name && caller.name !== app.name)) {
-            policies.push(wholeNamespace(`allow-from-app-${caller.name}`, [{ peer: { kind: "pods", namespace: caller.namespace, labels: {} }, ports: target.ports }]));
-        }
-    }
-    connections.toCidrs.forEach((egress, index) => {
-        policies.push(wholeNamespace(`allow-to-cidr-${index}`, undefined, [{ peer: { kind: "cidr", cidr: egress.cidr }, ports: egress.ports }]));
-    });
-    return policies;
-}
-
-/**
- * Traefik's egress to the apps it publishes: one connection per app that
- * declares ingress ports, so Traefik reaches nothing else.
- */
-export function ingressBackends(apps: readonly ApplicationSpec[]): Connection[] {
-    return apps
-        .filter(app => app.connections.ingressPorts.length > 0)
-        .map(app => ({ peer: { kind: "pods", namespace: app.namespace, labels: {} }, ports: app.connections.ingressPorts }));
 }

@@ -1,0 +1,66 @@
+// Traefik's two frontends, derived once from the ingress VIPs: the Service
+// `traefik` with entrypoints web/websecure, and for the second VIP the Service
+// `traefik-vip<octet>` with web<octet>/websecure<octet> (traefik-vip239, web239
+// and websecure239 on a home network whose second VIP is 192.168.1.239). Each
+// entrypoint listens on a container port of its own, so each Service publishes
+// only its own. Pure.
+
+import type { Address } from "../../config/addressPlan";
+import { TRAEFIK } from "./names";
+
+export interface Entrypoint {
+    readonly name: string;
+    /** The container port Traefik listens on. */
+    readonly port: number;
+    /** The port the Service publishes on its VIP. */
+    readonly exposedPort: number;
+    readonly tls: boolean;
+}
+
+export interface IngressFrontend {
+    /** The Service's name, as clients and Ingress docs refer to it. */
+    readonly serviceName: string;
+    /**
+     * The chart's key of the Service: "default" for the main Service (which
+     * `ports.<name>.expose.default` publishes on), the additional Service's key otherwise.
+     */
+    readonly chartKey: string;
+    readonly vip: Address;
+    readonly entrypoints: readonly [Entrypoint, Entrypoint];
+}
+
+export interface IngressFrontends {
+    readonly primary: IngressFrontend;
+    readonly secondary: IngressFrontend;
+}
+
+export function ingressFrontends(primaryVip: Address, secondaryVip: Address): IngressFrontends {
+    // The last octet names the second frontend, as the home network's ingress docs do.
+    const octet = secondaryVip.value & 0xff;
+    const secondaryKey = `vip${octet}`;
+    return {
+        primary: {
+            serviceName: TRAEFIK.release,
+            chartKey: "default",
+            vip: primaryVip,
+            entrypoints: [
+                { name: "web", port: 8000, exposedPort: 80, tls: false },
+                { name: "websecure", port: 8443, exposedPort: 443, tls: true },
+            ],
+        },
+        secondary: {
+            // The chart names an additional Service <release>-<key>.
+            serviceName: `${TRAEFIK.release}-${secondaryKey}`,
+            chartKey: secondaryKey,
+            vip: secondaryVip,
+            entrypoints: [
+                { name: `web${octet}`, port: 8001, exposedPort: 80, tls: false },
+                { name: `websecure${octet}`, port: 8444, exposedPort: 443, tls: true },
+            ],
+        },
+    };
+}
+
+export function allFrontends(frontends: IngressFrontends): readonly IngressFrontend[] {
+    return [frontends.primary, frontends.secondary];
+}

@@ -1,0 +1,44 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { NetworkComponent } from "../component";
+import { namespacedRelease } from "../namespacedRelease";
+import type { Connection } from "../network-policy/policy";
+import { IngressFrontends, allFrontends } from "./frontends";
+import { TRAEFIK } from "./names";
+import { traefikPolicies } from "./policies";
+import { traefikValues } from "./values";
+
+export interface TraefikArgs {
+    readonly frontends: IngressFrontends;
+    readonly chartVersion: string;
+    /** Where Traefik forwards to: the apps that declare ingress ports. */
+    readonly backends: readonly Connection[];
+    /** The wait for Cilium's policy CRDs. */
+    readonly ciliumCrds: pulumi.Resource;
+}
+
+/**
+ * Traefik, the ingress controller, behind two LoadBalancer Services pinned to
+ * the ingress VIPs. Its release waits (through the component's dependsOn) for
+ * the cloud provider, which hands the Services their addresses.
+ */
+export class Traefik extends NetworkComponent {
+    public readonly release: k8s.helm.v3.Release;
+    /** Service name -> the VIP it pins. */
+    public readonly serviceAddresses: Record<string, string>;
+    /** How to reach the dashboard, which is on no Service. */
+    public readonly dashboard: string;
+
+    constructor(name: string, args: TraefikArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("homelab:network:Traefik", name, opts);
+        this.release = namespacedRelease(this, name, {
+            namespace: TRAEFIK.namespace,
+            policies: traefikPolicies(args.frontends, args.backends),
+            ciliumCrds: args.ciliumCrds,
+            release: { name: TRAEFIK.release, chart: TRAEFIK.chart, repository: TRAEFIK.repository, version: args.chartVersion, values: traefikValues(args.frontends) },
+        });
+        this.serviceAddresses = Object.fromEntries(allFrontends(args.frontends).map(f => [f.serviceName, f.vip.text]));
+        this.dashboard = `kubectl -n ${TRAEFIK.namespace} port-forward deploy/${TRAEFIK.release} ${TRAEFIK.dashboardPort}:${TRAEFIK.dashboardPort}, then open http://localhost:${TRAEFIK.dashboardPort}/dashboard/`;
+        this.registerOutputs({ releaseStatus: this.release.status, serviceAddresses: this.serviceAddresses, dashboard: this.dashboard });
+    }
+}
