@@ -3,13 +3,13 @@
 import { describeAddresses } from "./config/addressPlan";
 import { loadStackSettings } from "./config/load";
 import { ArgoCd } from "./components/argocd/argoCd";
-import { ArgoCdApplication } from "./components/argocd/application";
-import { ingressBackends } from "./components/argocd/applicationPolicies";
+import { ApplicationNamespace, ArgoCdApplication } from "./components/argocd/application";
 import { PostDeployChecks } from "./components/checks/postDeployChecks";
 import { Cilium } from "./components/cilium/cilium";
 import { KubeVipCloudProvider } from "./components/kube-vip/cloudProvider";
 import { KubeVipControlPlane } from "./components/kube-vip/controlPlane";
 import { KubeVipServices } from "./components/kube-vip/services";
+import { connectionPolicies } from "./components/network-policy/graph";
 import { TRAEFIK } from "./components/traefik/names";
 import { Traefik } from "./components/traefik/traefik";
 import { secondaryIngressAnnotation } from "./components/traefik/values";
@@ -18,6 +18,8 @@ import { secondaryIngressAnnotation } from "./components/traefik/values";
 const settings = loadStackSettings();
 const network = settings.addresses;
 const versions = settings.versions;
+// Every Application's connections, as the policies of both ends.
+const connections = connectionPolicies(settings.applications, network.ingress);
 
 // 2. The API VIP: host-network kube-vip on the control-plane nodes. Needs no CNI.
 const controlPlane = new KubeVipControlPlane("kube-vip-control-plane", {
@@ -35,6 +37,7 @@ const cilium = new Cilium("cilium", {
     podCidr: network.podCidr.cidr,
     devices: network.ciliumDevices,
     operatorReplicas: settings.ciliumOperatorReplicas,
+    connections,
 }, { dependsOn: [controlPlane.apiReady] });
 
 // 4. LoadBalancer addresses: the cloud provider allocates from the pool,
@@ -55,7 +58,7 @@ const serviceVips = new KubeVipServices("kube-vip-services", {
 const traefik = new Traefik("traefik", {
     frontends: network.ingress,
     chartVersion: versions.traefikChart,
-    backends: ingressBackends(settings.applications),
+    connections: connections.platform.get("traefik") ?? { ingress: [], egress: [] },
     ciliumCrds: cilium.crdsReady,
 }, { dependsOn: [cloudProvider, serviceVips] });
 
@@ -63,12 +66,20 @@ const traefik = new Traefik("traefik", {
 const argoCd = new ArgoCd("argocd", {
     chartVersion: versions.argoCdChart,
     applications: settings.applications,
+    connections,
     adminPasswordBcrypt: settings.argoCdAdminPasswordBcrypt,
     ciliumCrds: cilium.crdsReady,
 }, { dependsOn: [cilium.release] });
+const namespaces = new Map([...connections.namespaces].map(([namespace, baseline]) => [namespace, new ApplicationNamespace(`ns-${namespace}`, {
+    namespace,
+    applications: settings.applications.filter(app => app.namespace === namespace).map(app => app.name),
+    policies: baseline,
+    ciliumCrds: cilium.crdsReady,
+})]));
 const applications = settings.applications.map(spec => new ArgoCdApplication(`app-${spec.name}`, {
     spec,
-    allApplications: settings.applications,
+    policies: connections.applications.get(spec.name) ?? [],
+    namespace: namespaces.get(spec.namespace)!,
     argoCd: argoCd.release,
     ciliumCrds: cilium.crdsReady,
 }));

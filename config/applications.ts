@@ -1,39 +1,79 @@
-// Argo CD Applications as the stack config declares them, and the connections
-// each one needs. Pure: parsed and checked here, turned into Application
-// objects by components/argocd/application.ts and into CiliumNetworkPolicies
-// by components/argocd/applicationPolicies.ts.
+// Argo CD Applications as the stack config declares them: their source, their
+// workloads (pod selectors), and the connections each workload needs. Pure:
+// parsed and checked here, turned into Application objects by
+// components/argocd/application.ts and into CiliumNetworkPolicies by
+// components/network-policy/graph.ts.
+//
+// A connection names its peer and its ports, always: a misspelt or missing
+// `ports` must never widen a policy to every port, so "every port" is written
+// `ports: any`.
 
-import { Parsed, parseCidr } from "../policy/addressing";
 import { ARGOCD } from "../components/argocd/names";
+import { PLATFORM_IDS, PlatformId } from "../components/network-policy/platform";
 import { TRAEFIK } from "../components/traefik/names";
+import { parseCidr } from "../policy/addressing";
 import type { ConfigIssue } from "./issues";
 
-/** A port a workload listens on or connects to. */
+/** A port, or a range of ports (`endPort`), a workload listens on or connects to. */
 export interface PortSpec {
     readonly port: number;
+    readonly endPort?: number;
     readonly protocol: "TCP" | "UDP";
 }
 
-export interface CidrEgress {
-    readonly cidr: string;
+export type Labels = Record<string, string>;
+
+/** Cilium entities as the config names them. */
+export const ENTITIES = {
+    world: ["world"],
+    cluster: ["cluster"],
+    nodes: ["host", "remote-node"],
+    host: ["host"],
+    "remote-node": ["remote-node"],
+    apiserver: ["kube-apiserver"],
+    "kube-apiserver": ["kube-apiserver"],
+} as const;
+export type EntityName = keyof typeof ENTITIES;
+
+/** The other end of a connection. */
+export type PeerRef =
+    /** A declared Application: one of its workloads, or all of them. */
+    | { readonly kind: "app"; readonly app: string; readonly workload?: string }
+    /** Cilium's reserved identities: the internet, the nodes, the API server, the cluster. */
+    | { readonly kind: "entity"; readonly entities: ReadonlyArray<(typeof ENTITIES)[EntityName][number]> }
+    | { readonly kind: "cidr"; readonly cidr: string }
+    /** DNS names or patterns; destinations only. */
+    | { readonly kind: "fqdn"; readonly patterns: readonly string[] }
+    /** Pods the program itself deploys (Traefik, Argo CD, Hubble) or K3s runs (CoreDNS). */
+    | { readonly kind: "platform"; readonly id: PlatformId }
+    /** The app's own public hostname: Traefik's pods on these entrypoints; destinations only. */
+    | { readonly kind: "ingress"; readonly entrypoints: readonly string[] }
+    /** Pods this config does not declare, by namespace and labels (an operator's, another tool's). */
+    | { readonly kind: "pods"; readonly namespace: string; readonly labels: Labels };
+
+export interface ConnectionSpec {
+    readonly peer: PeerRef;
+    /** Empty: every port (`ports: any`), or none when `icmp` is set. */
     readonly ports: readonly PortSpec[];
+    /** ICMPv4 types (8: echo request) instead of ports. */
+    readonly icmp?: readonly number[];
+    /** Where the connection was declared, for messages: `applications[2].workloads[0].connections.to[1]`. */
+    readonly where: string;
 }
 
-export interface AppEgress {
+export interface WorkloadSpec {
+    /** The workload's name; the Application's name for the implicit whole-namespace workload. */
+    readonly name: string;
+    /** `<app>` or `<app>.<workload>`: unique across the stack. */
+    readonly id: string;
     readonly app: string;
-    readonly ports: readonly PortSpec[];
-}
-
-/** What an Application's pods may talk to; everything else is denied. */
-export interface AppConnections {
-    /** Pod ports Traefik may reach (the app is published through an Ingress). */
-    readonly ingressPorts: readonly PortSpec[];
-    /** Whether the app's pods talk to the Kubernetes API (operators, controllers). */
-    readonly apiServer: boolean;
-    /** Other declared Applications this app calls, on their pod ports. */
-    readonly toApps: readonly AppEgress[];
-    /** Addresses outside the cluster (the LAN, the internet). */
-    readonly toCidrs: readonly CidrEgress[];
+    readonly namespace: string;
+    /** Pod labels; empty for the implicit workload (every pod of the namespace). */
+    readonly selector: Labels;
+    /** The implicit workload of an Application that declares none: the whole namespace, talking freely inside it. */
+    readonly wholeNamespace: boolean;
+    readonly to: readonly ConnectionSpec[];
+    readonly from: readonly ConnectionSpec[];
 }
 
 export interface ApplicationSpec {
@@ -45,14 +85,28 @@ export interface ApplicationSpec {
     readonly chart?: string;
     readonly targetRevision: string;
     readonly helmValues?: Record<string, unknown>;
-    readonly connections: AppConnections;
+    /** At least one: the declared workloads, or the implicit whole-namespace one. */
+    readonly workloads: readonly WorkloadSpec[];
+}
+
+/** What the Applications' config refers to outside itself. */
+export interface ApplicationContext {
+    /** Traefik's entrypoint names, for `ingress:` peers; unknown (not checked) when the address plan has problems of its own. */
+    readonly entrypoints?: readonly string[];
 }
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+const FQDN = /^(\*\.)?([a-z0-9*]([-a-z0-9*]{0,61}[a-z0-9*])?\.)*[a-z0-9*]([-a-z0-9*]{0,61}[a-z0-9*])?\.?$/i;
 const CONFIG_KEY = "applications";
 /** One exact release (semver, optional leading v): never a range, a wildcard or latest. */
 export const EXACT_VERSION = /^v?[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
-const APPLICATION_FIELDS = ["name", "namespace", "repoURL", "path", "chart", "targetRevision", "helmValues", "connections"];
+const APPLICATION_FIELDS = ["name", "namespace", "repoURL", "path", "chart", "targetRevision", "helmValues", "connections", "workloads"];
+const WORKLOAD_FIELDS = ["name", "selector", "connections"];
+const CONNECTION_KINDS = ["to", "from", "ingressPorts", "apiServer", "toApps", "toCidrs"];
+const PEER_KEYS = ["app", "entity", "cidr", "fqdn", "platform", "ingress", "pods"] as const;
+const DESTINATION_ONLY = new Set(["fqdn", "ingress"]);
 
 /**
  * Namespaces the platform owns. An Application there would share (and, on
@@ -67,14 +121,20 @@ function isReservedNamespace(namespace: string): boolean {
 
 type Report = (where: string, value: unknown, problem: string, fix: string) => void;
 
+function shown(value: unknown): string {
+    if (value === undefined) {
+        return "(missing)";
+    }
+    return typeof value === "string" ? value : JSON.stringify(value);
+}
+
 /**
  * Parses the `applications` config value. Returns every problem at once; the
- * `where` of each names the entry, e.g. `applications[1].connections.toApps[0]`.
+ * `where` of each names the entry, e.g. `applications[1].workloads[0].connections.to[2].ports`.
  */
-export function parseApplications(raw: unknown): { specs: ApplicationSpec[]; issues: ConfigIssue[] } {
+export function parseApplications(raw: unknown, context: ApplicationContext = {}): { specs: ApplicationSpec[]; issues: ConfigIssue[] } {
     const issues: ConfigIssue[] = [];
-    const report: Report = (where, value, problem, fix) =>
-        issues.push({ key: where, value: typeof value === "string" ? value : JSON.stringify(value) ?? "undefined", problem, fix });
+    const report: Report = (where, value, problem, fix) => issues.push({ key: where, value: shown(value), problem, fix });
     if (raw === undefined || raw === null) {
         return { specs: [], issues };
     }
@@ -82,197 +142,483 @@ export function parseApplications(raw: unknown): { specs: ApplicationSpec[]; iss
         report(CONFIG_KEY, raw, "is not a list", "write applications as a YAML list of objects, or [] for none");
         return { specs: [], issues };
     }
-    const parsed = raw.map((entry, index) => ({ index, spec: parseApplication(entry, `${CONFIG_KEY}[${index}]`, report) }));
-    const specs = parsed.flatMap(p => (p.spec === undefined ? [] : [p.spec]));
-    // Names as typed, so that a call to an entry with a problem of its own is
-    // not reported a second time as a call to an undeclared app.
-    const declared = raw.map(entry => (isObject(entry) && typeof entry.name === "string" ? entry.name.trim() : undefined));
-    const seenNames = new Map<string, number>();
-    const seenNamespaces = new Map<string, number>();
-    for (const { index, spec } of parsed) {
-        if (spec === undefined) {
-            continue;
-        }
-        const where = `${CONFIG_KEY}[${index}]`;
-        const earlierName = seenNames.get(spec.name);
-        if (earlierName !== undefined) {
-            report(`${where}.name`, spec.name, `is also the name of ${CONFIG_KEY}[${earlierName}]`, "give every Application its own name");
-        }
-        seenNames.set(spec.name, earlierName ?? index);
-        const earlierNamespace = seenNamespaces.get(spec.namespace);
-        if (earlierNamespace !== undefined) {
-            report(`${where}.namespace`, spec.namespace, `is also the namespace of ${CONFIG_KEY}[${earlierNamespace}]; each Application owns its namespace and its policies`, "give this Application a namespace of its own");
-        }
-        seenNamespaces.set(spec.namespace, earlierNamespace ?? index);
-        const targets = new Set<string>();
-        spec.connections.toApps.forEach((target, t) => {
-            const at = `${where}.connections.toApps[${t}].app`;
-            if (target.app === spec.name) {
-                report(at, target.app, "names the Application itself; traffic inside its namespace is already allowed", "remove this entry");
-            } else if (targets.has(target.app)) {
-                report(at, target.app, "is listed twice", "list the Application once, with all its ports");
-            } else if (!declared.includes(target.app)) {
-                report(at, target.app, "names no declared Application", `use one of: ${declared.filter(n => n !== undefined && n !== spec.name).join(", ") || "(none declared)"}`);
-            }
-            targets.add(target.app);
-        });
-    }
+    const parsed = raw.map((entry, index) => parseApplication(entry, `${CONFIG_KEY}[${index}]`, report, context));
+    crossCheck(parsed, report);
+    const specs = parsed.flatMap(p => (p.ok && p.spec !== undefined ? [p.spec] : []));
     return { specs, issues };
 }
 
-function parseApplication(entry: unknown, where: string, report: Report): ApplicationSpec | undefined {
+/** One entry, parsed as far as it goes: `ok` is false when it has problems of its own. */
+interface ParsedApplication {
+    readonly where: string;
+    readonly ok: boolean;
+    /** Present when name, namespace and workloads could be read, even with other problems. */
+    readonly spec?: ApplicationSpec;
+}
+
+function parseApplication(entry: unknown, where: string, report: Report, context: ApplicationContext): ParsedApplication {
     if (!isObject(entry)) {
         report(where, entry, "is not an object", "write each Application as a map with name, repoURL, targetRevision, namespace and path or chart");
-        return undefined;
+        return { where, ok: false };
     }
-    const before = countingReport(report);
+    const own = countingReport(report);
     for (const field of Object.keys(entry).filter(f => !APPLICATION_FIELDS.includes(f))) {
-        before.report(`${where}.${field}`, entry[field], "is not a field of an Application", `use only: ${APPLICATION_FIELDS.join(", ")}`);
+        own.report(`${where}.${field}`, entry[field], "is not a field of an Application", `use only: ${APPLICATION_FIELDS.join(", ")}`);
     }
-    const text = (field: string, required: boolean): string | undefined => {
-        const value = entry[field];
-        if (value === undefined && !required) {
-            return undefined;
-        }
-        if (typeof value === "number") {
-            before.report(`${where}.${field}`, value, "was read by YAML as a number, which may have dropped characters (2.10 becomes 2.1)", `quote it: ${field}: "…"`);
-            return undefined;
-        }
-        if (typeof value !== "string" || value.trim() === "") {
-            before.report(`${where}.${field}`, value, "is missing or not a string", `set ${field}`);
-            return undefined;
-        }
-        return value.trim();
-    };
+    const text = (field: string, required: boolean): string | undefined => textField(entry, field, `${where}.${field}`, required, own.report);
     const name = text("name", true);
     if (name !== undefined && !DNS_LABEL.test(name)) {
-        before.report(`${where}.name`, name, "is not a DNS label (lower-case letters, digits and '-', at most 63)", "rename the Application, e.g. my-app");
+        own.report(`${where}.name`, name, "is not a DNS label (lower-case letters, digits and '-', at most 63)", "rename the Application, e.g. my-app");
     }
     const namespace = text("namespace", false) ?? name;
     if (namespace !== undefined && !DNS_LABEL.test(namespace)) {
-        before.report(`${where}.namespace`, namespace, "is not a valid namespace name", "use lower-case letters, digits and '-'");
+        own.report(`${where}.namespace`, namespace, "is not a valid namespace name", "use lower-case letters, digits and '-'");
     } else if (namespace !== undefined && isReservedNamespace(namespace)) {
-        before.report(`${where}.namespace`, namespace, "belongs to the platform; an Application there would share its policies and delete the namespace when removed", `choose a namespace of its own (not ${RESERVED_NAMESPACES.join(", ")} or kube-*)`);
+        own.report(`${where}.namespace`, namespace, "belongs to the platform; an Application there would share its policies and delete the namespace when removed", `choose a namespace of its own (not ${RESERVED_NAMESPACES.join(", ")} or kube-*)`);
     }
     const repoURL = text("repoURL", true);
     if (repoURL !== undefined && !/^(https?:\/\/|ssh:\/\/|git@|oci:\/\/)/.test(repoURL)) {
-        before.report(`${where}.repoURL`, repoURL, "is not a Git, Helm or OCI repository URL", "use https://..., git@host:org/repo.git or oci://...");
+        own.report(`${where}.repoURL`, repoURL, "is not a Git, Helm or OCI repository URL", "use https://..., git@host:org/repo.git or oci://...");
     } else if (repoURL !== undefined && !repoURL.startsWith("git@") && !URL.canParse(repoURL)) {
-        before.report(`${where}.repoURL`, repoURL, "is not a well-formed URL", "write it as a browser would accept it, e.g. https://git.example.org/org/repo.git");
+        own.report(`${where}.repoURL`, repoURL, "is not a well-formed URL", "write it as a browser would accept it, e.g. https://git.example.org/org/repo.git");
     } else if (repoURL !== undefined && !repoURL.startsWith("git@") && new URL(repoURL).port === "0") {
         // Port 0 in a CiliumNetworkPolicy means every port.
-        before.report(`${where}.repoURL`, repoURL, "names port 0", "write the repository's real port, or none for the scheme's default");
+        own.report(`${where}.repoURL`, repoURL, "names port 0", "write the repository's real port, or none for the scheme's default");
     }
     const path = text("path", false);
     const chart = text("chart", false);
     if ((path === undefined) === (chart === undefined)) {
-        before.report(`${where}`, { path, chart }, "must set exactly one of path (a directory of a Git repository) and chart (a Helm chart)", "set path or chart, not both");
+        own.report(`${where}`, { path, chart }, "must set exactly one of path (a directory of a Git repository) and chart (a Helm chart)", "set path or chart, not both");
     }
     const targetRevision = text("targetRevision", true);
     if (targetRevision !== undefined && chart !== undefined && !EXACT_VERSION.test(targetRevision)) {
-        before.report(`${where}.targetRevision`, targetRevision, "does not pin one chart version (ranges, wildcards and latest let the app change unreviewed)", "pin an exact chart version such as 6.9.2");
+        own.report(`${where}.targetRevision`, targetRevision, "does not pin one chart version (ranges, wildcards and latest let the app change unreviewed)", "pin an exact chart version such as 6.9.2");
     }
     const helmValues = entry.helmValues;
     if (helmValues !== undefined && !isObject(helmValues)) {
-        before.report(`${where}.helmValues`, helmValues, "is not a map of Helm values", "write helmValues as a YAML map");
+        own.report(`${where}.helmValues`, helmValues, "is not a map of Helm values", "write helmValues as a YAML map");
     }
-    const connections = parseConnections(entry.connections, `${where}.connections`, before.report);
-    if (before.count() > 0 || name === undefined || namespace === undefined || repoURL === undefined || targetRevision === undefined) {
-        return undefined;
-    }
-    return {
-        name,
-        namespace,
-        repoURL,
-        path,
-        chart,
-        targetRevision,
-        helmValues: isObject(helmValues) ? helmValues : undefined,
-        connections,
-    };
+    const workloads = name === undefined || namespace === undefined ? [] : parseWorkloads(entry, where, name, namespace, own.report, context);
+    const spec = name === undefined || namespace === undefined
+        ? undefined
+        : {
+            name,
+            namespace,
+            repoURL: repoURL ?? "",
+            path,
+            chart,
+            targetRevision: targetRevision ?? "",
+            helmValues: isObject(helmValues) ? helmValues : undefined,
+            workloads,
+        };
+    return { where, ok: own.count() === 0 && repoURL !== undefined && targetRevision !== undefined, spec };
 }
 
-function parseConnections(raw: unknown, where: string, report: Report): AppConnections {
-    const none: AppConnections = { ingressPorts: [], apiServer: false, toApps: [], toCidrs: [] };
+function parseWorkloads(entry: Record<string, unknown>, where: string, app: string, namespace: string, report: Report, context: ApplicationContext): WorkloadSpec[] {
+    if (entry.workloads === undefined) {
+        const connections = parseConnections(entry.connections, `${where}.connections`, report, context);
+        return [{ name: app, id: app, app, namespace, selector: {}, wholeNamespace: true, ...connections }];
+    }
+    if (entry.connections !== undefined) {
+        report(`${where}.connections`, entry.connections, "is set beside workloads; with workloads, each workload declares its own connections", "move these connections into the workload they belong to");
+    }
+    if (!Array.isArray(entry.workloads) || entry.workloads.length === 0) {
+        report(`${where}.workloads`, entry.workloads, "is not a non-empty list of workloads", "list workloads as maps with name, selector and connections, or leave workloads out for one workload covering the whole namespace");
+        return [];
+    }
+    const workloads: WorkloadSpec[] = [];
+    const names = new Map<string, number>();
+    entry.workloads.forEach((item, i) => {
+        const at = `${where}.workloads[${i}]`;
+        if (!isObject(item)) {
+            report(at, item, "is not a map", "write each workload as a map with name, selector and connections");
+            return;
+        }
+        for (const field of Object.keys(item).filter(f => !WORKLOAD_FIELDS.includes(f))) {
+            report(`${at}.${field}`, item[field], "is not a field of a workload", `use only: ${WORKLOAD_FIELDS.join(", ")}`);
+        }
+        const name = textField(item, "name", `${at}.name`, true, report);
+        if (name !== undefined && !DNS_LABEL.test(name)) {
+            report(`${at}.name`, name, "is not a DNS label (lower-case letters, digits and '-')", "name the workload like its Deployment, e.g. grafana");
+        } else if (name !== undefined && names.has(name)) {
+            report(`${at}.name`, name, `is also the name of ${where}.workloads[${names.get(name)}]`, "give every workload of an Application its own name");
+        }
+        if (name !== undefined && !names.has(name)) {
+            names.set(name, i);
+        }
+        const selector = parseLabels(item.selector, `${at}.selector`, report, true);
+        const connections = parseConnections(item.connections, `${at}.connections`, report, context);
+        if (name !== undefined) {
+            workloads.push({ name, id: `${app}.${name}`, app, namespace, selector, wholeNamespace: false, ...connections });
+        }
+    });
+    return workloads;
+}
+
+function parseLabels(raw: unknown, where: string, report: Report, required: boolean): Labels {
+    if (raw === undefined && !required) {
+        return {};
+    }
+    if (!isObject(raw) || Object.keys(raw).length === 0) {
+        report(where, raw, "is not a non-empty map of pod labels", "write the labels the workload's pods carry, e.g. app.kubernetes.io/name: grafana");
+        return {};
+    }
+    const labels: Labels = {};
+    for (const [key, value] of Object.entries(raw)) {
+        const text = typeof value === "number" || typeof value === "boolean" ? String(value) : value;
+        if (!LABEL_KEY.test(key) || typeof text !== "string" || !LABEL_VALUE.test(text)) {
+            report(`${where}.${key}`, value, "is not a Kubernetes label (key: prefix/name; value: up to 63 letters, digits, '-', '_', '.')", "copy the label from the pod template");
+        } else {
+            labels[key] = text;
+        }
+    }
+    return labels;
+}
+
+function parseConnections(raw: unknown, where: string, report: Report, context: ApplicationContext): { to: ConnectionSpec[]; from: ConnectionSpec[] } {
+    const to: ConnectionSpec[] = [];
+    const from: ConnectionSpec[] = [];
     if (raw === undefined) {
-        return none;
+        return { to, from };
     }
     if (!isObject(raw)) {
-        report(where, raw, "is not a map", "write connections as a map with ingressPorts, apiServer, toApps, toCidrs");
-        return none;
+        report(where, raw, "is not a map", `write connections as a map with ${CONNECTION_KINDS.join(", ")}`);
+        return { to, from };
     }
-    const known = ["ingressPorts", "apiServer", "toApps", "toCidrs"];
-    for (const key of Object.keys(raw).filter(k => !known.includes(k))) {
-        report(`${where}.${key}`, raw[key], "is not a known connection kind", `use one of: ${known.join(", ")}`);
+    for (const key of Object.keys(raw).filter(k => !CONNECTION_KINDS.includes(k))) {
+        report(`${where}.${key}`, raw[key], "is not a known connection kind", `use one of: ${CONNECTION_KINDS.join(", ")}`);
+    }
+    for (const direction of ["to", "from"] as const) {
+        const list = direction === "to" ? to : from;
+        listOf(raw[direction], `${where}.${direction}`, report, (item, at) => {
+            const connection = parseConnection(item, at, direction, report, context);
+            if (connection !== undefined) {
+                list.push(connection);
+            }
+        });
+    }
+    // The first vocabulary, kept: each key is a shorthand for one kind of peer.
+    const ingressPorts = parsePorts(raw.ingressPorts, `${where}.ingressPorts`, report, false);
+    if (ingressPorts.length > 0) {
+        from.push({ peer: { kind: "platform", id: "traefik" }, ports: ingressPorts, where: `${where}.ingressPorts` });
     }
     if (raw.apiServer !== undefined && typeof raw.apiServer !== "boolean") {
-        report(`${where}.apiServer`, raw.apiServer, "is not true or false", "set apiServer: true when the app's pods call the Kubernetes API");
+        report(`${where}.apiServer`, raw.apiServer, "is not true or false", "set apiServer: true when the workload's pods call the Kubernetes API");
+    } else if (raw.apiServer === true) {
+        to.push({ peer: { kind: "entity", entities: ["kube-apiserver"] }, ports: [], where: `${where}.apiServer` });
     }
-    return {
-        ingressPorts: parsePorts(raw.ingressPorts, `${where}.ingressPorts`, report),
-        apiServer: raw.apiServer === true,
-        // A connection always names its ports: a missing or misspelt `ports`
-        // must not turn into "every port".
-        toApps: listOf(raw.toApps, `${where}.toApps`, report, ["app", "ports"], (item, at) => {
-            const app = typeof item.app === "string" ? item.app.trim() : "";
-            if (app === "") {
-                report(`${at}.app`, item.app, "is missing", "name the Application to call");
-            }
-            return { app, ports: parsePorts(item.ports, `${at}.ports`, report, true) };
-        }),
-        toCidrs: listOf(raw.toCidrs, `${where}.toCidrs`, report, ["cidr", "ports"], (item, at) => {
-            const cidr = typeof item.cidr === "string" ? item.cidr.trim() : "";
-            const parsed: Parsed<unknown> = parseCidr(cidr);
-            if (!parsed.ok) {
-                report(`${at}.cidr`, item.cidr, parsed.reason, "write a network such as 0.0.0.0/0 or 192.168.1.0/24");
-            }
-            return { cidr, ports: parsePorts(item.ports, `${at}.ports`, report, true) };
-        }),
-    };
+    listOf(raw.toApps, `${where}.toApps`, report, (item, at) => {
+        onlyFields(item, at, ["app", "workload", "ports"], report, "of this connection");
+        const app = requiredName(item.app, `${at}.app`, report, "name the Application to call");
+        const ports = parsePorts(item.ports, `${at}.ports`, report, true);
+        const workload = item.workload === undefined ? undefined : requiredName(item.workload, `${at}.workload`, report, "name a workload of that Application");
+        if (app !== undefined) {
+            to.push({ peer: { kind: "app", app, workload }, ports, where: at });
+        }
+    });
+    listOf(raw.toCidrs, `${where}.toCidrs`, report, (item, at) => {
+        onlyFields(item, at, ["cidr", "ports"], report, "of this connection");
+        const cidr = parseCidrText(item.cidr, `${at}.cidr`, report);
+        const ports = parsePorts(item.ports, `${at}.ports`, report, true);
+        if (cidr !== undefined) {
+            to.push({ peer: { kind: "cidr", cidr }, ports, where: at });
+        }
+    });
+    return { to, from };
 }
 
-function listOf<T>(raw: unknown, where: string, report: Report, fields: readonly string[], parse: (item: Record<string, unknown>, at: string) => T): T[] {
+function parseConnection(item: Record<string, unknown>, at: string, direction: "to" | "from", report: Report, context: ApplicationContext): ConnectionSpec | undefined {
+    const peerKeys = PEER_KEYS.filter(key => item[key] !== undefined);
+    const allowed = new Set<string>([...PEER_KEYS, "workload", "namespace", "selector", "ports", "icmp"]);
+    for (const field of Object.keys(item).filter(f => !allowed.has(f))) {
+        report(`${at}.${field}`, item[field], "is not a field of a connection", `name one peer (${PEER_KEYS.join(", ")}) and its ports`);
+    }
+    if (peerKeys.length !== 1) {
+        report(at, item, peerKeys.length === 0 ? "names no peer" : `names ${peerKeys.length} peers (${peerKeys.join(", ")})`, `write one connection per peer, with one of: ${PEER_KEYS.join(", ")}`);
+        return undefined;
+    }
+    const kind = peerKeys[0];
+    if (direction === "from" && DESTINATION_ONLY.has(kind)) {
+        report(`${at}.${kind}`, item[kind], `can only be a destination (to), never a source`, kind === "ingress" ? "callers of a public hostname are declared with from: [{platform: traefik, ...}] at the callee" : "declare the connection under to");
+        return undefined;
+    }
+    const extra = (field: string, allowedFor: string) => {
+        if (item[field] !== undefined && kind !== allowedFor) {
+            report(`${at}.${field}`, item[field], `belongs to a ${allowedFor} peer, not to a ${kind} peer`, `remove ${field}`);
+        }
+    };
+    extra("workload", "app");
+    extra("selector", "pods");
+    extra("namespace", "pods");
+    const peer = parsePeer(kind, item, at, report, context);
+    if (kind === "ingress") {
+        if (item.ports !== undefined || item.icmp !== undefined) {
+            report(`${at}.ports`, item.ports ?? item.icmp, "is implied: a public hostname is reached on the entrypoints' ports", "remove ports");
+        }
+        return peer === undefined ? undefined : { peer, ports: [], where: at };
+    }
+    if (item.icmp !== undefined) {
+        if (item.ports !== undefined) {
+            report(`${at}.icmp`, item.icmp, "is set beside ports; ICMP has no ports", "write ICMP and ports as two connections");
+        }
+        const icmp = parseIcmp(item.icmp, `${at}.icmp`, report);
+        return peer === undefined ? undefined : { peer, ports: [], icmp, where: at };
+    }
+    const ports = parsePorts(item.ports, `${at}.ports`, report, true);
+    return peer === undefined ? undefined : { peer, ports, where: at };
+}
+
+function parsePeer(kind: (typeof PEER_KEYS)[number], item: Record<string, unknown>, at: string, report: Report, context: ApplicationContext): PeerRef | undefined {
+    const value = item[kind];
+    switch (kind) {
+        case "app": {
+            const app = requiredName(value, `${at}.app`, report, "name a declared Application");
+            const workload = item.workload === undefined ? undefined : requiredName(item.workload, `${at}.workload`, report, "name a workload of that Application");
+            return app === undefined ? undefined : { kind, app, workload };
+        }
+        case "entity": {
+            const names = Array.isArray(value) ? value : [value];
+            const known = Object.keys(ENTITIES);
+            const bad = names.filter(n => typeof n !== "string" || !known.includes(n));
+            if (names.length === 0 || bad.length > 0) {
+                report(`${at}.entity`, value, `names no entity Cilium knows here${bad.length > 0 ? ` (${bad.map(shown).join(", ")})` : ""}`, `use ${known.join(", ")} (nodes = host and remote-node)`);
+                return undefined;
+            }
+            const entities = [...new Set((names as EntityName[]).flatMap(n => ENTITIES[n]))];
+            return { kind, entities };
+        }
+        case "cidr": {
+            const cidr = parseCidrText(value, `${at}.cidr`, report);
+            return cidr === undefined ? undefined : { kind, cidr };
+        }
+        case "fqdn": {
+            const patterns = Array.isArray(value) ? value : [value];
+            const bad = patterns.filter(p => typeof p !== "string" || !FQDN.test(p));
+            if (patterns.length === 0 || bad.length > 0) {
+                report(`${at}.fqdn`, value, "is not a DNS name or pattern", "write names like api.example.org or *.example.org");
+                return undefined;
+            }
+            return { kind, patterns: patterns.map(p => String(p).toLowerCase()) };
+        }
+        case "platform": {
+            if (typeof value !== "string" || !(PLATFORM_IDS as readonly string[]).includes(value)) {
+                report(`${at}.platform`, value, "names no platform pods this program knows", `use one of: ${PLATFORM_IDS.join(", ")}`);
+                return undefined;
+            }
+            return { kind, id: value as PlatformId };
+        }
+        case "ingress": {
+            const known = context.entrypoints;
+            const wanted = value === true || value === "all" ? [...(known ?? [])] : Array.isArray(value) ? value : [value];
+            const bad = wanted.filter(e => typeof e !== "string" || (known !== undefined && !known.includes(e)));
+            if (wanted.length === 0 || bad.length > 0) {
+                report(`${at}.ingress`, value, `names no entrypoint of Traefik's${bad.length > 0 ? ` (${bad.map(shown).join(", ")})` : ""}`, `use some of: ${known?.join(", ") ?? "web, websecure"}, or all`);
+                return undefined;
+            }
+            return { kind, entrypoints: wanted as string[] };
+        }
+        case "pods": {
+            if (value !== true && typeof value !== "object") {
+                report(`${at}.pods`, value, "is not true", "write pods: true with namespace and selector");
+            }
+            const namespace = typeof item.namespace === "string" && DNS_LABEL.test(item.namespace) ? item.namespace : undefined;
+            if (namespace === undefined) {
+                report(`${at}.namespace`, item.namespace, "is not a namespace name", "name the namespace of the pods");
+            }
+            const labels = parseLabels(item.selector, `${at}.selector`, report, false);
+            return namespace === undefined ? undefined : { kind, namespace, labels };
+        }
+    }
+}
+
+/** Cross-entry rules, run on every entry that could be read, so all problems show at once. */
+function crossCheck(parsed: readonly ParsedApplication[], report: Report): void {
+    const byName = new Map<string, ParsedApplication>();
+    for (const p of parsed) {
+        if (p.spec === undefined) {
+            continue;
+        }
+        const earlier = byName.get(p.spec.name);
+        if (earlier !== undefined) {
+            report(`${p.where}.name`, p.spec.name, `is also the name of ${earlier.where}`, "give every Application its own name");
+        } else {
+            byName.set(p.spec.name, p);
+        }
+    }
+    // Two declarations of one workload: the same pods in one namespace.
+    const selectors = new Map<string, string>();
+    for (const p of parsed) {
+        p.spec?.workloads.forEach((w, i) => {
+            const key = `${w.namespace}/${JSON.stringify(Object.entries(w.selector).sort())}`;
+            const where = w.wholeNamespace ? p.where : `${p.where}.workloads[${i}]`;
+            const earlier = selectors.get(key);
+            if (earlier !== undefined) {
+                report(w.wholeNamespace ? `${where}.namespace` : `${where}.selector`, w.wholeNamespace ? w.namespace : w.selector,
+                    `selects the same pods of namespace ${w.namespace} as ${earlier}; one workload's policies would be the other's too`,
+                    w.wholeNamespace ? "declare workloads with pod selectors for Applications that share a namespace" : "give each workload the labels of its own pods");
+            } else {
+                selectors.set(key, where);
+            }
+        });
+    }
+    for (const p of parsed) {
+        for (const workload of p.spec?.workloads ?? []) {
+            for (const direction of ["to", "from"] as const) {
+                const seen = new Set<string>();
+                for (const connection of workload[direction]) {
+                    checkReference(connection, workload, byName, report);
+                    const key = JSON.stringify(connection.peer);
+                    if (seen.has(key)) {
+                        report(`${connection.where}${connection.peer.kind === "app" ? ".app" : ""}`, peerName(connection.peer), "is listed twice", "list the peer once, with all its ports");
+                    }
+                    seen.add(key);
+                }
+            }
+        }
+    }
+}
+
+function checkReference(connection: ConnectionSpec, workload: WorkloadSpec, apps: ReadonlyMap<string, ParsedApplication>, report: Report): void {
+    const peer = connection.peer;
+    if (peer.kind !== "app") {
+        return;
+    }
+    const at = `${connection.where}.app`;
+    const target = apps.get(peer.app);
+    if (target === undefined) {
+        report(at, peer.app, "names no declared Application", `use one of: ${[...apps.keys()].filter(n => n !== workload.app).join(", ") || "(none declared)"}`);
+        return;
+    }
+    if (target.spec === undefined) {
+        return;
+    }
+    if (peer.workload !== undefined && !target.spec.workloads.some(w => !w.wholeNamespace && w.name === peer.workload)) {
+        const names = target.spec.workloads.filter(w => !w.wholeNamespace).map(w => w.name);
+        report(`${connection.where}.workload`, peer.workload, `is not a workload of ${peer.app}`, names.length === 0 ? `${peer.app} declares no workloads: leave workload out` : `use one of: ${names.join(", ")}`);
+        return;
+    }
+    if (peer.app === workload.app && workload.wholeNamespace) {
+        report(at, peer.app, "names the Application itself; traffic inside its namespace is already allowed", "remove this entry");
+    }
+}
+
+function peerName(peer: PeerRef): string {
+    switch (peer.kind) {
+        case "app":
+            return peer.workload === undefined ? peer.app : `${peer.app}/${peer.workload}`;
+        case "entity":
+            return peer.entities.join(",");
+        case "cidr":
+            return peer.cidr;
+        case "fqdn":
+            return peer.patterns.join(",");
+        case "platform":
+            return peer.id;
+        case "ingress":
+            return `ingress ${peer.entrypoints.join(",")}`;
+        case "pods":
+            return `${peer.namespace}/${JSON.stringify(peer.labels)}`;
+    }
+}
+
+function textField(entry: Record<string, unknown>, field: string, where: string, required: boolean, report: Report): string | undefined {
+    const value = entry[field];
+    if (value === undefined && !required) {
+        return undefined;
+    }
+    if (typeof value === "number") {
+        report(where, value, "was read by YAML as a number, which may have dropped characters (2.10 becomes 2.1)", `quote it: ${field}: "…"`);
+        return undefined;
+    }
+    if (typeof value !== "string" || value.trim() === "") {
+        report(where, value, "is missing or not a string", `set ${field}`);
+        return undefined;
+    }
+    return value.trim();
+}
+
+function requiredName(value: unknown, where: string, report: Report, fix: string): string | undefined {
+    const text = typeof value === "string" ? value.trim() : "";
+    if (text === "") {
+        report(where, value, "is missing", fix);
+        return undefined;
+    }
+    return text;
+}
+
+function parseCidrText(value: unknown, where: string, report: Report): string | undefined {
+    const text = typeof value === "string" ? value.trim() : "";
+    const parsed = parseCidr(text);
+    if (!parsed.ok) {
+        report(where, value, parsed.reason, "write a network such as 0.0.0.0/0 or 192.168.1.0/24");
+        return undefined;
+    }
+    return parsed.value.cidr;
+}
+
+function onlyFields(item: Record<string, unknown>, at: string, fields: readonly string[], report: Report, what: string): void {
+    for (const field of Object.keys(item).filter(f => !fields.includes(f))) {
+        report(`${at}.${field}`, item[field], `is not a field ${what}`, `use only: ${fields.join(", ")}`);
+    }
+}
+
+function listOf(raw: unknown, where: string, report: Report, parse: (item: Record<string, unknown>, at: string) => void): void {
     if (raw === undefined) {
-        return [];
+        return;
     }
     if (!Array.isArray(raw)) {
         report(where, raw, "is not a list", "write a YAML list");
-        return [];
+        return;
     }
-    const items: T[] = [];
     raw.forEach((item, i) => {
         if (!isObject(item)) {
             report(`${where}[${i}]`, item, "is not a map", "write each entry as a map");
         } else {
-            for (const field of Object.keys(item).filter(f => !fields.includes(f))) {
-                report(`${where}[${i}].${field}`, item[field], "is not a field of this connection", `use only: ${fields.join(", ")}`);
-            }
-            items.push(parse(item, `${where}[${i}]`));
+            parse(item, `${where}[${i}]`);
         }
     });
-    return items;
 }
 
-/** Ports as `8080` or `"53/UDP"` (TCP unless said). */
-function parsePorts(raw: unknown, where: string, report: Report, required = false): PortSpec[] {
+const PORT = /^([0-9]{1,5})(?:-([0-9]{1,5}))?(?:\/(TCP|UDP))?$/i;
+
+/**
+ * Ports as `8080`, `"53/UDP"` (TCP unless said) or a range `"6000-6010"`, or
+ * `any` for every port. With `required`, a missing list is a problem: a
+ * connection must say its ports.
+ */
+function parsePorts(raw: unknown, where: string, report: Report, required: boolean): PortSpec[] {
     if (raw === undefined && !required) {
         return [];
     }
+    if (raw === "any") {
+        return [];
+    }
     if (!Array.isArray(raw) || raw.length === 0) {
-        report(where, raw, "is not a non-empty list of ports", "write ports as a list, e.g. [8080, \"53/UDP\"]");
+        report(where, raw, "is not a non-empty list of ports", "write ports as a list, e.g. [8080, \"53/UDP\", \"6000-6010\"], or ports: any for every port");
         return [];
     }
     const ports: PortSpec[] = [];
     raw.forEach((item, i) => {
-        const match = /^([0-9]{1,5})(?:\/(TCP|UDP))?$/i.exec(String(typeof item === "object" && item !== null ? "" : item));
+        const match = PORT.exec(String(typeof item === "object" && item !== null ? "" : item));
         const port = Number(match?.[1]);
-        if (match === null || port < 1 || port > 65535) {
-            report(`${where}[${i}]`, item, "is not a port (1-65535, optionally /TCP or /UDP)", "write e.g. 8080 or \"53/UDP\"");
+        const endPort = match?.[2] === undefined ? undefined : Number(match[2]);
+        if (match === null || port < 1 || port > 65535 || (endPort !== undefined && (endPort <= port || endPort > 65535))) {
+            report(`${where}[${i}]`, item, "is not a port (1-65535, optionally /TCP or /UDP) or a range first-last", "write e.g. 8080, \"53/UDP\" or \"6000-6010\"");
             return;
         }
-        ports.push({ port, protocol: (match[2]?.toUpperCase() ?? "TCP") as PortSpec["protocol"] });
+        ports.push({ port, ...(endPort === undefined ? {} : { endPort }), protocol: (match[3]?.toUpperCase() ?? "TCP") as PortSpec["protocol"] });
     });
     return ports;
+}
+
+function parseIcmp(raw: unknown, where: string, report: Report): number[] {
+    const list = Array.isArray(raw) ? raw : [raw];
+    const bad = list.filter(t => !Number.isInteger(t) || (t as number) < 0 || (t as number) > 255);
+    if (list.length === 0 || bad.length > 0) {
+        report(where, raw, "is not a list of ICMPv4 types (0-255)", "write e.g. icmp: [8] for echo requests");
+        return [];
+    }
+    return list as number[];
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -3,6 +3,7 @@
 // (config/load.ts), the offline plan and the pack-config generator all call
 // `parseStackConfig` with a reader of the stack's values.
 
+import { allFrontends } from "../components/traefik/frontends";
 import { AddressPlan, RawAddressConfig, buildAddressPlan } from "./addressPlan";
 import { ApplicationSpec, EXACT_VERSION, parseApplications } from "./applications";
 import { ConfigIssue } from "./issues";
@@ -95,11 +96,12 @@ export function parseStackConfig(read: ConfigReader): ParsedStack {
         (Object.keys(VERSION_KEYS) as Array<keyof Versions>).map(field => [field, text(VERSION_KEYS[field]).trim()]),
     ) as unknown as Versions;
     issues.push(...versionIssues(versions));
-    const apps = parseApplications(readJson(read, "applications", issues));
+    const plan = buildAddressPlan(raw);
+    const entrypoints = plan.ok ? allFrontends(plan.plan.ingress).flatMap(f => f.entrypoints.map(e => e.name)) : undefined;
+    const apps = parseApplications(readJson(read, "applications", issues), { entrypoints });
     issues.push(...apps.issues);
     const postDeployChecks = text("postDeployChecks").trim().toLowerCase() !== "false";
 
-    const plan = buildAddressPlan(raw);
     if (!plan.ok) {
         issues.unshift(...plan.issues);
     }

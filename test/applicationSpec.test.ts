@@ -3,7 +3,9 @@
 import * as assert from "assert";
 import { ApplicationSpec, parseApplications } from "../config/applications";
 import { formatConfigIssues } from "../config/issues";
-import { applicationPolicies } from "../components/argocd/applicationPolicies";
+import { connectionPolicies } from "../components/network-policy/graph";
+import { ingressFrontends } from "../components/traefik/frontends";
+import { address } from "../config/addressPlan";
 import { repositoryPort, repositoryPorts } from "../components/argocd/policies";
 
 const chartApp = { name: "podinfo", repoURL: "https://stefanprodan.github.io/podinfo", chart: "podinfo", targetRevision: "6.7.1" };
@@ -22,13 +24,14 @@ describe("applications config", () => {
             { ...gitApp, namespace: "guestbook-ui", connections: { apiServer: true, toCidrs: [{ cidr: "192.168.1.0/24", ports: [443, "53/udp"] }] } },
         ]);
         assert.strictEqual(specs[0].namespace, "podinfo");
-        assert.deepStrictEqual(specs[0].connections.ingressPorts, [{ port: 9898, protocol: "TCP" }]);
-        assert.deepStrictEqual(specs[1].connections, {
-            ingressPorts: [],
-            apiServer: true,
-            toApps: [],
-            toCidrs: [{ cidr: "192.168.1.0/24", ports: [{ port: 443, protocol: "TCP" }, { port: 53, protocol: "UDP" }] }],
-        });
+        // Without workloads: one workload, the whole namespace, named after the Application.
+        assert.deepStrictEqual(specs[0].workloads.map(w => [w.id, w.namespace, w.selector, w.wholeNamespace]), [["podinfo", "podinfo", {}, true]]);
+        assert.deepStrictEqual(specs[0].workloads[0].from, [{ peer: { kind: "platform", id: "traefik" }, ports: [{ port: 9898, protocol: "TCP" }], where: "applications[0].connections.ingressPorts" }]);
+        assert.deepStrictEqual(specs[0].workloads[0].to, [{ peer: { kind: "app", app: "guestbook", workload: undefined }, ports: [{ port: 80, protocol: "TCP" }], where: "applications[0].connections.toApps[0]" }]);
+        assert.deepStrictEqual(specs[1].workloads[0].to, [
+            { peer: { kind: "entity", entities: ["kube-apiserver"] }, ports: [], where: "applications[1].connections.apiServer" },
+            { peer: { kind: "cidr", cidr: "192.168.1.0/24" }, ports: [{ port: 443, protocol: "TCP" }, { port: 53, protocol: "UDP" }], where: "applications[1].connections.toCidrs[0]" },
+        ]);
     });
 
     // One mistake per row: the key the message must name and words it must hold.
@@ -42,7 +45,7 @@ describe("applications config", () => {
         ["an unknown connection kind", [{ ...gitApp, connections: { toInternet: true } }], "applications[0].connections.toInternet", /not a known connection kind/],
         ["a misspelt Application field", [{ ...gitApp, helmvalues: {} }], "applications[0].helmvalues", /not a field of an Application/],
         ["two Applications with one name", [gitApp, { ...gitApp, namespace: "other" }], "applications[1].name", /also the name of applications\[0\]/],
-        ["two Applications in one namespace", [gitApp, { ...chartApp, namespace: "guestbook" }], "applications[1].namespace", /also the namespace of applications\[0\]/],
+        ["two Applications that both declare the whole of one namespace", [gitApp, { ...chartApp, namespace: "guestbook" }], "applications[1].namespace", /selects the same pods of namespace guestbook as applications\[0\]/],
         ["an Application in kube-system", [{ ...gitApp, namespace: "kube-system" }], "applications[0].namespace", /belongs to the platform/],
         ["an Application in any kube- namespace", [{ ...gitApp, namespace: "kube-extra" }], "applications[0].namespace", /belongs to the platform/],
         ["a repository URL on port 0, which a policy would read as every port", [{ ...gitApp, repoURL: "http://git.lan:0/x.git" }], "applications[0].repoURL", /names port 0/],
@@ -57,6 +60,7 @@ describe("applications config", () => {
         ["a repository that is no URL", [{ ...gitApp, repoURL: "github.com/argoproj/x" }], "applications[0].repoURL", /not a Git, Helm or OCI repository URL/],
         ["a repository URL that does not parse", [{ ...gitApp, repoURL: "https://git.lan:99999/x.git" }], "applications[0].repoURL", /not a well-formed URL/],
         ["a port above 65535", [{ ...gitApp, connections: { ingressPorts: [70000] } }], "applications[0].connections.ingressPorts[0]", /not a port/],
+        ["a port range that ends before it starts", [{ ...gitApp, connections: { to: [{ entity: "world", ports: ["8010-8000"] }] } }], "applications[0].connections.to[0].ports[0]", /not a port .* or a range/],
         ["port 0", [{ ...gitApp, connections: { ingressPorts: [0] } }], "applications[0].connections.ingressPorts[0]", /not a port/],
         ["an SCTP port", [{ ...gitApp, connections: { ingressPorts: ["53/SCTP"] } }], "applications[0].connections.ingressPorts[0]", /not a port/],
         ["a fractional port", [{ ...gitApp, connections: { ingressPorts: [8080.5] } }], "applications[0].connections.ingressPorts[0]", /not a port/],
@@ -89,19 +93,16 @@ describe("applications config", () => {
 });
 
 describe("application policy names", () => {
-    it("cannot collide, whatever the apps are called", () => {
-        // Apps named like the fixed policies: apiserver, ingress, cidr-0.
+    it("cannot collide, whatever the apps and workloads are called", () => {
+        // Apps named like the fixed policies, and an app whose name reads like another's workload.
         const specs = parsedOk([
-            { ...gitApp, name: "web", connections: { apiServer: true, ingressPorts: [80], toCidrs: [{ cidr: "10.0.0.0/8", ports: [443] }], toApps: ["apiserver", "ingress", "cidr-0"].map(app => ({ app, ports: [80] })) } },
-            ...["apiserver", "ingress", "cidr-0"].map(name => ({ ...gitApp, name, connections: { toApps: [{ app: "web", ports: [80] }] } })),
+            { ...gitApp, name: "default-deny", namespace: "shared", workloads: [{ name: "x", selector: { app: "x" }, connections: { to: [{ entity: "world", ports: [443] }] } }] },
+            { ...gitApp, name: "default-deny-x", namespace: "shared", workloads: [{ name: "y", selector: { app: "y" }, connections: { to: [{ entity: "world", ports: [443] }] } }] },
+            { ...gitApp, name: "allow-dns", namespace: "shared", workloads: [{ name: "z", selector: { app: "z" }, connections: { to: [{ entity: "world", ports: [443] }] } }] },
         ]);
-        const names = applicationPolicies(specs[0], specs).map(p => p.name);
+        const graph = connectionPolicies(specs, ingressFrontends(address(1), address(2)));
+        const names = [...graph.namespaces.get("shared")!, ...specs.flatMap(s => graph.applications.get(s.name)!)].map(p => p.name);
         assert.strictEqual(new Set(names).size, names.length, `duplicate policy names: ${names.join(", ")}`);
-        assert.deepStrictEqual(names, [
-            "default-deny", "allow-dns", "allow-same-namespace", "allow-from-ingress", "allow-to-apiserver",
-            "allow-to-app-apiserver", "allow-to-app-ingress", "allow-to-app-cidr-0",
-            "allow-from-app-apiserver", "allow-from-app-ingress", "allow-from-app-cidr-0", "allow-to-cidr-0",
-        ]);
     });
 });
 

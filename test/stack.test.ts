@@ -352,7 +352,7 @@ describe("the lab stack", () => {
         assert.deepStrictEqual(app.inputs.spec.destination, { server: "https://kubernetes.default.svc", namespace: "guestbook-ui" });
         assert.deepStrictEqual(app.inputs.spec.source, { repoURL: "https://github.com/argoproj/argocd-example-apps.git", targetRevision: "HEAD", path: "guestbook" });
         assert.ok(waitsFor(run, app, findResource(run, T.release, "argocd-release")));
-        assert.ok(waitsFor(run, app, findResource(run, T.namespace, "app-guestbook-ns")));
+        assert.ok(waitsFor(run, app, findResource(run, T.namespace, "ns-guestbook-ui-ns")));
         const podinfo = findResource(run, T.application, "app-podinfo-app");
         assert.strictEqual(podinfo.inputs.spec.source.chart, "podinfo");
         assert.strictEqual(podinfo.inputs.spec.source.helm.valuesObject.ingress.annotations["traefik.ingress.kubernetes.io/router.entrypoints"], "web40,websecure40");
@@ -371,27 +371,33 @@ describe("the lab stack", () => {
                     toPorts: [{ ports: [{ port: "53", protocol: "UDP" }, { port: "53", protocol: "TCP" }] }],
                 }],
             },
-            "allow-same-namespace": { endpointSelector: wholeNamespace, ingress: [{ fromEndpoints: [{ matchLabels: {} }] }], egress: [{ toEndpoints: [{ matchLabels: {} }] }] },
         };
+        const inside = { matchLabels: {} };
         const fromTraefik = { matchLabels: { [ns]: "traefik", "app.kubernetes.io/name": "traefik", "app.kubernetes.io/instance": "traefik-traefik" } };
+        // An Application without workloads is one workload, the whole namespace, talking freely inside it.
         assert.deepStrictEqual(Object.fromEntries(policiesIn(run, "podinfo")), {
             ...baseline,
-            "allow-from-ingress": { endpointSelector: wholeNamespace, ingress: [{ fromEndpoints: [fromTraefik], toPorts: tcp(9898) }] },
-            "allow-to-app-guestbook": { endpointSelector: wholeNamespace, egress: [{ toEndpoints: [{ matchLabels: { [ns]: "guestbook-ui" } }], toPorts: tcp(80) }] },
+            "app-podinfo": {
+                endpointSelector: wholeNamespace,
+                ingress: [{ fromEndpoints: [inside] }, { fromEndpoints: [fromTraefik], toPorts: tcp(9898) }],
+                egress: [{ toEndpoints: [inside] }, { toEndpoints: [{ matchLabels: { [ns]: "guestbook-ui" } }], toPorts: tcp(80) }],
+            },
         });
         assert.deepStrictEqual(Object.fromEntries(policiesIn(run, "guestbook-ui")), {
             ...baseline,
-            "allow-from-ingress": { endpointSelector: wholeNamespace, ingress: [{ fromEndpoints: [fromTraefik], toPorts: tcp(80) }] },
-            "allow-to-apiserver": { endpointSelector: wholeNamespace, egress: [{ toEntities: ["kube-apiserver"] }] },
-            "allow-from-app-podinfo": { endpointSelector: wholeNamespace, ingress: [{ fromEndpoints: [{ matchLabels: { [ns]: "podinfo" } }], toPorts: tcp(80) }] },
-            "allow-to-cidr-0": { endpointSelector: wholeNamespace, egress: [{ toCIDRSet: [{ cidr: "10.20.0.0/23" }], toPorts: tcp(443) }] },
+            "app-guestbook": {
+                endpointSelector: wholeNamespace,
+                // The call from podinfo, declared once at podinfo, is allowed here too.
+                ingress: [{ fromEndpoints: [inside] }, { fromEndpoints: [{ matchLabels: { [ns]: "podinfo" } }], toPorts: tcp(80) }, { fromEndpoints: [fromTraefik], toPorts: tcp(80) }],
+                egress: [{ toEndpoints: [inside] }, { toEntities: ["kube-apiserver"] }, { toCIDRSet: [{ cidr: "10.20.0.0/23" }], toPorts: tcp(443) }],
+            },
         });
     });
 
     it("creates every Application's CiliumNetworkPolicies after the operator has registered the CRD", () => {
         const crds = findResource(run, T.command, "cilium-crds-ready");
         const appPolicies = resourcesOfType(run, T.cnp).filter(r => ["podinfo", "guestbook-ui"].includes(r.inputs.metadata.namespace));
-        assert.strictEqual(appPolicies.length, 12, "5 in podinfo, 7 in guestbook-ui");
+        assert.strictEqual(appPolicies.length, 6, "default deny, DNS and the app's own in each namespace");
         for (const policy of appPolicies) {
             assert.ok(waitsFor(run, policy, crds), `${policy.name} waits for the CRD`);
         }
@@ -450,11 +456,12 @@ describe("config changes touch exactly the objects they should", () => {
 });
 
 describe("Applications declared without connections", () => {
-    it("still get default deny, DNS and same-namespace traffic, and nothing more", async () => {
+    it("still get default deny, DNS and traffic inside their namespace, and nothing more", async () => {
         const run = await runProgram("home", {
             applications: [{ name: "bare", repoURL: "https://example.org/repo.git", path: "deploy", targetRevision: "main" }],
         });
-        assert.deepStrictEqual([...policiesIn(run, "bare").keys()].sort(), ["allow-dns", "allow-same-namespace", "default-deny"]);
+        assert.deepStrictEqual([...policiesIn(run, "bare").keys()].sort(), ["allow-dns", "app-bare", "default-deny"]);
+        assert.deepStrictEqual(policiesIn(run, "bare").get("app-bare"), { endpointSelector: { matchLabels: {} }, ingress: [{ fromEndpoints: [{ matchLabels: {} }] }], egress: [{ toEndpoints: [{ matchLabels: {} }] }] });
         assert.deepStrictEqual(policiesIn(run, "bare").get("default-deny"), { endpointSelector: { matchLabels: {} }, ingress: [{}], egress: [{}] });
     });
 

@@ -3,19 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ApplicationSpec } from "../../config/applications";
 import { KINDS } from "../../policy/definitions";
 import { NetworkComponent } from "../component";
+import type { WorkloadPolicy } from "../network-policy/policy";
 import { NetworkPolicySet } from "../network-policy/policySet";
-import { applicationPolicies } from "./applicationPolicies";
 import { ARGOCD } from "./names";
-
-export interface ArgoCdApplicationArgs {
-    readonly spec: ApplicationSpec;
-    /** Every declared Application, for calls between apps. */
-    readonly allApplications: readonly ApplicationSpec[];
-    /** Argo CD's release: its chart installs the Application CRD. */
-    readonly argoCd: pulumi.Resource;
-    /** The wait for the Cilium operator's CRDs (CiliumNetworkPolicy). */
-    readonly ciliumCrds: pulumi.Resource;
-}
 
 /** The Application object Argo CD syncs, pointed at a namespace this program owns. */
 export function applicationManifest(spec: ApplicationSpec) {
@@ -49,10 +39,56 @@ export function applicationManifest(spec: ApplicationSpec) {
     };
 }
 
+export interface ApplicationNamespaceArgs {
+    readonly namespace: string;
+    /** The Applications that deploy into it, for its labels. */
+    readonly applications: readonly string[];
+    /** Its baseline: default deny, DNS. */
+    readonly policies: readonly WorkloadPolicy[];
+    /** The wait for the Cilium operator's CRDs (CiliumNetworkPolicy). */
+    readonly ciliumCrds: pulumi.Resource;
+}
+
 /**
- * One Argo CD Application with its namespace and its CiliumNetworkPolicies:
- * default deny, plus only the connections it declares. The policies exist
- * before Argo CD syncs the first pod into the namespace.
+ * A namespace that Applications deploy into, with its baseline policies,
+ * created once however many Applications share it.
+ */
+export class ApplicationNamespace extends NetworkComponent {
+    public readonly name: pulumi.Output<string>;
+    public readonly ready: pulumi.Resource[];
+
+    constructor(name: string, args: ApplicationNamespaceArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("homelab:network:ApplicationNamespace", name, opts);
+        const namespace = new k8s.core.v1.Namespace(`${name}-ns`, {
+            metadata: {
+                name: args.namespace,
+                // A label value holds one name: the Applications are listed in an annotation.
+                labels: { "app.kubernetes.io/managed-by": "pulumi" },
+                annotations: { "homelab-network/applications": args.applications.join(",") },
+            },
+        }, this.childOptions());
+        const baseline = new NetworkPolicySet(`${name}-baseline`, { policies: args.policies }, this.childOptions([namespace, args.ciliumCrds]));
+        this.name = namespace.metadata.name;
+        this.ready = [namespace, baseline];
+        this.registerOutputs({ name: this.name });
+    }
+}
+
+export interface ArgoCdApplicationArgs {
+    readonly spec: ApplicationSpec;
+    /** Its workloads' policies, derived from the connections of every Application. */
+    readonly policies: readonly WorkloadPolicy[];
+    /** The namespace it deploys into, with its baseline. */
+    readonly namespace: ApplicationNamespace;
+    /** Argo CD's release: its chart installs the Application CRD. */
+    readonly argoCd: pulumi.Resource;
+    /** The wait for the Cilium operator's CRDs (CiliumNetworkPolicy). */
+    readonly ciliumCrds: pulumi.Resource;
+}
+
+/**
+ * One Argo CD Application with its workloads' CiliumNetworkPolicies. The
+ * policies exist before Argo CD syncs the first pod into the namespace.
  */
 export class ArgoCdApplication extends NetworkComponent {
     public readonly namespace: pulumi.Output<string>;
@@ -60,15 +96,9 @@ export class ArgoCdApplication extends NetworkComponent {
 
     constructor(name: string, args: ArgoCdApplicationArgs, opts?: pulumi.ComponentResourceOptions) {
         super("homelab:network:ArgoCdApplication", name, opts);
-        const namespace = new k8s.core.v1.Namespace(`${name}-ns`, {
-            metadata: { name: args.spec.namespace, labels: { "app.kubernetes.io/part-of": args.spec.name } },
-        }, this.childOptions());
-        const policies = new NetworkPolicySet(`${name}-policies`, {
-            policies: applicationPolicies(args.spec, args.allApplications),
-        }, this.childOptions([namespace, args.ciliumCrds]));
-        const manifest = applicationManifest(args.spec);
-        new k8s.apiextensions.CustomResource(`${name}-app`, manifest, this.childOptions([args.argoCd, policies]));
-        this.namespace = namespace.metadata.name;
+        const policies = new NetworkPolicySet(`${name}-policies`, { policies: args.policies }, this.childOptions([...args.namespace.ready, args.ciliumCrds]));
+        new k8s.apiextensions.CustomResource(`${name}-app`, applicationManifest(args.spec), this.childOptions([args.argoCd, ...args.namespace.ready, policies]));
+        this.namespace = args.namespace.name;
         this.policyNames = policies.policyNames;
         this.registerOutputs({ namespace: this.namespace, policyNames: this.policyNames });
     }

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ApplicationSpec } from "../../config/applications";
 import { NetworkComponent } from "../component";
+import type { ConnectionPolicies } from "../network-policy/graph";
 import { namespacedRelease } from "../namespacedRelease";
 import { ARGOCD } from "./names";
 import { argoCdPolicies } from "./policies";
@@ -11,6 +12,8 @@ export interface ArgoCdArgs {
     readonly chartVersion: string;
     /** The Applications Argo CD will sync, for its repo server's egress. */
     readonly applications: readonly ApplicationSpec[];
+    /** The Applications' connections, some of which involve Argo CD's pods. */
+    readonly connections: ConnectionPolicies;
     /** bcrypt hash of the admin password (a secret); absent, Argo CD generates one. */
     readonly adminPasswordBcrypt?: pulumi.Output<string>;
     /** The wait for Cilium's policy CRDs. */
@@ -41,7 +44,7 @@ export class ArgoCd extends NetworkComponent {
             : args.adminPasswordBcrypt.apply(hash => argoCdValues({ adminPasswordBcrypt: hash }));
         this.release = namespacedRelease(this, name, {
             namespace: ARGOCD.namespace,
-            policies: argoCdPolicies(args.applications),
+            policies: argoCdPolicies(args.applications, args.connections),
             ciliumCrds: args.ciliumCrds,
             release: { name: ARGOCD.release, chart: ARGOCD.chart, repository: ARGOCD.repository, version: args.chartVersion, values },
         });

@@ -3,7 +3,9 @@
 // server. Pure.
 
 import type { ApplicationSpec, PortSpec } from "../../config/applications";
-import { TO_API_SERVER, WorkloadPolicy, namespaceBaseline, tcp } from "../network-policy/policy";
+import { ConnectionPolicies, platformConnectionPolicies } from "../network-policy/graph";
+import { PlatformId } from "../network-policy/platform";
+import { TO_API_SERVER, WorkloadPolicy, namespaceBaseline, tcp, withinNamespace } from "../network-policy/policy";
 import { ARGOCD, ARGOCD_API_CLIENTS, ARGOCD_REPO_SERVER_LABELS } from "./names";
 
 /** The TCP port a repository URL is fetched on: its own, or its scheme's. */
@@ -34,10 +36,17 @@ export function repositoryPorts(apps: readonly ApplicationSpec[]): PortSpec[] {
     return tcp(...[...ports].sort((a, b) => a - b));
 }
 
-/** Argo CD talks to itself, the API server and the Applications' repositories. */
-export function argoCdPolicies(apps: readonly ApplicationSpec[]): WorkloadPolicy[] {
+/** Argo CD's pods that Applications may connect to (an OIDC provider called by the server, metrics). */
+const ARGOCD_PLATFORM_IDS: readonly PlatformId[] = ["argocd-server", "argocd-repo-server", "argocd-application-controller", "argocd-applicationset-controller"];
+
+/**
+ * Argo CD talks to itself, the API server and the Applications' repositories,
+ * and takes part in the connections Applications declare with its pods.
+ */
+export function argoCdPolicies(apps: readonly ApplicationSpec[], graph: ConnectionPolicies): WorkloadPolicy[] {
     return [
         ...namespaceBaseline(ARGOCD.namespace),
+        withinNamespace(ARGOCD.namespace),
         {
             name: "allow-to-apiserver",
             namespace: ARGOCD.namespace,
@@ -51,5 +60,6 @@ export function argoCdPolicies(apps: readonly ApplicationSpec[]): WorkloadPolicy
             podLabels: { ...ARGOCD_REPO_SERVER_LABELS },
             egress: [{ peer: { kind: "entities", entities: ["world"] }, ports: repositoryPorts(apps) }],
         },
+        ...ARGOCD_PLATFORM_IDS.flatMap(id => platformConnectionPolicies(id, graph)),
     ];
 }

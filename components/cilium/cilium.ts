@@ -3,6 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { clusterCheckCommand } from "../checks/commands";
 import { NetworkComponent } from "../component";
+import type { ConnectionPolicies } from "../network-policy/graph";
 import { NetworkPolicySet } from "../network-policy/policySet";
 import { CILIUM, HUBBLE_UI, OPERATOR_REGISTERED_CRDS } from "./names";
 import { hubblePolicies } from "./policies";
@@ -11,6 +12,8 @@ import { CiliumSettings, ciliumValues } from "./values";
 export interface CiliumArgs extends CiliumSettings {
     /** The chart version, which is also the version of Cilium's images. */
     readonly version: string;
+    /** The Applications' connections, some of which involve Hubble's pods. */
+    readonly connections: ConnectionPolicies;
 }
 
 /**
@@ -44,7 +47,7 @@ export class Cilium extends NetworkComponent {
             // Wait again after an upgrade of Cilium (the operator restarts).
             triggers: [args.version],
         }, this.childOptions([this.release]));
-        new NetworkPolicySet(`${name}-hubble-policies`, { policies: hubblePolicies() }, this.childOptions([this.crdsReady]));
+        new NetworkPolicySet(`${name}-hubble-policies`, { policies: hubblePolicies(args.connections) }, this.childOptions([this.crdsReady]));
         this.hubbleUi = `kubectl -n ${HUBBLE_UI.namespace} port-forward svc/${HUBBLE_UI.service} 12000:${HUBBLE_UI.servicePort}, then open http://localhost:12000`;
         this.registerOutputs({ releaseStatus: this.release.status, hubbleUi: this.hubbleUi });
     }

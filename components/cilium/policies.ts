@@ -2,10 +2,11 @@
 // every node. The Cilium agents run on the host network, which
 // CiliumNetworkPolicies do not govern. Pure.
 
+import { ConnectionPolicies, platformConnectionPolicies } from "../network-policy/graph";
 import { DNS, TO_API_SERVER, WorkloadPolicy, tcp } from "../network-policy/policy";
 import { HUBBLE_AGENT_PORT, HUBBLE_RELAY, HUBBLE_UI } from "./names";
 
-export function hubblePolicies(): WorkloadPolicy[] {
+export function hubblePolicies(connections: ConnectionPolicies): WorkloadPolicy[] {
     const relay = { kind: "pods", namespace: HUBBLE_RELAY.namespace, labels: { ...HUBBLE_RELAY.labels } } as const;
     return [
         {
@@ -23,5 +24,8 @@ export function hubblePolicies(): WorkloadPolicy[] {
             ingress: [{ peer: { kind: "pods", namespace: HUBBLE_UI.namespace, labels: { ...HUBBLE_UI.labels } }, ports: tcp(HUBBLE_RELAY.targetPort) }],
             egress: [DNS, { peer: { kind: "entities", entities: ["host", "remote-node"] }, ports: tcp(HUBBLE_AGENT_PORT) }],
         },
+        // What Applications declare with Hubble's pods (a Prometheus scraping Relay).
+        ...platformConnectionPolicies("hubble-relay", connections),
+        ...platformConnectionPolicies("hubble-ui", connections),
     ];
 }

@@ -8,19 +8,25 @@ import type { PortSpec } from "../../config/applications";
 
 export type Labels = Record<string, string>;
 
+/** Cilium's reserved identities used here. */
+export type CiliumEntity = "world" | "host" | "remote-node" | "kube-apiserver" | "cluster";
+
 /** Who is on the other side of a connection. */
 export type Peer =
     | { readonly kind: "entities"; readonly entities: readonly CiliumEntity[] }
     | { readonly kind: "pods"; readonly namespace: string; readonly labels: Labels }
-    | { readonly kind: "cidr"; readonly cidr: string };
-
-/** Cilium's reserved identities used here. */
-export type CiliumEntity = "world" | "host" | "remote-node" | "kube-apiserver" | "cluster";
+    | { readonly kind: "cidr"; readonly cidr: string }
+    /** DNS names or patterns (`*.example.org`); egress only. */
+    | { readonly kind: "fqdn"; readonly patterns: readonly string[] };
 
 export interface Connection {
     readonly peer: Peer;
-    /** Empty: every port. */
+    /** Empty: every port (or, with `icmp`, no port at all). */
     readonly ports: readonly PortSpec[];
+    /** ICMPv4 types instead of ports (8: echo request). */
+    readonly icmp?: readonly number[];
+    /** DNS lookups pass Cilium's DNS proxy, which is what makes toFQDNs rules work. */
+    readonly dnsProxy?: boolean;
 }
 
 /** What one workload may receive and send; anything else is dropped. */
@@ -39,12 +45,15 @@ export interface WorkloadPolicy {
 export const NAMESPACE_LABEL = "k8s:io.kubernetes.pod.namespace";
 
 /** K3s's CoreDNS, behind the kube-dns Service. */
-export const KUBE_DNS: Peer = { kind: "pods", namespace: "kube-system", labels: { "k8s-app": "kube-dns" } };
+export const KUBE_DNS_PODS = { namespace: "kube-system", labels: { "k8s-app": "kube-dns" } } as const;
+export const KUBE_DNS: Peer = { kind: "pods", namespace: KUBE_DNS_PODS.namespace, labels: { ...KUBE_DNS_PODS.labels } };
 export const DNS_PORTS: readonly PortSpec[] = [{ port: 53, protocol: "UDP" }, { port: 53, protocol: "TCP" }];
 export const API_SERVER: Peer = { kind: "entities", entities: ["kube-apiserver"] };
 
 export const tcp = (...ports: number[]): PortSpec[] => ports.map(port => ({ port, protocol: "TCP" }));
 export const DNS: Connection = { peer: KUBE_DNS, ports: DNS_PORTS };
+/** DNS through Cilium's proxy: needed beside any toFQDNs rule of the same pods. */
+export const DNS_THROUGH_PROXY: Connection = { peer: KUBE_DNS, ports: DNS_PORTS, dnsProxy: true };
 export const TO_API_SERVER: Connection = { peer: API_SERVER, ports: [] };
 
 /** The spec of a CiliumNetworkPolicy (cilium.io/v2) for one workload. */
@@ -55,10 +64,10 @@ export function ciliumPolicySpec(policy: WorkloadPolicy) {
     }
     const spec: Record<string, unknown> = { endpointSelector: selector };
     if (policy.ingress !== undefined) {
-        spec.ingress = policy.ingress.length === 0 ? [{}] : policy.ingress.map(c => ({ ...fromPeer(c.peer, policy.namespace), ...toPorts(c.ports) }));
+        spec.ingress = policy.ingress.length === 0 ? [{}] : policy.ingress.map(c => ({ ...fromPeer(c.peer, policy.namespace), ...portRules(c) }));
     }
     if (policy.egress !== undefined) {
-        spec.egress = policy.egress.length === 0 ? [{}] : policy.egress.map(c => ({ ...toPeer(c.peer, policy.namespace), ...toPorts(c.ports) }));
+        spec.egress = policy.egress.length === 0 ? [{}] : policy.egress.map(c => ({ ...toPeer(c.peer, policy.namespace), ...portRules(c) }));
     }
     return spec;
 }
@@ -78,6 +87,8 @@ function fromPeer(peer: Peer, namespace: string) {
             return { fromEndpoints: [endpointSelector(peer, namespace)] };
         case "cidr":
             return { fromCIDRSet: [{ cidr: peer.cidr }] };
+        case "fqdn":
+            throw new Error("a DNS name is a destination only");
     }
 }
 
@@ -89,27 +100,36 @@ function toPeer(peer: Peer, namespace: string) {
             return { toEndpoints: [endpointSelector(peer, namespace)] };
         case "cidr":
             return { toCIDRSet: [{ cidr: peer.cidr }] };
+        case "fqdn":
+            return { toFQDNs: peer.patterns.map(p => (p.includes("*") ? { matchPattern: p } : { matchName: p })) };
     }
 }
 
-function toPorts(ports: readonly PortSpec[]) {
-    if (ports.length === 0) {
+function portRules(connection: Connection) {
+    if (connection.icmp !== undefined) {
+        return { icmps: [{ fields: connection.icmp.map(type => ({ type, family: "IPv4" })) }] };
+    }
+    if (connection.ports.length === 0) {
         return {};
     }
-    return { toPorts: [{ ports: ports.map(p => ({ port: String(p.port), protocol: p.protocol })) }] };
+    const ports = connection.ports.map(p => ({ port: String(p.port), ...(p.endPort === undefined ? {} : { endPort: p.endPort }), protocol: p.protocol }));
+    return { toPorts: [{ ports, ...(connection.dnsProxy === true ? { rules: { dns: [{ matchPattern: "*" }] } } : {}) }] };
 }
 
 /**
  * What every namespace this program owns starts from: everything denied both
- * ways, then DNS, then traffic between the namespace's own pods. Everything
- * else is allowed by a policy of its own.
+ * ways, then DNS. Everything else is allowed by a policy of its own.
  */
 export function namespaceBaseline(namespace: string): WorkloadPolicy[] {
     const whole = { namespace, podLabels: {} };
-    const ownPods: Peer = { kind: "pods", namespace, labels: {} };
     return [
         { name: "default-deny", ...whole, ingress: [], egress: [] },
         { name: "allow-dns", ...whole, egress: [DNS] },
-        { name: "allow-same-namespace", ...whole, ingress: [{ peer: ownPods, ports: [] }], egress: [{ peer: ownPods, ports: [] }] },
     ];
+}
+
+/** Traffic between all pods of a namespace, both ways. */
+export function withinNamespace(namespace: string): WorkloadPolicy {
+    const ownPods: Peer = { kind: "pods", namespace, labels: {} };
+    return { name: "allow-same-namespace", namespace, podLabels: {}, ingress: [{ peer: ownPods, ports: [] }], egress: [{ peer: ownPods, ports: [] }] };
 }

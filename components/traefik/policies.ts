@@ -1,11 +1,18 @@
 // Traefik's CiliumNetworkPolicy: LAN clients reach its entrypoints; Traefik
-// reaches DNS, the API (to watch Ingresses) and the apps it publishes. Pure.
+// reaches DNS, the API (to watch Ingresses) and the apps it publishes; pods
+// that call an app's public hostname reach it too. Pure.
 
 import { Connection, DNS, TO_API_SERVER, WorkloadPolicy, tcp } from "../network-policy/policy";
 import { IngressFrontends, allFrontends } from "./frontends";
 import { TRAEFIK } from "./names";
 
-export function traefikPolicies(frontends: IngressFrontends, backends: readonly Connection[]): WorkloadPolicy[] {
+/** What the Applications' connections add: callers of public hostnames (ingress), the apps Traefik publishes (egress). */
+export interface TraefikConnections {
+    readonly ingress: readonly Connection[];
+    readonly egress: readonly Connection[];
+}
+
+export function traefikPolicies(frontends: IngressFrontends, connections: TraefikConnections): WorkloadPolicy[] {
     const entrypoints = allFrontends(frontends).flatMap(frontend => frontend.entrypoints);
     return [{
         name: "traefik",
@@ -13,7 +20,10 @@ export function traefikPolicies(frontends: IngressFrontends, backends: readonly 
         podLabels: { ...TRAEFIK.podLabels },
         // Traffic to a VIP arrives from the LAN (world) or, when another
         // node forwards it, from that node (remote-node, host).
-        ingress: [{ peer: { kind: "entities", entities: ["world", "remote-node", "host"] }, ports: tcp(...entrypoints.map(e => e.port)) }],
-        egress: [DNS, TO_API_SERVER, ...backends],
+        // In-cluster callers of a public hostname arrive as themselves: with
+        // kube-proxy replacement the VIP is translated before the packet
+        // leaves the calling pod.
+        ingress: [{ peer: { kind: "entities", entities: ["world", "remote-node", "host"] }, ports: tcp(...entrypoints.map(e => e.port)) }, ...connections.ingress],
+        egress: [DNS, TO_API_SERVER, ...connections.egress],
     }];
 }

@@ -2,17 +2,16 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { NetworkComponent } from "../component";
 import { namespacedRelease } from "../namespacedRelease";
-import type { Connection } from "../network-policy/policy";
 import { IngressFrontends, allFrontends } from "./frontends";
 import { TRAEFIK } from "./names";
-import { traefikPolicies } from "./policies";
+import { TraefikConnections, traefikPolicies } from "./policies";
 import { traefikValues } from "./values";
 
 export interface TraefikArgs {
     readonly frontends: IngressFrontends;
     readonly chartVersion: string;
-    /** Where Traefik forwards to: the apps that declare ingress ports. */
-    readonly backends: readonly Connection[];
+    /** The Applications' connections with Traefik: the apps it publishes, the pods that call their public hostnames. */
+    readonly connections: TraefikConnections;
     /** The wait for Cilium's policy CRDs. */
     readonly ciliumCrds: pulumi.Resource;
 }
@@ -33,7 +32,7 @@ export class Traefik extends NetworkComponent {
         super("homelab:network:Traefik", name, opts);
         this.release = namespacedRelease(this, name, {
             namespace: TRAEFIK.namespace,
-            policies: traefikPolicies(args.frontends, args.backends),
+            policies: traefikPolicies(args.frontends, args.connections),
             ciliumCrds: args.ciliumCrds,
             release: { name: TRAEFIK.release, chart: TRAEFIK.chart, repository: TRAEFIK.repository, version: args.chartVersion, values: traefikValues(args.frontends) },
         });
