@@ -3,6 +3,7 @@
 import { describeAddresses } from "./components/addressPlan";
 import { ArgoCd } from "./components/argoCd";
 import { ArgoCdApplication } from "./components/argoCdApplication";
+import { Preflight } from "./components/checks/preflightComponent";
 import { Cilium } from "./components/cilium";
 import { KubeVipCloudProvider } from "./components/kubeVipCloudProvider";
 import { KubeVipControlPlane } from "./components/kubeVipControlPlane";
@@ -19,12 +20,14 @@ const addresses = describeAddresses(settings.addresses);
 const versions = settings.versions;
 
 // 2. The API VIP: host-network kube-vip on the control-plane nodes. Needs no CNI.
+//    First, the preflight: K3s installed as this stack needs, VIPs free on the first deploy.
+const preflight = new Preflight("preflight", { ...addresses, ciliumVersion: versions.cilium });
 const controlPlane = new KubeVipControlPlane("kube-vip-control-plane", {
     controlPlaneVip: addresses.controlPlaneVip,
     apiServerPort: settings.apiServerPort,
     vipInterface: settings.addresses.vipInterface,
     version: versions.kubeVip,
-});
+}, { dependsOn: [preflight] });
 
 // 3. Cilium, which reaches the API through the VIP, once the VIP answers.
 const cilium = new Cilium("cilium", {
