@@ -8,6 +8,7 @@ import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
+import { main as preflightCli } from "../scripts/preflight";
 import { REPO_ROOT } from "./harness";
 
 const preflight = require(path.join(REPO_ROOT, "components", "checks", "preflight.js"));
@@ -231,6 +232,14 @@ describe("preflight: K3s flags and versions", () => {
         }
     });
 
+    it("prints what the README shows for a server without --disable-kube-proxy and --tls-san", async () => {
+        const readme = fs.readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
+        const shown = /```\n(K3s preflight: 2 problems[\s\S]*?)\n```/.exec(readme);
+        assert.ok(shown, "the README shows a preflight report");
+        const args = without(without(GOOD_SERVER, "--disable-kube-proxy"), "--tls-san");
+        assert.strictEqual(preflight.formatReport(await check(args)), shown[1]);
+    });
+
     it("keeps one table of Cilium minors and the Kubernetes minors they support, 1.19 as the README says", () => {
         assert.deepStrictEqual(preflight.CILIUM_KUBERNETES_SUPPORT["1.19"], { from: 32, to: 35 });
         const readme = fs.readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
@@ -408,7 +417,7 @@ describe("preflight: the command line", () => {
         this.timeout(20000);
         const clean = await run(nodeList(node("k3s-1", GOOD_SERVER)), argv);
         assert.deepStrictEqual([clean.code, clean.stderr], [0, ""]);
-        assert.match(clean.stdout, /^K3s preflight passed: 1 node \(1 server\) match the stack/);
+        assert.match(clean.stdout, /^K3s preflight passed: 1 node \(1 server\) matches the stack/);
         const bad = await run(nodeList(node("k3s-1", ["server"])), argv);
         assert.strictEqual(bad.code, 1);
         assert.match(bad.stderr, /^K3s preflight: 5 problems/);
@@ -417,5 +426,63 @@ describe("preflight: the command line", () => {
         assert.strictEqual(usage.code, 2);
         assert.match(usage.stderr, /--pod-cidr "10\.42\.0\.0" is not an IPv4 CIDR; --cilium-version "latest" is not a version like 1\.19\.6/);
         assert.match(usage.stderr, /usage: preflight\.js/);
+    });
+});
+
+describe("preflight: npm run preflight -- --stack <name>", () => {
+    guardNetwork();
+    const capture = () => {
+        const out: string[] = [];
+        const err: string[] = [];
+        return { out, err, io: { out: (t: string) => out.push(t), err: (t: string) => err.push(t) } };
+    };
+
+    it("checks the cluster against the stack's own values and, before the first deploy, probes its VIPs (faked here)", async () => {
+        const c = capture();
+        const probed: string[] = [];
+        const probe = async (address: string) => {
+            probed.push(address);
+            return { answers: false, detail: "no answer" };
+        };
+        const code = await preflightCli(["--stack", "home"], { ...c.io, run: kubectlWith(node("k3s-1", GOOD_SERVER)).run, probe });
+        assert.strictEqual(code, 0, c.err.join("\n"));
+        assert.deepStrictEqual(probed.sort(), ["192.168.1.230", "192.168.1.231", "192.168.1.239"]);
+        assert.match(c.out[0], /no VIP of the stack answers on the LAN/);
+    });
+
+    it("uses another stack's addresses and CIDRs in its findings", async () => {
+        const c = capture();
+        const code = await preflightCli(["--stack", "lab", "--skip-vip-probe"], { ...c.io, run: kubectlWith(node("lab-1", ["server"])).run, probe: noProbe });
+        assert.strictEqual(code, 1);
+        const report = c.err.join("\n");
+        assert.match(report, /fix: add --tls-san=10\.20\.1\.10 to the K3s server install/);
+        assert.match(report, /fix: add --cluster-cidr=10\.52\.0\.0\/16 to the K3s server install/);
+        assert.match(report, /fix: add --service-cidr=10\.53\.0\.0\/16 to the K3s server install/);
+    });
+
+    it("exits 2 on a missing or unknown stack, naming the stacks there are", async () => {
+        const none = capture();
+        assert.strictEqual(await preflightCli([], { ...none.io, probe: noProbe }), 2);
+        assert.match(none.err[0], /^usage: npm run preflight -- --stack <name> \[--skip-vip-probe\]/);
+        const unknown = capture();
+        assert.strictEqual(await preflightCli(["--stack", "nosuch"], { ...unknown.io, probe: noProbe }), 2);
+        assert.match(unknown.err[0], /There is no Pulumi\.nosuch\.yaml; the stacks here are: .*\bhome\b/);
+    });
+
+    it("is the npm script `preflight`, and runs as a command (with kubectl faked, the probe skipped)", function (done) {
+        this.timeout(20000);
+        const scripts = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")).scripts;
+        assert.strictEqual(scripts.preflight, "ts-node --transpile-only scripts/preflight.ts");
+        const bin = fs.mkdtempSync(path.join(os.tmpdir(), "preflight-npm-"));
+        fs.writeFileSync(path.join(bin, "kubectl"), "#!/bin/sh\ncat \"$FAKE_NODES\"\n", { mode: 0o755 });
+        fs.writeFileSync(path.join(bin, "nodes.json"), nodeList(node("k3s-1", GOOD_SERVER)));
+        const tsNode = path.join(REPO_ROOT, "node_modules", "ts-node", "dist", "bin.js");
+        execFile(process.execPath, [tsNode, "--transpile-only", path.join(REPO_ROOT, "scripts", "preflight.ts"), "--stack", "home", "--skip-vip-probe"],
+            { cwd: REPO_ROOT, env: { ...process.env, PATH: `${bin}:/usr/bin:/bin`, FAKE_NODES: path.join(bin, "nodes.json") } }, (error, stdout, stderr) => {
+                fs.rmSync(bin, { recursive: true, force: true });
+                assert.strictEqual(error, null, stderr);
+                assert.match(stdout, /^K3s preflight passed: 1 node \(1 server\) matches the stack\n$/);
+                done();
+            });
     });
 });

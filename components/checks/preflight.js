@@ -408,7 +408,7 @@ function formatReport(report) {
     const describe = node => `${node.name} (K3s ${node.role === "unknown" ? "node" : node.role}${node.version ? `, ${node.version}` : ""})`;
     if (count === 0) {
         const servers = report.nodes.filter(node => node.role === "server").length;
-        lines.push(`K3s preflight passed: ${report.nodes.length} node${report.nodes.length === 1 ? "" : "s"} (${servers} server${servers === 1 ? "" : "s"}) match the stack` +
+        lines.push(`K3s preflight passed: ${report.nodes.length} node${report.nodes.length === 1 ? "" : "s"} (${servers} server${servers === 1 ? "" : "s"}) ${report.nodes.length === 1 ? "matches" : "match"} the stack` +
             (report.vipsProbed ? "; no VIP of the stack answers on the LAN" : ""));
     } else {
         lines.push(`K3s preflight: ${count} problem${count === 1 ? "" : "s"}; fix ${count === 1 ? "it" : "them"} before deploying the stack.`);
