@@ -55,7 +55,8 @@ function node(name: string, args: string[] | undefined, version = "v1.35.1+k3s1"
 }
 
 const nodeList = (...items: unknown[]) => JSON.stringify({ apiVersion: "v1", kind: "List", items });
-const kubectlWith = (...items: unknown[]) => fakeKubectl(() => nodeList(...items));
+/** A kubectl that lists `items` as the nodes, and finds no kube-vip of this stack yet (a first deploy). */
+const kubectlWith = (...items: unknown[]) => fakeKubectl(args => args[0] === "get" && args[1] === "nodes" ? nodeList(...items) : "");
 
 /** The home stack's values. They are only compared with strings here; nothing is sent to them. */
 const HOME = {
@@ -346,6 +347,15 @@ describe("preflight: VIPs already in use on the first deploy", () => {
     const argv = ["--control-plane-vip", "192.168.1.230", "--ingress-vip", "192.168.1.231", "--ingress-secondary-vip", "192.168.1.239",
         "--pod-cidr", "10.42.0.0/16", "--service-cidr", "10.43.0.0/16", "--cilium-version", "1.19.6"];
     const answering = async () => ({ answers: true, detail: "TCP port 22 accepted a connection" });
+
+    it("does not probe when this stack's kube-vip already runs: a stack deployed before the preflight creates it on its next update", async () => {
+        const kubectl = fakeKubectl(args => args[1] === "nodes" ? nodeList(node("k3s-1", GOOD_SERVER)) : "daemonset.apps/kube-vip-control-plane");
+        const report = await preflight.preflight({ ...HOME, probeVips: true }, { run: kubectl.run, probe: noProbe });
+        assert.deepStrictEqual(kubectl.calls[1], ["-n", "kube-system", "get", "daemonset", "kube-vip-control-plane", "--ignore-not-found", "-o", "name", "--request-timeout=15s"]);
+        assert.deepStrictEqual(report.problems, []);
+        assert.deepStrictEqual(report.notes, ["this stack's kube-vip (kube-system/kube-vip-control-plane) already runs, so the stack's VIPs answer: they were not probed"]);
+        assert.doesNotMatch(preflight.formatReport(report), /no VIP of the stack answers/);
+    });
 
     it("probes only on the first deploy: once the stack runs, its own VIPs answer", async () => {
         const quiet = { out: () => undefined, err: () => undefined };

@@ -17,7 +17,9 @@
 //   - on every node: a Kubernetes minor outside what the pinned Cilium supports;
 //   - with --first-deploy (and without --skip-vip-probe): a VIP of the stack
 //     that already answers on the LAN. Once the stack runs, its own VIPs
-//     answer, so only the first deploy probes.
+//     answer, so only the first deploy probes, and not even that when this
+//     stack's kube-vip DaemonSet already exists (a stack deployed before the
+//     preflight existed).
 // Exit codes: 0 clean, 1 mismatches, 2 usage, or the cluster could not be read
 // (kubectl missing, API unreachable).
 "use strict";
@@ -382,6 +384,28 @@ async function vipProblems(expected, probe) {
 }
 
 /**
+ * Whether this stack's kube-vip already runs: then the stack was deployed
+ * before (a stack older than the preflight creates it on its next update, as
+ * on a first deploy) and its own VIPs answer, so probing them proves nothing.
+ * Notes the skip in `report`. An error reading it counts as "not running".
+ */
+function stackAlreadyRuns(run, report) {
+    let found = "";
+    try {
+        found = run(["-n", "kube-system", "get", "daemonset", "kube-vip-control-plane", "--ignore-not-found", "-o", "name", "--request-timeout=15s"]).trim();
+    } catch (error) {
+        if (error instanceof KubectlMissing) {
+            throw error;
+        }
+    }
+    if (found !== "") {
+        report.notes.push("this stack's kube-vip (kube-system/kube-vip-control-plane) already runs, so the stack's VIPs answer: they were not probed");
+        return true;
+    }
+    return false;
+}
+
+/**
  * The whole preflight. `expected`: the stack's values plus `probeVips`.
  * `deps.run` replaces kubectl and `deps.probe` the network probe (tests).
  * Throws KubectlMissing or ClusterUnreadable when the cluster cannot be read.
@@ -390,10 +414,10 @@ async function preflight(expected, deps = {}) {
     const run = deps.run ?? kubectl;
     const probe = deps.probe ?? (address => probeAddress(address));
     const report = checkNodes(readNodes(run), expected);
-    if (expected.probeVips) {
+    report.vipsProbed = Boolean(expected.probeVips) && !stackAlreadyRuns(run, report);
+    if (report.vipsProbed) {
         report.problems.push(...await vipProblems(expected, probe));
     }
-    report.vipsProbed = Boolean(expected.probeVips);
     return report;
 }
 
