@@ -292,6 +292,16 @@ describe("preflight: when the cluster cannot be read", () => {
         assert.doesNotMatch(io.err[0], /\n\s+at /);
     });
 
+    it("quotes kubectl's own summary line, not the klog lines before it, and spots a missing kubeconfig", async () => {
+        const io = capture();
+        const klog = 'E1126 23:25:40.157330   20986 memcache.go:265] "Unhandled Error" err="couldn\'t get current server API group list: Get \\"http://localhost:8080/api?timeout=15s\\": dial tcp 127.0.0.1:8080: connect: connection refused"';
+        const refused = Object.assign(new Error("exit 1"), { stderr: `${klog}\n${klog}\nThe connection to the server localhost:8080 was refused - did you specify the right host or port?\n` });
+        assert.strictEqual(await preflight.main(argv, { ...io.deps, run: fakeKubectl(() => refused).run }), 2);
+        assert.match(io.err[0], /^K3s preflight could not run: kubectl could not read the cluster's nodes: The connection to the server localhost:8080 was refused - did you specify the right host or port\?\n/);
+        assert.match(io.err[0], /kubectl found no kubeconfig and fell back to localhost:8080: copy \/etc\/rancher\/k3s\/k3s\.yaml from the first server and set KUBECONFIG to it/);
+        assert.doesNotMatch(io.err[0], /memcache/);
+    });
+
     it("tells refused credentials apart from an unreachable server", async () => {
         const io = capture();
         const denied = Object.assign(new Error("exit 1"), { stderr: "error: You must be logged in to the server (Unauthorized)" });

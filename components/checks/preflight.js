@@ -280,6 +280,17 @@ function checkNodes(items, expected) {
     return { nodes, problems, notes };
 }
 
+/**
+ * The line of kubectl's stderr that says what went wrong: its last plain line
+ * ("The connection to the server ... was refused"), not the klog lines
+ * ("E1126 12:00:00 ... memcache.go ...") it prints before it.
+ */
+function kubectlErrorLine(stderr) {
+    const lines = stderr.split("\n").map(line => line.trim()).filter(line => line !== "");
+    const plain = lines.filter(line => !/^[IWEF][0-9]{4} /.test(line));
+    return plain[plain.length - 1] ?? lines[lines.length - 1] ?? "kubectl failed without a message";
+}
+
 /** The nodes' items from kubectl, or a ClusterUnreadable that says what to check. */
 function readNodes(run) {
     let output;
@@ -289,10 +300,12 @@ function readNodes(run) {
         if (error instanceof KubectlMissing) {
             throw error;
         }
-        const detail = String(error.stderr ?? error.message).trim().split("\n")[0];
+        const detail = kubectlErrorLine(String(error.stderr ?? error.message));
         const denied = /Unauthorized|Forbidden|must be logged in/i.test(detail);
+        const noKubeconfig = /localhost:8080/.test(detail);
         throw new ClusterUnreadable(
             `kubectl could not read the cluster's nodes: ${detail}\n` +
+            (noKubeconfig ? "kubectl found no kubeconfig and fell back to localhost:8080: copy /etc/rancher/k3s/k3s.yaml from the first server and set KUBECONFIG to it (see the README's quick start).\n" : "") +
             (denied
                 ? "The API refused the kubeconfig's credentials: use the kubeconfig from the first server (/etc/rancher/k3s/k3s.yaml) and a user allowed to list nodes."
                 : "Check the kubeconfig kubectl uses (KUBECONFIG, or ~/.kube/config; kubectl config current-context) and its server address: " +
