@@ -5,6 +5,7 @@ import { loadStackSettings } from "./config/load";
 import { ArgoCd } from "./components/argocd/argoCd";
 import { ApplicationNamespace, ArgoCdApplication } from "./components/argocd/application";
 import { PostDeployChecks } from "./components/checks/postDeployChecks";
+import { Preflight, preflightArgs } from "./components/checks/preflightComponent";
 import { Cilium } from "./components/cilium/cilium";
 import { KubeVipCloudProvider } from "./components/kube-vip/cloudProvider";
 import { KubeVipControlPlane } from "./components/kube-vip/controlPlane";
@@ -22,12 +23,14 @@ const versions = settings.versions;
 const connections = connectionPolicies(settings.applications, network.ingress);
 
 // 2. The API VIP: host-network kube-vip on the control-plane nodes. Needs no CNI.
+//    First, the preflight: K3s installed as this stack needs, VIPs free on the first deploy.
+const preflight = new Preflight("preflight", preflightArgs(settings));
 const controlPlane = new KubeVipControlPlane("kube-vip-control-plane", {
     controlPlaneVip: network.controlPlaneVip,
     apiServerPort: settings.apiServerPort,
     vipInterface: network.vipInterface,
     version: versions.kubeVip,
-});
+}, { dependsOn: [preflight] });
 
 // 3. Cilium, which reaches the API through the VIP, once the VIP answers.
 const cilium = new Cilium("cilium", {

@@ -27,25 +27,70 @@ function fakeKubectl(reply: (args: string[]) => string | Error) {
     return { run, calls };
 }
 
-describe("cluster checks: the API on its VIP", () => {
-    let server: https.Server;
-    let url: string;
-    before(async () => {
-        // A self-signed certificate, as K3s's own is to the machine running Pulumi.
-        server = https.createServer({
-            key: fs.readFileSync(path.join(REPO_ROOT, "test", "fixtures", "api-server.key")),
-            cert: fs.readFileSync(path.join(REPO_ROOT, "test", "fixtures", "api-server.crt")),
-        }, (_request, response) => {
-            response.writeHead(401);
-            response.end();
-        });
-        await new Promise<void>(resolve => server.listen(0, "127.0.0.1", resolve));
-        url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+/** A local HTTPS server on 127.0.0.1 that answers 401 with the fixture certificate `name`. */
+async function apiServer(name: string): Promise<{ server: https.Server; url: string }> {
+    const server = https.createServer({
+        key: fs.readFileSync(path.join(REPO_ROOT, "test", "fixtures", `${name}.key`)),
+        cert: fs.readFileSync(path.join(REPO_ROOT, "test", "fixtures", `${name}.crt`)),
+    }, (_request, response) => {
+        response.writeHead(401);
+        response.end();
     });
-    after(() => server.close());
+    await new Promise<void>(resolve => server.listen(0, "127.0.0.1", resolve));
+    return { server, url: `https://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
 
-    it("counts any HTTP answer over TLS as the API answering, even 401 and a self-signed certificate", async () => {
-        assert.deepStrictEqual(await checks.probeApi(url), { ok: true, detail: "HTTP 401" });
+// The fixtures are self-signed, as K3s's own certificate is to the machine
+// running Pulumi (openssl req -x509 -newkey ec -days 36500 -addext subjectAltName=...):
+//   api-server-vip-san: SANs DNS:kubernetes, DNS:localhost, IP 10.43.0.1, IP 127.0.0.1 (the "VIP" here)
+//   api-server-no-vip-san: the same without 127.0.0.1 (IP 127.0.0.2 instead), CN=127.0.0.1
+//   api-server: CN=127.0.0.1 and no SAN at all
+describe("cluster checks: the API on its VIP", () => {
+    const servers: https.Server[] = [];
+    const start = async (name: string) => {
+        const api = await apiServer(name);
+        servers.push(api.server);
+        return api.url;
+    };
+    after(() => servers.forEach(server => server.close()));
+
+    it("counts any HTTP answer over TLS as the API answering, even 401 and a self-signed certificate, when the certificate names the VIP", async () => {
+        assert.deepStrictEqual(await checks.probeApi(await start("api-server-vip-san")), { ok: true, detail: "HTTP 401" });
+    });
+
+    it("refuses a certificate whose SANs lack the VIP, naming the K3s flag and how to add it to an installed server", async () => {
+        const result = await checks.probeApi(await start("api-server-no-vip-san"));
+        assert.strictEqual(result.ok, false);
+        assert.strictEqual(result.certificateMismatch, true);
+        assert.match(result.detail, /its certificate does not cover 127\.0\.0\.1 \(it names DNS:kubernetes, DNS:localhost, IP Address:10\.43\.0\.1, IP Address:127\.0\.0\.2\)/);
+        assert.match(result.detail, /--tls-san=127\.0\.0\.1/);
+        assert.match(result.detail, /"tls-san: \[127\.0\.0\.1\]" .*\/etc\/rancher\/k3s\/config\.yaml and restart it \(sudo systemctl restart k3s\)/);
+        assert.match(result.detail, /K3s regenerates its serving certificate/);
+    });
+
+    it("does not accept the VIP in the common name only: Cilium's TLS reads IP SANs", async () => {
+        const result = await checks.probeApi(await start("api-server"));
+        assert.strictEqual(result.certificateMismatch, true);
+        assert.match(result.detail, /it has no subject alternative names/);
+    });
+
+    it("stops waiting at once on a certificate without the VIP, since waiting does not add it", async () => {
+        const result = await checks.waitForApi(await start("api-server-no-vip-san"), 300, 0);
+        assert.strictEqual(result.certificateMismatch, true);
+    });
+
+    it("fails wait-for-api with the flag to add, not the generic advice", function (done) {
+        this.timeout(20000);
+        void start("api-server-no-vip-san").then(url => {
+            execFile(process.execPath, [path.join(REPO_ROOT, "components", "checks", "cluster-checks.js"), "wait-for-api", url, "5"], (error, stdout, stderr) => {
+                assert.strictEqual(error?.code, 1);
+                assert.strictEqual(stdout, "");
+                assert.match(stderr, /^the API answers on 127\.0\.0\.1, but its certificate does not cover 127\.0\.0\.1/);
+                assert.match(stderr, /--tls-san=127\.0\.0\.1/);
+                assert.doesNotMatch(stderr, /did not answer within/);
+                done();
+            });
+        });
     });
 
     it("reports why nothing answers on an address no one holds", async () => {
@@ -148,5 +193,12 @@ describe("cluster checks: after pulumi up", () => {
         assert.match(problems[1], /Service traefik should hold 192\.168\.1\.231 but has no address/);
         assert.match(problems[2], /Service traefik-vip239 should hold 192\.168\.1\.239 but has no address/);
         assert.match(problems[3], /daemonset\/cilium is not healthy \(Waiting for daemon set rollout: 1 of 2 updated pods are available\)/);
+    });
+
+    it("reports an API certificate without the VIP as the missing flag, not as kube-vip's fault", async () => {
+        const kubectl = healthyCluster({ "traefik": "192.168.1.231", "traefik-vip239": "192.168.1.239" });
+        const detail = "the API answers on 192.168.1.230, but its certificate does not cover 192.168.1.230 (...). Fix: start every K3s server with --tls-san=192.168.1.230.";
+        const problems = await checks.postDeploy(spec, { run: kubectl.run, waitForApi: async () => ({ ok: false, certificateMismatch: true, detail }), sleep: noPause });
+        assert.deepStrictEqual(problems, [detail]);
     });
 });

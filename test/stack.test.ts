@@ -272,6 +272,17 @@ describe("the home stack", () => {
 
     describe("order on a fresh cluster", () => {
         const get = (type: string, name: string) => findResource(run, type, name);
+        it("runs the K3s preflight first: kube-vip waits for it, and it waits for nothing", () => {
+            const preflight = get(T.command, "preflight-run");
+            assert.ok(waitsFor(run, get(T.daemonSet, "kube-vip-control-plane-ds"), preflight), "kube-vip's DaemonSet waits for the preflight");
+            assert.deepStrictEqual(preflight.dependencies, []);
+            const expected = "--control-plane-vip 192.168.1.230 --ingress-vip 192.168.1.231 --ingress-secondary-vip 192.168.1.239 " +
+                "--pod-cidr 10.42.0.0/16 --service-cidr 10.43.0.0/16 --cilium-version 1.19.6";
+            // Only the create (the first deploy) probes the VIPs: afterwards the stack's own VIPs answer.
+            assert.strictEqual(preflight.inputs.create, `node components/checks/preflight.js ${expected} --first-deploy`);
+            assert.strictEqual(preflight.inputs.update, `node components/checks/preflight.js ${expected}`);
+        });
+
         it("starts Cilium only once the API answers on the VIP that kube-vip holds", () => {
             const cilium = get(T.release, "cilium-release");
             const apiReady = get(T.command, "kube-vip-control-plane-api-ready");
@@ -299,8 +310,8 @@ describe("the home stack", () => {
             assert.ok(waitsFor(run, traefik, get(T.daemonSet, "kube-vip-services-ds")));
         });
 
-        it("makes nothing wait that need not: kube-vip's API VIP waits for nothing, Argo CD not for Traefik", () => {
-            assert.deepStrictEqual(get(T.daemonSet, "kube-vip-control-plane-ds").dependencies.filter(d => !d.includes("kube-vip-control-plane")), []);
+        it("makes nothing wait that need not: kube-vip's API VIP waits for nothing but the preflight, Argo CD not for Traefik", () => {
+            assert.deepStrictEqual(get(T.daemonSet, "kube-vip-control-plane-ds").dependencies.filter(d => !d.includes("kube-vip-control-plane") && !d.includes("preflight")), []);
             assert.ok(!waitsFor(run, get(T.release, "argocd-release"), get(T.release, "traefik-release")));
             assert.ok(!waitsFor(run, get(T.release, "traefik-release"), get(T.release, "argocd-release")));
         });
@@ -438,13 +449,13 @@ describe("config changes touch exactly the objects they should", () => {
         assert.deepStrictEqual(await changedBy({ kubeVipVersion: "v1.2.3" }), ["kube-vip-control-plane-ds", "kube-vip-services-ds", "post-deploy-checks-run"]);
     });
 
-    it("a Cilium upgrade changes its release, re-waits for its CRDs and re-runs the post-deploy check", async () => {
-        assert.deepStrictEqual(await changedBy({ ciliumVersion: "1.20.0" }), ["cilium-crds-ready", "cilium-release", "post-deploy-checks-run"]);
+    it("a Cilium upgrade changes its release, re-waits for its CRDs, re-runs the preflight (Kubernetes minor) and the post-deploy check", async () => {
+        assert.deepStrictEqual(await changedBy({ ciliumVersion: "1.20.0" }), ["cilium-crds-ready", "cilium-release", "post-deploy-checks-run", "preflight-run"]);
     });
 
-    it("moving the API VIP changes kube-vip, Cilium's API address, the VIP wait and the post-deploy check", async () => {
+    it("moving the API VIP changes kube-vip, Cilium's API address, the VIP wait, the preflight (--tls-san) and the post-deploy check", async () => {
         assert.deepStrictEqual(await changedBy({ controlPlaneVip: "192.168.1.229" }), [
-            "cilium-release", "kube-vip-control-plane-api-ready", "kube-vip-control-plane-ds", "post-deploy-checks-run",
+            "cilium-release", "kube-vip-control-plane-api-ready", "kube-vip-control-plane-ds", "post-deploy-checks-run", "preflight-run",
         ]);
     });
 

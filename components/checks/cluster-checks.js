@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 // Checks against the live cluster, run by `pulumi up` (never by preview):
 //   wait-for-api <url> [timeout-seconds]
-//       waits until the Kubernetes API answers on the control-plane VIP; any
-//       HTTP answer over TLS proves kube-vip holds the address and an API
-//       server is behind it.
+//       waits until the Kubernetes API answers on the control-plane VIP with a
+//       certificate that covers the VIP: any HTTP answer over TLS proves
+//       kube-vip holds the address and an API server is behind it, and Cilium,
+//       which verifies the certificate against the VIP, needs the VIP in it
+//       (K3s's --tls-san). A certificate without it fails at once, naming the
+//       flag.
 //   wait-for-crds <timeout-seconds> <crd>...
 //       waits until CustomResourceDefinitions that an operator registers at
 //       run time (Cilium's policy CRDs) exist and are Established.
@@ -13,21 +16,51 @@
 // Each failure says what to look at. Plain Node.js and kubectl, nothing else.
 "use strict";
 const https = require("node:https");
+const tls = require("node:tls");
 const { execFileSync } = require("node:child_process");
 
 const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
 
-/** One probe of `${url}/version`: "HTTP <code>" on any answer, else the error. */
+/**
+ * One probe of `${url}/version`: "HTTP <code>" on any answer whose certificate
+ * covers the URL's host, else the error. The certificate's issuer is not
+ * checked (K3s's own CA is not trusted by the machine running Pulumi), its
+ * names are: Cilium reaches the API on the VIP and verifies that the
+ * certificate names it, so an API whose certificate lacks the VIP answers
+ * here but stops Cilium later. Such an answer is `{ ok: false,
+ * certificateMismatch: true }`, with the fix in `detail`.
+ */
 function probeApi(url, timeoutMs = 3000) {
+    const host = new URL(url).hostname.replace(/^\[(.*)\]$/, "$1");
     return new Promise(resolve => {
-        // The API's certificate is K3s's own; reachability is what is checked.
         const request = https.get(new URL("/version", url), { rejectUnauthorized: false, timeout: timeoutMs }, response => {
+            const certificate = response.socket.getPeerCertificate();
             response.resume();
-            resolve({ ok: true, detail: `HTTP ${response.statusCode}` });
+            const mismatch = certificateProblem(host, certificate);
+            resolve(mismatch === undefined
+                ? { ok: true, detail: `HTTP ${response.statusCode}` }
+                : { ok: false, certificateMismatch: true, detail: mismatch });
         });
         request.on("timeout", () => request.destroy(new Error("timed out")));
         request.on("error", error => resolve({ ok: false, detail: error.message }));
     });
+}
+
+/**
+ * Why `certificate` does not cover `host` (an IP needs an IP SAN: the common
+ * name does not count, as for Go's TLS in Cilium), with the K3s fix; undefined
+ * when it does.
+ */
+function certificateProblem(host, certificate) {
+    const names = certificate?.subjectaltname;
+    if (tls.checkServerIdentity(host, certificate ?? {}) === undefined) {
+        return undefined;
+    }
+    return `the API answers on ${host}, but its certificate does not cover ${host} ` +
+        `(${names ? `it names ${names}` : "it has no subject alternative names"}); Cilium verifies the certificate against the VIP and would never start. ` +
+        `Fix: start every K3s server with --tls-san=${host}. On a server that is already installed, add the line "tls-san: [${host}]" ` +
+        "(or the address to its existing tls-san list) to /etc/rancher/k3s/config.yaml and restart it (sudo systemctl restart k3s): " +
+        "K3s regenerates its serving certificate with the new name. Then run pulumi up again.";
 }
 
 async function waitForApi(url, timeoutSeconds, intervalMs = 2000) {
@@ -35,7 +68,8 @@ async function waitForApi(url, timeoutSeconds, intervalMs = 2000) {
     let last = { ok: false, detail: "never probed" };
     do {
         last = await probeApi(url);
-        if (last.ok) {
+        // A certificate without the VIP does not fix itself: stop waiting.
+        if (last.ok || last.certificateMismatch) {
             return last;
         }
         await sleep(intervalMs);
@@ -122,7 +156,9 @@ async function postDeploy(spec, deps = {}) {
     const pause = deps.sleep ?? sleep;
     const problems = [];
     const api = await apiWait(spec.apiServerUrl);
-    if (!api.ok) {
+    if (api.certificateMismatch) {
+        problems.push(api.detail);
+    } else if (!api.ok) {
         problems.push(`the API does not answer on ${spec.apiServerUrl} (${api.detail}): check kubectl -n kube-system logs ds/kube-vip-control-plane`);
     }
     let addressIssues = [];
@@ -165,6 +201,10 @@ async function main(argv) {
             console.log(`${rest[0]} answers (${result.detail})`);
             return 0;
         }
+        if (result.certificateMismatch) {
+            console.error(result.detail);
+            return 1;
+        }
         console.error(`${rest[0]} did not answer within ${timeout}s (last error: ${result.detail}).`);
         console.error("Check: kubectl -n kube-system get ds kube-vip-control-plane and its logs; vipInterface must exist on the control-plane nodes; the K3s servers need --tls-san=<VIP>.");
         return 1;
@@ -193,7 +233,7 @@ async function main(argv) {
     return 2;
 }
 
-module.exports = { probeApi, waitForApi, waitForCrds, addressProblems, postDeploy, KubectlMissing };
+module.exports = { probeApi, certificateProblem, waitForApi, waitForCrds, addressProblems, postDeploy, KubectlMissing };
 
 if (require.main === module) {
     main(process.argv.slice(2)).then(code => process.exit(code), error => {

@@ -3,9 +3,10 @@
 // relative to the project folder, where the Pulumi CLI runs the program.
 
 export const CLUSTER_CHECKS_SCRIPT = "components/checks/cluster-checks.js";
+export const PREFLIGHT_SCRIPT = "components/checks/preflight.js";
 
 /** Quotes one argument for the POSIX shell that @pulumi/command runs. */
-function shellQuote(arg: string): string {
+export function shellQuote(arg: string): string {
     return /^[A-Za-z0-9_./:=,@%+-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, "'\\''")}'`;
 }
 

@@ -1,0 +1,76 @@
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { NetworkComponent } from "../component";
+import type { StackSettings } from "../../config/stack";
+import { allFrontends } from "../traefik/frontends";
+import { PREFLIGHT_SCRIPT, shellQuote } from "./commands";
+
+// The Pulumi side of the preflight; the checks themselves are the plain
+// Node.js script preflight.js beside this file (not preflight.ts: Node's
+// require would find the .js under that name).
+
+/** What the preflight compares the cluster with: the stack's own values. */
+export interface PreflightArgs {
+    readonly controlPlaneVip: string;
+    /** The two Traefik VIPs. */
+    readonly ingressVips: readonly [string, string] | readonly string[];
+    readonly podCidr: string;
+    readonly serviceCidr: string;
+    /** The pinned Cilium version, e.g. 1.19.6: decides which Kubernetes minors are supported. */
+    readonly ciliumVersion: string;
+}
+
+/** What the preflight checks, from the stack's typed settings. */
+export function preflightArgs(settings: Pick<StackSettings, "addresses" | "versions">): PreflightArgs {
+    const network = settings.addresses;
+    return {
+        controlPlaneVip: network.controlPlaneVip.text,
+        ingressVips: allFrontends(network.ingress).map(f => f.vip.text),
+        podCidr: network.podCidr.cidr,
+        serviceCidr: network.serviceCidr.cidr,
+        ciliumVersion: settings.versions.cilium,
+    };
+}
+
+/** The preflight script's options. */
+export function preflightOptions(args: PreflightArgs): string[] {
+    return [
+        "--control-plane-vip", args.controlPlaneVip,
+        "--ingress-vip", args.ingressVips[0],
+        "--ingress-secondary-vip", args.ingressVips[1],
+        "--pod-cidr", args.podCidr,
+        "--service-cidr", args.serviceCidr,
+        "--cilium-version", args.ciliumVersion,
+    ];
+}
+
+/** The preflight's command line, run from the project directory. */
+export function preflightCommand(args: PreflightArgs, firstDeploy: boolean): string {
+    const options = preflightOptions(args);
+    const flags = options.map((value, i) => (i % 2 === 0 ? value : shellQuote(value))).join(" ");
+    return `node ${PREFLIGHT_SCRIPT} ${flags}${firstDeploy ? " --first-deploy" : ""}`;
+}
+
+/**
+ * The first step of `pulumi up`: checks that the K3s cluster was installed as
+ * this stack needs (flags, CIDRs, a Kubernetes minor the pinned Cilium
+ * supports) and, on the first deploy only, that no VIP of the stack is
+ * already held by another device. Everything that touches the cluster waits
+ * for it. It runs on create (first deploy, with the VIP probe) and again,
+ * without the probe, whenever one of the values it checks changes; never in
+ * a preview.
+ */
+export class Preflight extends NetworkComponent {
+    public readonly check: command.local.Command;
+
+    constructor(name: string, args: PreflightArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("homelab:network:Preflight", name, opts);
+        // `update` is set, so a change of these values runs `update` (no probe: the
+        // stack's own VIPs answer by then); only a create runs `create`.
+        this.check = new command.local.Command(`${name}-run`, {
+            create: preflightCommand(args, true),
+            update: preflightCommand(args, false),
+        }, this.childOptions());
+        this.registerOutputs({ result: this.check.stdout });
+    }
+}
