@@ -434,6 +434,7 @@ function parsePeer(kind: (typeof PEER_KEYS)[number], item: Record<string, unknow
 /** Cross-entry rules, run on every entry that could be read, so all problems show at once. */
 function crossCheck(parsed: readonly ParsedApplication[], report: Report): void {
     const byName = new Map<string, ParsedApplication>();
+    const duplicates = new Set<ParsedApplication>();
     for (const p of parsed) {
         if (p.spec === undefined) {
             continue;
@@ -441,13 +442,15 @@ function crossCheck(parsed: readonly ParsedApplication[], report: Report): void 
         const earlier = byName.get(p.spec.name);
         if (earlier !== undefined) {
             report(`${p.where}.name`, p.spec.name, `is also the name of ${earlier.where}`, "give every Application its own name");
+            duplicates.add(p);
         } else {
             byName.set(p.spec.name, p);
         }
     }
-    // Two declarations of one workload: the same pods in one namespace.
+    // Two declarations of one workload: the same pods in one namespace. A
+    // second entry of one name is already reported as such.
     const selectors = new Map<string, string>();
-    for (const p of parsed) {
+    for (const p of parsed.filter(entry => !duplicates.has(entry))) {
         p.spec?.workloads.forEach((w, i) => {
             const key = `${w.namespace}/${JSON.stringify(Object.entries(w.selector).sort())}`;
             const where = w.wholeNamespace ? p.where : `${p.where}.workloads[${i}]`;
