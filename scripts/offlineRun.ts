@@ -22,6 +22,8 @@ export interface RecordedResource {
     readonly protect: boolean;
     /** Top-level inputs that travel as secrets. */
     readonly secretPaths: readonly string[];
+    /** Former names and parents this resource adopts (`aliases`), as `name@parentUrn`. */
+    readonly aliases: readonly string[];
 }
 
 export interface ProgramRun {
@@ -92,6 +94,10 @@ export async function runProgram(stack: string, overrides: StackConfigValues = {
                     parent: req.getParent(),
                     dependencies: req.getDependenciesList(),
                     protect: req.getProtect() === true,
+                    aliases: req.getAliasesList().map((a: any) => {
+                        const spec = a.getSpec();
+                        return spec === undefined ? a.getUrn() : `${spec.getName()}@${spec.getParenturn()}`;
+                    }),
                 });
             }
             callback(err, resp);

@@ -466,6 +466,21 @@ describe("config changes touch exactly the objects they should", () => {
     });
 });
 
+describe("Applications deployed before namespaces could be shared", () => {
+    it("keep their namespace and baseline policies: the new owners adopt them by alias instead of creating and deleting them", async () => {
+        const run = await runProgram("lab");
+        const owner = "urn:pulumi:lab::homelab-network::homelab:network:ArgoCdApplication::app-guestbook";
+        assert.deepStrictEqual(findResource(run, T.namespace, "ns-guestbook-ui-ns").aliases, [`app-guestbook-ns@${owner}`]);
+        const baseline = run.resources.find(r => r.name === "ns-guestbook-ui-baseline")!;
+        assert.deepStrictEqual(baseline.aliases, [`app-guestbook-policies@${owner}`]);
+        // The engine gives a child its parent's alias when the child's name starts with the parent's:
+        // ns-guestbook-ui-baseline-default-deny was app-guestbook-policies-default-deny.
+        for (const child of run.resources.filter(r => r.parent === baseline.urn)) {
+            assert.ok(child.name.startsWith("ns-guestbook-ui-baseline-"), child.name);
+        }
+    });
+});
+
 describe("Applications declared without connections", () => {
     it("still get default deny, DNS and traffic inside their namespace, and nothing more", async () => {
         const run = await runProgram("home", {

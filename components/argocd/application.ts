@@ -39,9 +39,11 @@ export function applicationManifest(spec: ApplicationSpec) {
     };
 }
 
+const ARGOCD_APPLICATION_TYPE = "homelab:network:ArgoCdApplication";
+
 export interface ApplicationNamespaceArgs {
     readonly namespace: string;
-    /** The Applications that deploy into it, for its labels. */
+    /** The Applications that deploy into it, in config order. */
     readonly applications: readonly string[];
     /** Its baseline: default deny, DNS. */
     readonly policies: readonly WorkloadPolicy[];
@@ -59,6 +61,12 @@ export class ApplicationNamespace extends NetworkComponent {
 
     constructor(name: string, args: ApplicationNamespaceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("homelab:network:ApplicationNamespace", name, opts);
+        // Stacks deployed before namespaces could be shared created each
+        // namespace, with its default deny and DNS policies, inside its one
+        // Application's component. These aliases adopt those objects instead
+        // of creating them anew and deleting the old ones, which would delete
+        // the namespace with everything Argo CD deployed into it.
+        const formerOwner = pulumi.createUrn(`app-${args.applications[0]}`, ARGOCD_APPLICATION_TYPE);
         const namespace = new k8s.core.v1.Namespace(`${name}-ns`, {
             metadata: {
                 name: args.namespace,
@@ -66,8 +74,12 @@ export class ApplicationNamespace extends NetworkComponent {
                 labels: { "app.kubernetes.io/managed-by": "pulumi" },
                 annotations: { "homelab-network/applications": args.applications.join(",") },
             },
-        }, this.childOptions());
-        const baseline = new NetworkPolicySet(`${name}-baseline`, { policies: args.policies }, this.childOptions([namespace, args.ciliumCrds]));
+        }, this.childOptions([], { aliases: [{ name: `app-${args.applications[0]}-ns`, parent: formerOwner }] }));
+        // Children named after their set inherit its alias: <set>-default-deny.
+        const baseline = new NetworkPolicySet(`${name}-baseline`, { policies: args.policies }, {
+            ...this.childOptions([namespace, args.ciliumCrds]),
+            aliases: [{ name: `app-${args.applications[0]}-policies`, parent: formerOwner }],
+        });
         this.name = namespace.metadata.name;
         this.ready = [namespace, baseline];
         this.registerOutputs({ name: this.name });
@@ -95,8 +107,9 @@ export class ArgoCdApplication extends NetworkComponent {
     public readonly policyNames: pulumi.Output<string[]>;
 
     constructor(name: string, args: ArgoCdApplicationArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("homelab:network:ArgoCdApplication", name, opts);
-        const policies = new NetworkPolicySet(`${name}-policies`, { policies: args.policies }, this.childOptions([...args.namespace.ready, args.ciliumCrds]));
+        super(ARGOCD_APPLICATION_TYPE, name, opts);
+        // Not <name>-policies: that name now belongs, by alias, to the namespace's baseline.
+        const policies = new NetworkPolicySet(`${name}-workloads`, { policies: args.policies }, this.childOptions([...args.namespace.ready, args.ciliumCrds]));
         new k8s.apiextensions.CustomResource(`${name}-app`, applicationManifest(args.spec), this.childOptions([args.argoCd, ...args.namespace.ready, policies]));
         this.namespace = args.namespace.name;
         this.policyNames = policies.policyNames;
