@@ -9,7 +9,7 @@ import { CrdProblem, crdProblems, formatCrdProblems, validateCrds } from "./crdV
 import { RecordedResource, runProgram } from "./harness";
 
 function recorded(type: string, name: string, inputs: object): RecordedResource {
-    return { type, name, urn: `urn:pulumi:test::homelab-network::${type}::${name}`, custom: true, inputs: inputs as Record<string, any>, parent: "", dependencies: [], protect: false, secretPaths: [] };
+    return { type, name, urn: `urn:pulumi:test::homelab-network::${type}::${name}`, custom: true, inputs: inputs as Record<string, any>, parent: "", dependencies: [], protect: false, secretPaths: [], aliases: [] };
 }
 
 const cnp = (name: string, object: ICiliumNetworkPolicy) => recorded(TYPES.ciliumNetworkPolicy, name, object);
