@@ -46,10 +46,11 @@ function mockState(args: pulumi.runtime.MockResourceArgs): Record<string, any> {
 /**
  * Runs index.ts for a stack. `stack` names a Pulumi.<stack>.yaml; `overrides`
  * replaces keys (without the project prefix) to test one change at a time:
- * `undefined` unsets a key, `secretValue(...)` sets it as a secret.
+ * `undefined` unsets a key, `secretValue(...)` sets it as a secret. `root`
+ * is where Pulumi.<stack>.yaml is read (the program is always this one).
  */
-export async function runProgram(stack: string, overrides: StackConfigValues = {}): Promise<ProgramRun> {
-    const { project, values } = loadStackConfig(REPO_ROOT, stack);
+export async function runProgram(stack: string, overrides: StackConfigValues = {}, root: string = REPO_ROOT): Promise<ProgramRun> {
+    const { project, values } = loadStackConfig(root, stack);
     const merged = { ...values, ...overrides };
     const config: Record<string, string> = {};
     const secretKeys: string[] = [];

@@ -108,7 +108,8 @@ export function loadStackConfig(root: string, stack: string): { project: string;
         );
     }
     for (const key of outside.filter(k => !outsideConfigKeys.includes(k))) {
-        problem(`has a top-level key ${key}; a stack file holds only ${STACK_FILE_KEYS.join(", ")}`, key);
+        const near = nearestKey(key, STACK_FILE_KEYS);
+        problem(`has a top-level key ${key}, which the Pulumi CLI does not read; ${near === undefined ? `a stack file holds only ${STACK_FILE_KEYS.join(", ")}` : `did you mean ${near}:?`}`, key);
     }
     const config = top.config ?? {};
     if (!isMap(config)) {
@@ -216,19 +217,23 @@ function typeProblem(key: string, declaration: ProjectConfigKey, value: unknown,
                 return `write one piece of text, e.g. ${key}: "..."`;
         }
     })();
-    return `sets ${key} to ${shown}, which is not ${type === "integer" ? "an integer" : `a ${type}`}: ${cli}; ${hint}`;
+    return `sets ${key} to ${shown}, which is not ${/^[aeiou]/.test(type) ? "an" : "a"} ${type}: ${cli}; ${hint}`;
 }
 
-function hasType(type: string, items: ProjectConfigItems | undefined, value: unknown): boolean {
+/**
+ * `nested`: an item of a list. The CLI hands a top-level scalar over as text,
+ * so a number passes as a string there; inside a list it stays a number.
+ */
+function hasType(type: string, items: ProjectConfigItems | undefined, value: unknown, nested = false): boolean {
     switch (type) {
         case "string":
-            return typeof value === "string" || typeof value === "number" || typeof value === "boolean";
+            return typeof value === "string" || (!nested && (typeof value === "number" || typeof value === "boolean"));
         case "integer":
             return (typeof value === "number" && Number.isInteger(value)) || (typeof value === "string" && /^[+-]?[0-9]+$/.test(value));
         case "boolean":
             return typeof value === "boolean" || value === "true" || value === "false";
         case "array":
-            return Array.isArray(value) && items !== undefined && value.every(item => hasType(items.type, items.items, item));
+            return Array.isArray(value) && items !== undefined && value.every(item => hasType(items.type, items.items, item, true));
         default:
             return true;
     }
@@ -262,7 +267,7 @@ export function yamlErrorMessage(fileName: string, text: string, error: YAMLErro
     const lines = text.split(/\r?\n/);
     const reported = error.linePos?.[0]?.line ?? 1;
     const parserWords = error.message.split("\n")[0].replace(/:$/, "");
-    const found = likelyMistake(lines, reported, parserWords);
+    const found = likelyMistake(lines, reported, parserWords, error.linePos?.[0]?.col ?? 1);
     const shown = (n: number) => `  ${String(n).padStart(4)} | ${lines[n - 1] ?? ""}${n === found.line ? "   <- here" : ""}`;
     const context = found.line > 1 ? [shown(found.line - 1), shown(found.line)] : [shown(found.line)];
     return [
@@ -272,9 +277,24 @@ export function yamlErrorMessage(fileName: string, text: string, error: YAMLErro
     ].join("\n");
 }
 
-function likelyMistake(lines: readonly string[], reported: number, parserWords: string): { line: number; why: string } {
+function likelyMistake(lines: readonly string[], reported: number, parserWords: string, reportedColumn: number): { line: number; why: string } {
     const content = (n: number) => (lines[n - 1] ?? "").replace(/\s#.*$/, "");
     const indent = (n: number) => /^ */.exec(lines[n - 1] ?? "")![0].length;
+    const spaces = (count: number) => (count === 1 ? "1 space" : `${count} spaces`);
+    // Keys hold colons (homelab-network:lan): a key runs up to the last ": ".
+    const isKey = (n: number) => /^\s*[^\s#-]\S*:(\s|$)/.test(content(n));
+    const isItem = (n: number) => /^\s*-(\s|$)/.test(content(n));
+    const previous = (n: number, test: (m: number) => boolean) => {
+        for (let m = n - 1; m >= 1; m--) {
+            if (test(m)) {
+                return m;
+            }
+        }
+        return undefined;
+    };
+    if (/Tabs are not allowed/.test(parserWords)) {
+        return { line: reported, why: "it is indented with a tab; YAML indents with spaces only" };
+    }
     const opener = /end with a ([\]}])/.exec(parserWords)?.[1];
     if (opener !== undefined) {
         const [open, close] = opener === "]" ? ["[", "]"] : ["{", "}"];
@@ -286,28 +306,51 @@ function likelyMistake(lines: readonly string[], reported: number, parserWords: 
     }
     if (/Missing closing .?quote/i.test(parserWords)) {
         for (let n = reported; n >= 1; n--) {
-            const quotes = content(n).match(/["']/g) ?? [];
-            if (quotes.length % 2 === 1) {
+            if ((content(n).match(/["']/g) ?? []).length % 2 === 1) {
                 return { line: n, why: "it opens a quote that is never closed; close it on the same line" };
             }
         }
     }
-    // A key indented further than the line above, whose value is on that line,
-    // continues that value: the parser names the line above.
+    // The parser stopped inside the value of a key (past its indentation): the
+    // next line, indented further, was read as the continuation of that value.
     let next = reported + 1;
     while (next <= lines.length && /^\s*(#.*)?$/.test(lines[next - 1])) {
         next++;
     }
-    if (next <= lines.length && /^\s*[^\s#-][^:]*:\s+\S/.test(content(reported)) && indent(next) > indent(reported) && /^\s*[^\s#-][^:]*:(\s|$)/.test(content(next))) {
+    if (reportedColumn > indent(reported) + 1 && /^\s*[^\s#-]\S*:\s+\S/.test(content(reported)) && next <= lines.length && indent(next) > indent(reported) && isKey(next)) {
         return {
             line: next,
-            why: `it is indented ${indent(next)} spaces where the key on line ${reported} above it has ${indent(reported)}, so YAML reads it as part of that key's value; indent it like the keys around it`,
+            why: `it is indented ${spaces(indent(next))} where the key on line ${reported} above it has ${indent(reported)}, so YAML reads it as part of that key's value; indent it like the keys around it`,
         };
     }
-    if (/Tabs are not allowed/.test(parserWords)) {
-        return { line: reported, why: "it is indented with a tab; YAML indents with spaces only" };
+    if (isItem(reported)) {
+        const item = previous(reported, isItem);
+        if (item !== undefined && indent(item) !== indent(reported)) {
+            return { line: reported, why: `this list item is indented ${spaces(indent(reported))} where the item on line ${item} has ${indent(item)}; indent the items of a list alike` };
+        }
+    }
+    if (isKey(reported) && /same column|indent/i.test(parserWords)) {
+        const key = previous(reported, isKey);
+        if (key !== undefined && indent(key) !== indent(reported)) {
+            return { line: reported, why: `this key is indented ${spaces(indent(reported))} where the key on line ${key} has ${indent(key)}; indent the keys of config: alike` };
+        }
+    }
+    if (/Map keys must be unique/.test(parserWords) && isKey(reported)) {
+        const key = /^\s*(\S+):/.exec(content(reported))![1];
+        const first = previous(reported, m => indent(m) === indent(reported) && content(m).trimStart().startsWith(`${key}:`));
+        if (first !== undefined) {
+            return { line: reported, why: `it sets ${key} again, which line ${first} already sets; keep one` };
+        }
+    }
+        if (/Implicit keys need to be on a single line/.test(parserWords) && isKeyWithoutColon(content(reported))) {
+        const [, key, value] = /^\s*(\S+)\s+(.*)$/.exec(content(reported))!;
+        return { line: reported, why: `the key ${key} has no colon after it; write ${key}: ${value.trim()}` };
     }
     return { line: reported, why: parserWords.replace(/ at line \d+, column \d+$/, "") };
+}
+
+function isKeyWithoutColon(line: string): boolean {
+    return /^\s*[^\s#:-][^\s:]*(:[^\s:]+)*\s+\S/.test(line) && !/:(\s|$)/.test(line);
 }
 
 function count(text: string, char: string): number {
