@@ -9,7 +9,7 @@ export interface ConfigIssue {
     /** Follows the value: `"192.168.1.300" is not an IPv4 address ...`. */
     readonly problem: string;
     readonly fix: string;
-    /** A password or its hash: never printed, only its length. */
+    /** A password or its hash: never printed (a mistaken value may be the password itself). */
     readonly hideValue?: boolean;
 }
 
@@ -19,8 +19,7 @@ function shown(issue: ConfigIssue): { quoted: string; bare: string } {
         return { quoted: "(not set)", bare: "(not set)" };
     }
     if (issue.hideValue === true) {
-        const hidden = `(hidden, ${issue.value.length} characters)`;
-        return { quoted: hidden, bare: "the value" };
+        return { quoted: "(hidden)", bare: "the value" };
     }
     return { quoted: JSON.stringify(issue.value), bare: issue.value === "" ? "(empty)" : issue.value };
 }

@@ -236,6 +236,14 @@ describe("broken stack files", () => {
         }
     });
 
+    it("stops the plan on a bcrypt hash written in clear in the stack file, without printing it", async () => {
+        fs.writeFileSync(path.join(root, "Pulumi.clear.yaml"), `${HOME}  ${NS}:argoCdAdminPasswordBcrypt: "${HASH}"\n`);
+        const result = await plan("clear", {}, undefined, root);
+        assert.strictEqual(result.exitCode, 2);
+        assert.match(result.report, /homelab-network:argoCdAdminPasswordBcrypt = \(hidden\)\n {4}the value is written in clear in the stack's config/);
+        assert.ok(!result.report.includes(HASH.slice(7)));
+    });
+
     it("plans a stack whose admin password hash is a secret, which offline runs cannot decrypt", async () => {
         fs.writeFileSync(path.join(root, "Pulumi.secret.yaml"), `${HOME}  ${NS}:argoCdAdminPasswordBcrypt:\n    secure: v1:abcdefghijklmnop:qrstuvwxyz0123456789==\n`);
         const result = await plan("secret", {}, undefined, root);
@@ -319,7 +327,7 @@ describe("broken stack config values", () => {
             const result = await plan("home", c.overrides);
             assert.strictEqual(result.exitCode, 2, result.report);
             const heading = c.shown === undefined ? `${NS}:${c.key} (not set)`
-                : c.shown === null ? `${NS}:${c.key} = (hidden, `
+                : c.shown === null ? `${NS}:${c.key} = (hidden)`
                     : `${NS}:${c.key} = ${JSON.stringify(c.shown)}`;
             const at = result.report.indexOf(`  ${heading}`);
             assert.ok(at >= 0, `no "${heading}" in:\n${result.report}`);
