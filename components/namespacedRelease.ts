@@ -17,7 +17,11 @@ export interface NamespacedReleaseArgs {
         readonly repository: string;
         readonly version: string;
         readonly values: pulumi.Input<Record<string, unknown>>;
+        /** Leave the chart's crds/ folder alone, because the part applies its CRDs itself. */
+        readonly skipCrds?: boolean;
     };
+    /** What the release waits for besides its namespace and policies (e.g. its CRDs). */
+    readonly releaseDependsOn?: readonly pulumi.Resource[];
 }
 
 /**
@@ -37,8 +41,9 @@ export function namespacedRelease(parent: NetworkComponent, name: string, args: 
         version: args.release.version,
         repositoryOpts: { repo: args.release.repository },
         values: args.release.values,
+        ...(args.release.skipCrds === true ? { skipCrds: true } : {}),
         // Helm waits until the release's pods are ready.
         skipAwait: false,
         timeout: 600,
-    }, parent.childOptions([namespace, policies]));
+    }, parent.childOptions([namespace, policies, ...(args.releaseDependsOn ?? [])]));
 }

@@ -34,7 +34,8 @@ export interface RawAddressConfig {
     ingressSecondaryVip: string;
     podCidr: string;
     serviceCidr: string;
-    ciliumDevices: string[];
+    /** `undefined` when the value could not be read as a list (the reader has reported that). */
+    ciliumDevices: string[] | undefined;
 }
 
 export type AddressConfigKey = keyof RawAddressConfig;
@@ -189,7 +190,7 @@ export function buildAddressPlan(raw: RawAddressConfig): PlanResult {
         }
     }
 
-    if (issues.length > 0 || lan === undefined || controlPlaneVip === undefined || loadBalancerPool === undefined
+    if (issues.length > 0 || raw.ciliumDevices === undefined || lan === undefined || controlPlaneVip === undefined || loadBalancerPool === undefined
         || ingressVip === undefined || ingressSecondaryVip === undefined || podCidr === undefined || serviceCidr === undefined) {
         return { ok: false, issues };
     }
@@ -226,6 +227,15 @@ function gatewayProblems(gateway: number, lan: Ipv4Block): string[] {
 }
 
 function checkInterfaces(raw: RawAddressConfig, report: (key: AddressConfigKey, value: string, problem: string, fix: string) => void): void {
+    const vipInterface = raw.vipInterface.trim();
+    if (!INTERFACE_NAME.test(vipInterface)) {
+        report("vipInterface", raw.vipInterface, "is not a Linux interface name (1-15 characters, no spaces or slashes)", "set vipInterface to the NIC on the LAN, as `ip link` shows it (e.g. eno1)");
+    }
+    if (raw.ciliumDevices === undefined) {
+        // Unreadable, and already reported: an empty list or a missing
+        // vipInterface would only be a consequence of that.
+        return;
+    }
     const devices = raw.ciliumDevices.map(d => d.trim());
     const shown = JSON.stringify(raw.ciliumDevices);
     if (devices.length === 0) {
@@ -240,10 +250,7 @@ function checkInterfaces(raw: RawAddressConfig, report: (key: AddressConfigKey, 
     if (duplicates.length > 0) {
         report("ciliumDevices", shown, `lists ${duplicates.join(", ")} more than once`, "list each interface once");
     }
-    const vipInterface = raw.vipInterface.trim();
-    if (!INTERFACE_NAME.test(vipInterface)) {
-        report("vipInterface", raw.vipInterface, "is not a Linux interface name (1-15 characters, no spaces or slashes)", "set vipInterface to the NIC on the LAN, as `ip link` shows it (e.g. eno1)");
-    } else if (devices.length > 0 && !devices.includes(vipInterface)) {
+    if (INTERFACE_NAME.test(vipInterface) && devices.length > 0 && !devices.includes(vipInterface)) {
         report(
             "vipInterface",
             raw.vipInterface,

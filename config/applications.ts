@@ -122,9 +122,6 @@ function isReservedNamespace(namespace: string): boolean {
 type Report = (where: string, value: unknown, problem: string, fix: string) => void;
 
 function shown(value: unknown): string {
-    if (value === undefined) {
-        return "(missing)";
-    }
     return typeof value === "string" ? value : JSON.stringify(value);
 }
 
@@ -134,7 +131,8 @@ function shown(value: unknown): string {
  */
 export function parseApplications(raw: unknown, context: ApplicationContext = {}): { specs: ApplicationSpec[]; issues: ConfigIssue[] } {
     const issues: ConfigIssue[] = [];
-    const report: Report = (where, value, problem, fix) => issues.push({ key: where, value: shown(value), problem, fix });
+    // A field that is not set has no value to show: it prints as "(not set)".
+    const report: Report = (where, value, problem, fix) => issues.push({ key: where, value: value === undefined ? undefined : shown(value), problem, fix });
     if (raw === undefined || raw === null) {
         return { specs: [], issues };
     }

@@ -4,10 +4,24 @@
 export interface ConfigIssue {
     /** The key, or the path inside a structured key: `applications[1].connections.toApps[0]`. */
     readonly key: string;
-    readonly value: string;
+    /** The value as typed; `undefined` when the key or field is not set at all. */
+    readonly value: string | undefined;
     /** Follows the value: `"192.168.1.300" is not an IPv4 address ...`. */
     readonly problem: string;
     readonly fix: string;
+    /** A password or its hash: never printed (a mistaken value may be the password itself). */
+    readonly hideValue?: boolean;
+}
+
+/** The value as a reader sees it: quoted text, or what stands in for a value that is not shown. */
+function shown(issue: ConfigIssue): { quoted: string; bare: string } {
+    if (issue.value === undefined) {
+        return { quoted: "(not set)", bare: "(not set)" };
+    }
+    if (issue.hideValue === true) {
+        return { quoted: "(hidden)", bare: "the value" };
+    }
+    return { quoted: JSON.stringify(issue.value), bare: issue.value === "" ? "(empty)" : issue.value };
 }
 
 /** Renders issues the way a compiler would: every problem, each with its fix. */
@@ -16,8 +30,9 @@ export function formatConfigIssues(issues: readonly ConfigIssue[], namespace: st
     const where = stack === undefined ? "" : ` of stack "${stack}"`;
     const lines = [`The network configuration${where} has ${count}; nothing was deployed.`, ""];
     for (const issue of issues) {
-        lines.push(`  ${namespace}:${issue.key} = ${JSON.stringify(issue.value)}`);
-        lines.push(`    ${issue.value === "" ? "(empty)" : issue.value} ${issue.problem}`);
+        const value = shown(issue);
+        lines.push(`  ${namespace}:${issue.key} ${issue.value === undefined ? value.quoted : `= ${value.quoted}`}`);
+        lines.push(`    ${value.bare} ${issue.problem}`);
         lines.push(`    fix: ${issue.fix}`);
         lines.push("");
     }

@@ -4,7 +4,7 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { formatConfigIssues } from "./issues";
-import { StackSettings, parseStackConfig } from "./stack";
+import { ConfigReader, StackSettings, missingProjectConfig, noProjectConfigMessage, parseStackConfig } from "./stack";
 
 /** The settings, with Argo CD's admin password as a secret Output. */
 export type ProgramSettings = Omit<StackSettings, "argoCdAdminPasswordBcrypt"> & {
@@ -15,7 +15,12 @@ export function loadStackSettings(): ProgramSettings {
     const project = pulumi.getProject();
     // Read raw so that an unset password leaves Argo CD's values in plain text
     // (a secret Output would mask the whole release's diff in every preview).
-    const parsed = parseStackConfig(key => pulumi.runtime.getConfig(`${project}:${key}`));
+    const read: ConfigReader = key => pulumi.runtime.getConfig(`${project}:${key}`);
+    const missing = missingProjectConfig(read);
+    if (missing !== undefined) {
+        throw new pulumi.RunError(noProjectConfigMessage(project, pulumi.getStack(), missing));
+    }
+    const parsed = parseStackConfig(read, key => isConfigSecret(`${project}:${key}`));
     if (!parsed.ok) {
         throw new pulumi.RunError(formatConfigIssues(parsed.issues, project, pulumi.getStack()));
     }
@@ -24,4 +29,19 @@ export function loadStackSettings(): ProgramSettings {
     }
     const { argoCdAdminPasswordBcrypt, ...settings } = parsed.settings;
     return { ...settings, argoCdAdminPasswordBcrypt: argoCdAdminPasswordBcrypt === undefined ? undefined : pulumi.secret(argoCdAdminPasswordBcrypt) };
+}
+
+/**
+ * Whether a config value is a secret. @pulumi/pulumi (3.248) implements
+ * runtime.isConfigSecret, reading the keys the CLI marks secret
+ * (PULUMI_CONFIG_SECRET_KEYS, or setAllConfig's list under mocks), but
+ * declares it @internal, so its type is not published.
+ */
+function isConfigSecret(key: string): boolean {
+    const runtime = pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean };
+    if (typeof runtime.isConfigSecret === "function") {
+        return runtime.isConfigSecret(key);
+    }
+    const listed: unknown = JSON.parse(process.env.PULUMI_CONFIG_SECRET_KEYS ?? "[]");
+    return Array.isArray(listed) && listed.includes(key);
 }

@@ -38,6 +38,53 @@ export const VERSION_KEYS = {
     kubeVipCloudProvider: "kubeVipCloudProviderVersion",
 } as const satisfies Record<keyof Versions, string>;
 
+/**
+ * Keys Pulumi.yaml declares without a default: a stack must set every one (a
+ * test keeps this list and Pulumi.yaml in step). The Pulumi CLI refuses a stack
+ * that lacks any of them; a program that sees none of them was given another
+ * project's config, or a stack file whose keys are not under `config:`.
+ */
+export const REQUIRED_KEYS = [
+    "lan", "controlPlaneVip", "loadBalancerPool", "ingressVip", "ingressSecondaryVip", "ciliumDevices",
+    ...Object.values(VERSION_KEYS),
+] as const;
+
+/** The required keys, when the stack sets none of them; undefined when it sets any. */
+export function missingProjectConfig(read: ConfigReader): readonly string[] | undefined {
+    return REQUIRED_KEYS.every(key => read(key) === undefined) ? REQUIRED_KEYS : undefined;
+}
+
+/** The message for a stack in which the program finds none of the project's required keys. */
+export function noProjectConfigMessage(project: string, stack: string, missing: readonly string[]): string {
+    return [
+        `No config for project ${project} was found in stack "${stack}"; nothing was deployed.`,
+        "",
+        `  None of its ${missing.length} required keys is set: ${missing.join(", ")}.`,
+        `  The program reads each as ${project}:<key>, from the config: section of Pulumi.${stack}.yaml`,
+        "  (or the stack's environment).",
+        `  fix: put the keys under config:, prefixed with the project's name (${project}, the name: in Pulumi.yaml),`,
+        `       and check that ${stack} is the stack you meant (pulumi stack ls).`,
+        "",
+    ].join("\n");
+}
+
+/**
+ * A bcrypt hash as Argo CD's Go bcrypt reads it: $2a$, $2b$ or $2y$, a cost of
+ * 04-31, then 53 characters of bcrypt's base64 (22 of salt, 31 of hash).
+ */
+export const BCRYPT_HASH = /^\$2[aby]\$(0[4-9]|[12][0-9]|3[01])\$[./A-Za-z0-9]{53}$/;
+
+/**
+ * What an offline run (no Pulumi CLI, no decryption) reads for a secret
+ * value of a stack file. Its format cannot be checked; that it is a secret can.
+ */
+export const UNDECRYPTED_SECRET = "[secret]";
+
+const PASSWORD_KEY = "argoCdAdminPasswordBcrypt";
+
+/** Whether a key's value is a secret (`pulumi config set --secret`), when the reader can tell. */
+export type SecretTeller = (key: string) => boolean;
+
 /** Validates versions; kube-vip's images are tagged with a leading v. */
 export function versionIssues(raw: Record<keyof Versions, string>): ConfigIssue[] {
     const issues: ConfigIssue[] = [];
@@ -61,8 +108,12 @@ export type ConfigReader = (key: string) => string | undefined;
 
 export type ParsedStack = { ok: true; settings: StackSettings } | { ok: false; issues: ConfigIssue[] };
 
-/** Reads and validates the whole stack config: the settings, or every problem at once. */
-export function parseStackConfig(read: ConfigReader): ParsedStack {
+/**
+ * Reads and validates the whole stack config: the settings, or every problem
+ * at once. `isSecret` tells which values are secrets; without it, whether the
+ * admin password's hash was written in clear is not checked.
+ */
+export function parseStackConfig(read: ConfigReader, isSecret?: SecretTeller): ParsedStack {
     const text = (key: string): string => read(key) ?? "";
     const raw: RawAddressConfig = {
         lan: text("lan"),
@@ -75,21 +126,16 @@ export function parseStackConfig(read: ConfigReader): ParsedStack {
         ingressSecondaryVip: text("ingressSecondaryVip"),
         podCidr: text("podCidr"),
         serviceCidr: text("serviceCidr"),
-        ciliumDevices: [],
+        ciliumDevices: undefined,
     };
     const issues: ConfigIssue[] = [];
-    const devices = readJson(read, "ciliumDevices", issues);
-    if (Array.isArray(devices) && devices.every(d => typeof d === "string")) {
-        raw.ciliumDevices = devices;
-    } else if (devices !== undefined) {
-        issues.push({ key: "ciliumDevices", value: JSON.stringify(devices), problem: "is not a list of interface names", fix: 'write e.g. ["eno1", "vmbr0"]' });
-    }
-    const apiServerPort = Number(text("apiServerPort") || "6443");
-    if (!Number.isInteger(apiServerPort) || apiServerPort < 1 || apiServerPort > 65535) {
+    raw.ciliumDevices = readDevices(read, issues);
+    const apiServerPort = integer(read, "apiServerPort", 6443, issues);
+    if (apiServerPort !== undefined && (apiServerPort < 1 || apiServerPort > 65535)) {
         issues.push({ key: "apiServerPort", value: text("apiServerPort"), problem: "is not a TCP port", fix: "K3s serves the API on 6443" });
     }
-    const ciliumOperatorReplicas = Number(text("ciliumOperatorReplicas") || "2");
-    if (!Number.isInteger(ciliumOperatorReplicas) || ciliumOperatorReplicas < 1) {
+    const ciliumOperatorReplicas = integer(read, "ciliumOperatorReplicas", 2, issues);
+    if (ciliumOperatorReplicas !== undefined && ciliumOperatorReplicas < 1) {
         issues.push({ key: "ciliumOperatorReplicas", value: text("ciliumOperatorReplicas"), problem: "is not a whole number of at least 1", fix: "use 1 on a single-node cluster, 2 otherwise" });
     }
     const versions = Object.fromEntries(
@@ -100,15 +146,16 @@ export function parseStackConfig(read: ConfigReader): ParsedStack {
     const entrypoints = plan.ok ? allFrontends(plan.plan.ingress).flatMap(f => f.entrypoints.map(e => e.name)) : undefined;
     const apps = parseApplications(readJson(read, "applications", issues), { entrypoints });
     issues.push(...apps.issues);
-    const postDeployChecks = text("postDeployChecks").trim().toLowerCase() !== "false";
+    const postDeployChecks = boolean(read, "postDeployChecks", true, issues);
+    const password = text(PASSWORD_KEY);
+    issues.push(...passwordIssues(password, isSecret));
 
     if (!plan.ok) {
         issues.unshift(...plan.issues);
     }
-    if (!plan.ok || issues.length > 0) {
+    if (!plan.ok || issues.length > 0 || apiServerPort === undefined || ciliumOperatorReplicas === undefined || postDeployChecks === undefined) {
         return { ok: false, issues };
     }
-    const password = text("argoCdAdminPasswordBcrypt").trim();
     return {
         ok: true,
         settings: {
@@ -121,6 +168,94 @@ export function parseStackConfig(read: ConfigReader): ParsedStack {
             argoCdAdminPasswordBcrypt: password === "" ? undefined : password,
         },
     };
+}
+
+/**
+ * An integer key as the Pulumi CLI accepts it for the type integer: decimal
+ * digits with an optional sign (Go's strconv.Atoi), nothing else. `fallback`
+ * when unset (the default Pulumi.yaml declares).
+ */
+function integer(read: ConfigReader, key: string, fallback: number, issues: ConfigIssue[]): number | undefined {
+    const value = read(key);
+    if (value === undefined) {
+        return fallback;
+    }
+    if (!/^[+-]?[0-9]+$/.test(value)) {
+        issues.push({ key, value, problem: "is not a whole number", fix: `write ${key} as digits only, e.g. ${key}: ${fallback}` });
+        return undefined;
+    }
+    return Number(value);
+}
+
+/**
+ * A boolean key: true or false, nothing else. The Pulumi CLI accepts only
+ * these for the type boolean; YAML 1.1's yes/no/on/off are text to it.
+ */
+function boolean(read: ConfigReader, key: string, fallback: boolean, issues: ConfigIssue[]): boolean | undefined {
+    const value = read(key);
+    if (value === undefined) {
+        return fallback;
+    }
+    if (value !== "true" && value !== "false") {
+        issues.push({ key, value, problem: "is neither true nor false (yes, no, on, off and quoted words are not booleans here)", fix: `write ${key}: true or ${key}: false` });
+        return undefined;
+    }
+    return value === "true";
+}
+
+/** The Cilium devices, or undefined when the value cannot be read as a list of names (reported here). */
+function readDevices(read: ConfigReader, issues: ConfigIssue[]): string[] | undefined {
+    const key = "ciliumDevices";
+    const value = read(key);
+    if (value === undefined) {
+        return [];
+    }
+    let devices: unknown;
+    try {
+        devices = JSON.parse(value);
+    } catch {
+        devices = value;
+    }
+    if (Array.isArray(devices) && devices.every(d => typeof d === "string")) {
+        return devices;
+    }
+    if (typeof devices === "string") {
+        const names = devices.split(/[\s,]+/).filter(name => name !== "");
+        issues.push({ key, value, problem: "is one piece of text, not a list of interface names", fix: `write ciliumDevices as a YAML list: [${names.join(", ") || "eno1"}]` });
+    } else {
+        issues.push({ key, value, problem: "is not a list of interface names", fix: 'write ciliumDevices as a YAML list, e.g. ["eno1", "vmbr0"]' });
+    }
+    return undefined;
+}
+
+/**
+ * The admin password's bcrypt hash: empty (Argo CD generates a password), or a
+ * well-formed hash kept as a secret. Never printed: a mistaken value may be the
+ * password itself.
+ */
+function passwordIssues(value: string, isSecret: SecretTeller | undefined): ConfigIssue[] {
+    if (value === "") {
+        return [];
+    }
+    const secret = isSecret?.(PASSWORD_KEY);
+    const setSecret = `pulumi config set --secret ${PASSWORD_KEY} "$(htpasswd -nbBC 10 '' 'the password' | tr -d ':\\n')"`;
+    const issues: ConfigIssue[] = [];
+    if (secret === false) {
+        issues.push({
+            key: PASSWORD_KEY, value, hideValue: true,
+            problem: "is written in clear in the stack's config; it must be a secret, or anyone who reads the stack file can try to crack it",
+            fix: `set it again as a secret: ${setSecret}`,
+        });
+    }
+    // Offline, a secret reads as a placeholder: its format cannot be checked there.
+    if (!(value === UNDECRYPTED_SECRET && secret === true) && !BCRYPT_HASH.test(value)) {
+        issues.push({
+            key: PASSWORD_KEY, value, hideValue: true,
+            problem: "is not a bcrypt hash ($2a$, $2b$ or $2y$, a two-digit cost, then 53 characters: 60 in all); Argo CD compares the login password against it, so no password would work",
+            fix: `put the hash of the password, not the password: ${setSecret}`,
+        });
+    }
+    return issues;
 }
 
 function readJson(read: ConfigReader, key: string, issues: ConfigIssue[]): unknown {

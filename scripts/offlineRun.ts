@@ -6,7 +6,7 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { TYPES } from "../policy/definitions";
-import { SECRET_PLACEHOLDER, StackConfigValues, configText, loadStackConfig } from "./stackFiles";
+import { SecretValue, StackConfigValues, configText, loadStackConfig } from "./stackFiles";
 
 export const REPO_ROOT = path.resolve(__dirname, "..");
 
@@ -47,18 +47,24 @@ function mockState(args: pulumi.runtime.MockResourceArgs): Record<string, any> {
 
 /**
  * Runs index.ts for a stack. `stack` names a Pulumi.<stack>.yaml; `overrides`
- * replaces keys (without the project prefix) to test one change at a time.
+ * replaces keys (without the project prefix) to test one change at a time:
+ * `undefined` unsets a key, `secretValue(...)` sets it as a secret. `root`
+ * is where Pulumi.<stack>.yaml is read (the program is always this one).
  */
-export async function runProgram(stack: string, overrides: StackConfigValues = {}): Promise<ProgramRun> {
-    const { project, values } = loadStackConfig(REPO_ROOT, stack);
+export async function runProgram(stack: string, overrides: StackConfigValues = {}, root: string = REPO_ROOT): Promise<ProgramRun> {
+    const { project, values } = loadStackConfig(root, stack);
     const merged = { ...values, ...overrides };
     const config: Record<string, string> = {};
+    const secretKeys: string[] = [];
     for (const [key, value] of Object.entries(merged)) {
         if (value !== undefined) {
             config[`${project}:${key}`] = configText(value);
+            if (value instanceof SecretValue) {
+                secretKeys.push(`${project}:${key}`);
+            }
         }
     }
-    const secretKeys = Object.keys(config).filter(key => config[key] === SECRET_PLACEHOLDER);
+    // The SDK marks these as secrets, as the CLI does with PULUMI_CONFIG_SECRET_KEYS.
     pulumi.runtime.setAllConfig(config, secretKeys);
 
     const byUrn = new Map<string, RecordedResource>();

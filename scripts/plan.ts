@@ -72,12 +72,13 @@ function componentSummary(run: ProgramRun): string[] {
 
 /**
  * `overrides` replaces stack config keys and `packConfig` the pack's config,
- * so tests can plan a broken variant of a stack without writing files.
+ * so tests can plan a broken variant of a stack without writing files; `root`
+ * is the folder whose Pulumi.yaml and Pulumi.<stack>.yaml are read.
  */
-export async function plan(stack: string, overrides: StackConfigValues = {}, packConfig?: PolicyPackConfig): Promise<PlanResult> {
+export async function plan(stack: string, overrides: StackConfigValues = {}, packConfig?: PolicyPackConfig, root: string = REPO_ROOT): Promise<PlanResult> {
     let run: ProgramRun;
     try {
-        run = await runProgram(stack, overrides);
+        run = await runProgram(stack, overrides, root);
     } catch (error) {
         if (error instanceof pulumi.RunError || error instanceof StackFileError) {
             return { exitCode: 2, report: error.message, violations: [] };
@@ -86,11 +87,11 @@ export async function plan(stack: string, overrides: StackConfigValues = {}, pac
     }
     const violations = await runPolicies(
         run.resources.map(r => ({ type: r.type, name: r.name, urn: r.urn, props: r.inputs })),
-        packConfig ?? policyPackConfigOf(REPO_ROOT, stack, overrides),
+        packConfig ?? policyPackConfigOf(root, stack, overrides),
     );
 
     // The same typed plan the program read its config into.
-    const settings = stackSettingsOf(REPO_ROOT, stack, overrides);
+    const settings = stackSettingsOf(root, stack, overrides);
     const a = settings.addresses;
     const services = run.resources.flatMap(r => loadBalancerServices({ type: r.type, name: r.name, props: r.inputs }));
     const pinned = services.flatMap(s => s.pinned.map(address => ({ address, owner: s.owner })));

@@ -9,12 +9,13 @@ import { formatConfigIssues } from "../config/issues";
 import { StackSettings, parseStackConfig } from "../config/stack";
 import { NetworkConfig } from "../policy/networkConfig";
 import { resourcePolicies, stackPolicies } from "../policy/policies";
-import { StackConfigValues, configReader, listStacks, loadStackConfig } from "./stackFiles";
+import { StackConfigValues, configReader, listStacks, loadStackConfig, secretTeller } from "./stackFiles";
 
 /** A stack's settings, parsed from its files as the program parses its config; throws on a config error. */
 export function stackSettingsOf(root: string, stack: string, overrides: StackConfigValues = {}): StackSettings {
     const { project, values } = loadStackConfig(root, stack);
-    const parsed = parseStackConfig(configReader({ ...values, ...overrides }));
+    const merged = { ...values, ...overrides };
+    const parsed = parseStackConfig(configReader(merged), secretTeller(merged));
     if (!parsed.ok) {
         throw new Error(formatConfigIssues(parsed.issues, project, stack));
     }

@@ -1,5 +1,6 @@
 import * as assert from "assert";
 import { ProgramRun, RecordedResource, findResource, resourcesOfType, runProgram, waitsFor } from "./harness";
+import { secretValue } from "../scripts/stackFiles";
 
 const T = {
     configMap: "kubernetes:core/v1:ConfigMap",
@@ -230,7 +231,7 @@ describe("the home stack", () => {
 
         it("passes a configured admin password hash as a secret", async () => {
             const hash = "$2a$10$abcdefghijklmnopqrstuuJ3hVj1q7bQ2m1nC4V0vZ5nQY0r1b2C.";
-            const withPassword = await runProgram("home", { argoCdAdminPasswordBcrypt: hash });
+            const withPassword = await runProgram("home", { argoCdAdminPasswordBcrypt: secretValue(hash) });
             const release = findResource(withPassword, T.release, "argocd-release");
             assert.deepStrictEqual(release.secretPaths, ["values"]);
             assert.strictEqual(release.inputs.values.configs.secret.argocdServerAdminPassword, hash);

@@ -4,6 +4,7 @@
 // are not checked by the chart, so tests pin their spelling.
 
 import { POD_BLOCK_PER_NODE_PREFIX } from "../../config/addressPlan";
+import { HUBBLE_TLS } from "./names";
 
 export interface CiliumSettings {
     /** Where Cilium reaches the API without kube-proxy: the control-plane VIP. */
@@ -37,6 +38,21 @@ export function ciliumValues(settings: CiliumSettings) {
             enabled: true,
             relay: { enabled: true },
             ui: { enabled: true, service: { type: "ClusterIP" } },
+            // mTLS between the agents' Hubble servers, Relay and UI. With the
+            // chart's default method (helm) the certificates are generated
+            // once, reused on every upgrade (the chart looks the old Secret
+            // up) and expire after certValidityDuration days, stopping Relay
+            // and UI. cronJob runs cilium-certgen as a Job at install and then
+            // on a schedule, well inside the validity, so they are renewed.
+            tls: {
+                enabled: true,
+                auto: {
+                    enabled: true,
+                    method: "cronJob",
+                    certValidityDuration: HUBBLE_TLS.certValidityDays,
+                    schedule: HUBBLE_TLS.renewalSchedule,
+                },
+            },
         },
         operator: { replicas: settings.operatorReplicas },
         // Restart agents when their ConfigMap changes, so a config change takes effect.

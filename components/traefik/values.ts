@@ -38,6 +38,11 @@ export function traefikValues(frontends: IngressFrontends) {
     });
     const { primary, secondary } = frontends;
     return {
+        // Traefik calls home at start to look for a new version (the chart's
+        // default, global.checkNewVersion: true), which its own
+        // CiliumNetworkPolicy drops anyway: Renovate proposes upgrades. Usage
+        // data stays off too (the chart's default).
+        global: { checkNewVersion: false, sendAnonymousUsage: false },
         deployment: { replicas: 2 },
         // With externalTrafficPolicy Local a VIP can only live on a node that
         // runs Traefik: prefer replicas on different nodes, so losing a node

@@ -1,0 +1,141 @@
+// Fixes read from the pinned upstream charts (issue 11, item 2): Hubble's
+// certificates renewed, Traefik's CRDs upgraded with its chart, Traefik not
+// calling home. Chart facts are cited where they are asserted.
+import * as assert from "assert";
+import * as path from "path";
+import { HUBBLE_TLS } from "../components/cilium/names";
+import { ProgramRun, REPO_ROOT, findResource, resourcesOfType, runProgram, waitsFor } from "./harness";
+
+const T = {
+    release: "kubernetes:helm.sh/v3:Release",
+    command: "command:local:Command",
+    cnp: "kubernetes:cilium.io/v2:CiliumNetworkPolicy",
+} as const;
+
+type Selector = { matchLabels?: Record<string, string>; matchExpressions?: Array<{ key: string; operator: string; values?: string[] }> };
+
+/** Whether a Kubernetes label selector selects a pod with these labels. */
+function selects(selector: Selector, labels: Record<string, string>): boolean {
+    const byLabels = Object.entries(selector.matchLabels ?? {}).every(([key, value]) => labels[key] === value);
+    const byExpressions = (selector.matchExpressions ?? []).every(e => {
+        const has = e.key in labels;
+        switch (e.operator) {
+            case "In": return has && (e.values ?? []).includes(labels[e.key]);
+            case "NotIn": return !has || !(e.values ?? []).includes(labels[e.key]);
+            case "Exists": return has;
+            case "DoesNotExist": return !has;
+            default: throw new Error(`unknown operator ${e.operator}`);
+        }
+    });
+    return byLabels && byExpressions;
+}
+
+for (const stack of ["home", "lab"]) {
+    describe(`upstream fixes in the ${stack} stack`, () => {
+        let run: ProgramRun;
+        before(async () => {
+            run = await runProgram(stack);
+        });
+
+        // Cilium chart 1.19 (values.yaml, templates/hubble/tls-helm and tls-cronjob): with method
+        // helm the certificates are generated once and looked up again on every upgrade, so they
+        // expire after certValidityDuration days; cronJob runs cilium-certgen as a Job at install
+        // and as a CronJob on `schedule`.
+        it("lets a CronJob renew Hubble's certificates, well inside their validity", () => {
+            const values = findResource(run, T.release, "cilium-release").inputs.values;
+            assert.deepStrictEqual(values.hubble.tls, {
+                enabled: true,
+                auto: { enabled: true, method: "cronJob", certValidityDuration: 365, schedule: "0 0 1 */4 *" },
+            });
+        });
+
+        it("leaves the certgen Job's pods (k8s-app: hubble-generate-certs, pod network) to reach the API: no policy selects them", () => {
+            assert.strictEqual(run.resources.filter(r => /CiliumClusterwideNetworkPolicy$/.test(r.type)).length, 0, "no clusterwide policy");
+            const kubeSystem = resourcesOfType(run, T.cnp).filter(r => r.inputs.metadata.namespace === HUBBLE_TLS.certgen.namespace);
+            assert.ok(kubeSystem.length > 0);
+            for (const policy of kubeSystem) {
+                assert.ok(!selects(policy.inputs.spec.endpointSelector, HUBBLE_TLS.certgen.labels),
+                    `${policy.inputs.metadata.name} selects the certgen pods; allow them egress to kube-apiserver or they cannot write the Secrets`);
+            }
+        });
+
+        // Traefik chart 41.3.0: templates/_podtemplate.tpl passes --global.checkNewVersion=false only
+        // when global.checkNewVersion is false (values.yaml: true); global.sendAnonymousUsage is false.
+        it("keeps Traefik from calling home at start", () => {
+            const values = findResource(run, T.release, "traefik-release").inputs.values;
+            assert.deepStrictEqual(values.global, { checkNewVersion: false, sendAnonymousUsage: false });
+        });
+
+        it("applies the pinned chart's own CRDs before the release, which skips its bundled copy", () => {
+            const release = findResource(run, T.release, "traefik-release");
+            const crds = findResource(run, T.command, "traefik-crds");
+            assert.strictEqual(release.inputs.skipCrds, true);
+            assert.strictEqual(crds.inputs.create,
+                `node components/traefik/apply-crds.js https://raw.githubusercontent.com/traefik/traefik-helm-chart/v${release.inputs.version}/traefik/crds/`);
+            assert.ok(waitsFor(run, release, crds), "the release waits for its CRDs");
+            assert.strictEqual(crds.inputs.delete, undefined, "CRDs stay on destroy, as Helm leaves them (deleting one deletes every object of its kind)");
+            assert.ok(!waitsFor(run, findResource(run, T.release, "argocd-release"), crds));
+        });
+    });
+}
+
+describe("Traefik's CRDs follow its chart", () => {
+    it("re-applies the CRDs of the new chart version when the chart is upgraded", async () => {
+        const base = await runProgram("home");
+        const upgraded = await runProgram("home", { traefikChartVersion: "41.4.0" });
+        assert.match(findResource(upgraded, T.command, "traefik-crds").inputs.create, /\/v41\.4\.0\/traefik\/crds\/$/);
+        const before = new Map(base.resources.map(r => [r.urn, JSON.stringify(r.inputs)]));
+        const changed = upgraded.resources.filter(r => before.get(r.urn) !== JSON.stringify(r.inputs)).map(r => r.name).sort();
+        assert.deepStrictEqual(changed, ["post-deploy-checks-run", "traefik-crds", "traefik-release"]);
+    });
+});
+
+describe("apply-crds.js: a chart's CRDs applied server-side", () => {
+    const script = require(path.join(REPO_ROOT, "components", "traefik", "apply-crds.js"));
+    const folder = "https://charts.example/traefik/v1.2.3/traefik/crds/";
+    const crd = (name: string) => `---\napiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: ${name}\nspec:\n  group: traefik.io\n`;
+    const site = (files: Record<string, string>) => async (url: string) => {
+        const file = url.slice(folder.length);
+        if (!(file in files)) {
+            throw new Error(`${url}: HTTP 404`);
+        }
+        return files[file];
+    };
+
+    it("applies every file the folder's kustomization.yaml lists, in one server-side apply that takes over Helm's fields", async () => {
+        const calls: Array<{ args: string[]; input: string }> = [];
+        const names = await script.applyChartCrds(folder, {
+            get: site({
+                "kustomization.yaml": "kind: Kustomization\nresources:\n  - traefik.io_ingressroutes.yaml\n  - traefik.io_middlewares.yaml\n",
+                "traefik.io_ingressroutes.yaml": crd("ingressroutes.traefik.io"),
+                "traefik.io_middlewares.yaml": crd("middlewares.traefik.io"),
+            }),
+            run: (args: string[], input: string) => calls.push({ args, input }),
+        });
+        assert.deepStrictEqual(names, ["ingressroutes.traefik.io", "middlewares.traefik.io"]);
+        assert.strictEqual(calls.length, 1);
+        assert.deepStrictEqual(calls[0].args, ["apply", "--server-side", "--force-conflicts", "--field-manager=homelab-network", "-f", "-"]);
+        assert.deepStrictEqual(calls[0].input.split("\n---\n").map(doc => JSON.parse(doc).metadata.name), ["ingressroutes.traefik.io", "middlewares.traefik.io"]);
+    });
+
+    it("applies nothing when a listed file is missing, and names its URL", async () => {
+        let applied = false;
+        await assert.rejects(script.applyChartCrds(folder, {
+            get: site({ "kustomization.yaml": "resources: [traefik.io_ingressroutes.yaml, traefik.io_gone.yaml]", "traefik.io_ingressroutes.yaml": crd("ingressroutes.traefik.io") }),
+            run: () => (applied = true),
+        }), /traefik\.io_gone\.yaml: HTTP 404/);
+        assert.strictEqual(applied, false);
+    });
+
+    it("refuses to apply anything but CustomResourceDefinitions", async () => {
+        await assert.rejects(script.applyChartCrds(folder, {
+            get: site({ "kustomization.yaml": "resources: [x.yaml]", "x.yaml": "apiVersion: v1\nkind: Secret\nmetadata:\n  name: x\n" }),
+            run: () => assert.fail("applied"),
+        }), /x\.yaml holds a Secret, not a CustomResourceDefinition/);
+    });
+
+    it("refuses a kustomization that lists no CRD files", async () => {
+        await assert.rejects(script.applyChartCrds(folder, { get: site({ "kustomization.yaml": "kind: Kustomization\n" }), run: () => assert.fail("applied") }),
+            /lists no CRD files/);
+    });
+});
