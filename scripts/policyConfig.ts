@@ -6,6 +6,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { buildAddressPlan, describeAddresses, RawAddressConfig } from "../components/addressPlan";
+import { traefikLayout } from "../components/traefikValues";
+import { Reservation } from "../policy/definitions";
 import { NetworkConfig } from "../policy/networkConfig";
 import { resourcePolicies, stackPolicies } from "../policy/policies";
 import { StackConfigValues, listStacks, loadStackConfig } from "./stackFiles";
@@ -29,7 +31,18 @@ export function networkConfigOf(root: string, stack: string, overrides: StackCon
         lan: a.lan, lanGateway: a.gateway ?? "", dhcpScope: a.dhcpScope ?? "",
         controlPlaneVip: a.controlPlaneVip, loadBalancerPool: a.loadBalancerPool,
         podCidr: a.podCidr, serviceCidr: a.serviceCidr,
+        reservations: traefikReservations(a.ingressVip, a.ingressSecondaryVip),
     };
+}
+
+/**
+ * The addresses Traefik's Services hold, named as the program names them
+ * (`traefik`, `traefik-vip<octet>`). Each owner ends with `Service <name>`, so
+ * the pack knows those Services may pin them and nothing else may.
+ */
+export function traefikReservations(ingressVip: string, ingressSecondaryVip: string): Reservation[] {
+    const layout = traefikLayout(ingressVip, ingressSecondaryVip);
+    return [layout.primary, layout.secondary].map(frontend => ({ address: frontend.vip, owner: `Traefik Service ${frontend.serviceName}` }));
 }
 
 /** The --policy-pack-config file of a stack: for each policy, the keys of the network it reads. */

@@ -2,7 +2,8 @@
 // offline run: the same policy objects `pulumi preview --policy-pack policy`
 // loads, given the same per-policy config, with no CLI and no cluster.
 
-import { EnforcementLevel, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { EnforcementLevel, ResourceValidationPolicy, StackValidationPolicy, UnknownValueError, unknownCheckingProxy } from "@pulumi/policy";
+import { PACK_NAME } from "../policy/definitions";
 import { MISSING_CONFIG_HINT, PackConfigError } from "../policy/networkConfig";
 import { resourcePolicies, stackPolicies } from "../policy/policies";
 
@@ -12,6 +13,19 @@ export interface PolicyInput {
     readonly name: string;
     readonly urn: string;
     readonly props: Record<string, any>;
+    /** The parent's URN, as the engine sends it with AnalyzeStack. */
+    readonly parent?: string;
+}
+
+const PACK_VERSION: string = require("../policy/package.json").version;
+
+/** What the policy SDK reports when a policy reads a value the preview cannot know. */
+function unknownAdvisory(policy: AnyPolicy, error: UnknownValueError): Omit<Violation, "urn"> {
+    return {
+        policy: policy.name,
+        enforcementLevel: "advisory",
+        message: `can't run policy '${policy.name}' from policy pack '${PACK_NAME}@v${PACK_VERSION}' during preview: ${error.message}`,
+    };
 }
 
 export interface Violation {
@@ -120,7 +134,8 @@ export async function runPolicies(resources: readonly PolicyInput[], packConfig:
                 type: resource.type,
                 name: resource.name,
                 urn: resource.urn,
-                props: resource.props,
+                // As the SDK hands them over: reading a value the preview cannot know throws.
+                props: unknownCheckingProxy(resource.props),
                 opts: {} as any,
                 isType: () => false,
                 asType: () => undefined,
@@ -129,21 +144,33 @@ export async function runPolicies(resources: readonly PolicyInput[], packConfig:
                 try {
                     await validator(args, (message, urn) => violations.push({ policy: policy.name, enforcementLevel: level, urn: urn ?? resource.urn, message }));
                 } catch (error) {
-                    if (!(error instanceof NotApplicable)) {
+                    if (error instanceof UnknownValueError) {
+                        violations.push({ ...unknownAdvisory(policy, error), urn: resource.urn });
+                    } else if (!(error instanceof NotApplicable)) {
                         throw error;
                     }
                 }
             }
         }
     }
-    const stackResources = resources.map(resource => ({
-        ...resource,
+    const stackResources: any[] = resources.map(resource => ({
+        type: resource.type,
+        name: resource.name,
+        urn: resource.urn,
+        props: unknownCheckingProxy(resource.props),
         opts: {} as any,
         dependencies: [],
         propertyDependencies: {},
         isType: () => false,
         asType: () => undefined,
     }));
+    // The SDK links each resource to its parent's object.
+    const byUrn = new Map(stackResources.map(r => [r.urn, r]));
+    resources.forEach((resource, index) => {
+        if (resource.parent !== undefined && byUrn.has(resource.parent)) {
+            stackResources[index].parent = byUrn.get(resource.parent);
+        }
+    });
     for (const policy of stackPolicies) {
         const { level, config } = configFor(policy, packConfig);
         if (level === "disabled") {
@@ -153,7 +180,9 @@ export async function runPolicies(resources: readonly PolicyInput[], packConfig:
             await policy.validateStack({ ...validationArgs(config), resources: stackResources }, (message, urn) =>
                 violations.push({ policy: policy.name, enforcementLevel: level, urn, message }));
         } catch (error) {
-            if (!(error instanceof NotApplicable)) {
+            if (error instanceof UnknownValueError) {
+                violations.push(unknownAdvisory(policy, error));
+            } else if (!(error instanceof NotApplicable)) {
                 throw error;
             }
         }

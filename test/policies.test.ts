@@ -31,6 +31,7 @@ const HOME_NETWORK: NetworkConfig = {
     loadBalancerPool: "192.168.1.231-192.168.1.239",
     podCidr: "10.42.0.0/16",
     serviceCidr: "10.43.0.0/16",
+    reservations: [],
 };
 const homePackConfig = (): Record<string, any> => JSON.parse(renderPolicyPackConfig(REPO_ROOT, "home"));
 
@@ -254,7 +255,7 @@ describe("stack policy applications-have-network-policies", () => {
         assert.deepStrictEqual(await checkStack(applicationsHaveNetworkPolicies, [app("web"), cnp("web", { endpointSelector: { matchLabels: {} }, ingress: [{}], egress: [{}] })]), []);
     });
     it("refuses an Application whose namespace has no policy, or only a narrow one", async () => {
-        assert.match((await checkStack(applicationsHaveNetworkPolicies, [app("web")]))[0], /Application app-web deploys into namespace web, which has no default-deny CiliumNetworkPolicy/);
+        assert.match((await checkStack(applicationsHaveNetworkPolicies, [app("web")]))[0], /Application app-web deploys into namespace web, which has no default deny for ingress and egress/);
         assert.strictEqual((await checkStack(applicationsHaveNetworkPolicies, [app("web"), cnp("web", { endpointSelector: { matchLabels: { a: "b" } }, ingress: [{}], egress: [{}] })])).length, 1);
         // Default deny means both directions: an ingress-only policy leaves egress open.
         assert.strictEqual((await checkStack(applicationsHaveNetworkPolicies, [app("web"), cnp("web", { endpointSelector: { matchLabels: {} }, ingress: [{}] })])).length, 1);
@@ -292,7 +293,7 @@ describe("the policy pack over whole stacks", () => {
     };
     const catalogue: Array<[string, (r: PolicyInput) => void, string, RegExp, (() => Record<string, any>)?]> = [
         ["a pinned IP outside the pool", r => { if (chart(r, "traefik")) r.props.values.service.annotations["kube-vip.io/loadbalancerIPs"] = "192.168.1.20"; }, "loadbalancer-address-in-pool", /traefik\/traefik .*pins 192\.168\.1\.20/],
-        ["duplicate IPs", r => { if (chart(r, "traefik")) r.props.values.service.additionalServices.vip239.annotations["kube-vip.io/loadbalancerIPs"] = "192.168.1.231"; }, "unique-loadbalancer-addresses", /192\.168\.1\.231 is pinned by 2 Services/],
+        ["duplicate IPs", r => { if (chart(r, "traefik")) r.props.values.service.additionalServices.vip239.annotations["kube-vip.io/loadbalancerIPs"] = "192.168.1.231"; }, "unique-loadbalancer-addresses", /192\.168\.1\.231 \(the address of Traefik Service traefik\) is pinned by 2 Services/],
         ["the API VIP in the pool", r => { if (r.name === "kube-vip-control-plane-ds") r.props.spec.template.spec.containers[0].env.find((e: any) => e.name === "address").value = "192.168.1.232"; }, "control-plane-vip-placement", /inside the LoadBalancer pool/],
         ["the pool in the DHCP scope", r => { if (r.name === "kube-vip-cloud-provider-pool") r.props.data["range-global"] = "192.168.1.100-192.168.1.110"; }, "loadbalancer-pool-placement", /key range-global = 192\.168\.1\.100-192\.168\.1\.110 overlaps the router's DHCP scope/, homeWithDhcp],
         ["the pod CIDR overlapping the LAN", r => { if (chart(r, "cilium")) r.props.values.ipam.operator.clusterPoolIPv4PodCIDRList = ["192.168.0.0/16"]; }, "pod-cidr-separation", /overlapping the LAN/],
@@ -356,7 +357,7 @@ describe("the offline plan", () => {
     });
 
     it("exits 1 on a mandatory violation, such as a pack config whose pool excludes the Traefik VIPs", async () => {
-        const result = await plan("home", {}, { ...homePackConfig(), "loadbalancer-address-in-pool": { loadBalancerPool: "192.168.1.232-192.168.1.238" } });
+        const result = await plan("home", {}, { ...homePackConfig(), "loadbalancer-address-in-pool": { ...homePackConfig()["loadbalancer-address-in-pool"], loadBalancerPool: "192.168.1.232-192.168.1.238" } });
         assert.strictEqual(result.exitCode, 1);
         assert.match(result.report, /\[mandatory\] loadbalancer-address-in-pool: Service traefik\/traefik/);
     });
