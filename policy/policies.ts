@@ -26,7 +26,7 @@ import {
     rangeWithin,
     rangesOverlap,
 } from "./addressing";
-import { CILIUM_CONFIG_MAP, KUBE_VIP, KUBE_VIP_POOL_CONFIG_MAP, RENDERING_COMPONENTS, TYPES } from "./definitions";
+import { CILIUM_CONFIG_MAP, KUBE_VIP_POOL_CONFIG_MAP, RENDERING_COMPONENTS, TYPES } from "./definitions";
 import { LAN_KEYS, ParsedReservation, lanLayout, networkNeeds } from "./networkConfig";
 import {
     DIRECTIONS,
@@ -38,6 +38,7 @@ import {
     ciliumConfigs,
     describeResource,
     externalIpClaims,
+    holdsControlPlaneVip,
     isolation,
     kubeVipAddresses,
     kubeVipConfigData,
@@ -45,7 +46,6 @@ import {
     kubeVipInstances,
     kubeVipPools,
     loadBalancerServices,
-    parseGoBool,
     secondAllocators,
     unseenShapes,
 } from "./resources";
@@ -191,7 +191,7 @@ export const controlPlaneVipPlacement: ResourceValidationPolicy = {
         const layout = lanLayout(net);
         const stackVip = formatIpv4(net.controlPlaneVip);
         for (const instance of kubeVipInstances(args)) {
-            if (parseGoBool(instance.env[KUBE_VIP.controlPlaneEnv]) !== true) {
+            if (!holdsControlPlaneVip(instance)) {
                 continue;
             }
             const owner = `kube-vip ${instance.owner}`;
@@ -523,8 +523,10 @@ export const uniqueLoadBalancerAddresses: StackValidationPolicy = {
             if (claims > 1 && (closed.length > 0 || reservedFor.length > 0)) {
                 const what = parsed.ok ? describeAddress(parsed.value, { reservations }) : address;
                 const reserved = reservedFor.length === 0 ? "" : ` and reserved for ${reservedFor.map(r => r.owner).join(", ")} (not in this stack)`;
-                const share = reservedFor.length > 0
-                    ? `Fix: pin a free address of the pool; ${reservedFor.map(r => r.owner).join(", ")} holds ${address}.`
+                const holders = parsed.ok ? reservations.filter(r => r.address === parsed.value) : [];
+                const others = list.filter(service => !holders.some(r => holds(r, service))).map(service => service.owner);
+                const share = holders.length > 0
+                    ? `Fix: ${address} belongs to ${holders.map(r => r.owner).join(", ")}; pin another free address of the pool for ${others.join("; ")}.`
                     : `Fix: give each its own address, or let ${closed.join(", ")} share with allow-share-<namespace>: "true" in the ${POOL_CONFIG_MAP} (Services sharing an address need distinct ports).`;
                 reportViolation(
                     `${what} is pinned by ${list.length} Service${list.length === 1 ? "" : "s"}${reserved}: ${list.map(service => service.owner).join("; ")}. ` +

@@ -464,6 +464,8 @@ export interface KubeVipInstance {
     readonly env: Record<string, string>;
     /** Variables set through valueFrom, which the pack cannot read. */
     readonly unseenEnv: readonly string[];
+    /** A patch of a workload declared elsewhere: variables it leaves out keep their old values. */
+    readonly patch: boolean;
 }
 
 /** The image's name without registry, organisation, tag or digest: `kube-vip` for `docker.io/plndr/kube-vip:v0.3.8`. */
@@ -485,7 +487,8 @@ function containersOf(view: ObjectView): any[] {
 }
 
 function isKubeVipContainer(container: any): boolean {
-    const named = typeof container?.image === "string" && (KUBE_VIP.images as readonly string[]).includes(imageName(container.image));
+    const images = KUBE_VIP.images as readonly string[];
+    const named = (typeof container?.image === "string" && images.includes(imageName(container.image))) || images.includes(container?.name);
     const env: any[] = Array.isArray(container?.env) ? container.env : [];
     return named || env.some(e => (KUBE_VIP.signatureEnv as readonly string[]).includes(e?.name));
 }
@@ -502,6 +505,7 @@ export function kubeVipInstances(resource: ResourceView): KubeVipInstance[] {
                 image: typeof container.image === "string" ? container.image : undefined,
                 env: Object.fromEntries(env.filter(e => e?.value !== undefined && e?.value !== null).map(e => [e.name, String(e.value)])),
                 unseenEnv: env.filter(e => e?.valueFrom !== undefined).map(e => String(e.name)),
+                patch: view.type.endsWith("Patch"),
             });
         }
     }
@@ -518,6 +522,7 @@ export function kubeVipInstances(resource: ResourceView): KubeVipInstance[] {
             image: typeof repository === "string" ? `${repository}${values.image?.tag === undefined ? "" : `:${values.image.tag}`}` : undefined,
             env,
             unseenEnv: Object.keys(isObject(values.envValueFrom) ? values.envValueFrom : {}),
+            patch: false,
         });
     }
     return instances;
@@ -526,6 +531,16 @@ export function kubeVipInstances(resource: ResourceView): KubeVipInstance[] {
 /** kube-vip containers of a workload, for the image pin check. */
 export function kubeVipContainers(resource: ResourceView): Array<{ owner: string; image: string; env: Record<string, string> }> {
     return kubeVipInstances(resource).filter((i): i is KubeVipInstance & { image: string } => i.image !== undefined);
+}
+
+/**
+ * Whether a kube-vip instance holds the control-plane VIP: cp_enable true as
+ * Go's ParseBool reads it ("True", "1", "t" included), or a patch that sets an
+ * address and leaves cp_enable to the workload it patches.
+ */
+export function holdsControlPlaneVip(instance: KubeVipInstance): boolean {
+    const enabled = parseGoBool(instance.env[KUBE_VIP.controlPlaneEnv]);
+    return enabled === true || (instance.patch && enabled === undefined && kubeVipAddresses(instance).length > 0);
 }
 
 /** The addresses a kube-vip instance advertises as its VIP: vip_address (the older name) and address. */
@@ -905,8 +920,8 @@ export function secondAllocators(resource: ResourceView): SecondAllocator[] {
 // ---------------------------------------------------------------------------
 // What the pack cannot see at preview time
 
-/** Charts whose rendered Services the pack knows from their values alone. */
-const KNOWN_CHARTS: readonly string[] = [CHARTS.traefik, CHARTS.cilium, CHARTS.argoCd, CHARTS.kubeVip];
+/** Charts whose rendered Services the pack knows from their values alone, or refuses outright (MetalLB). */
+const KNOWN_CHARTS: readonly string[] = [CHARTS.traefik, CHARTS.cilium, CHARTS.argoCd, CHARTS.kubeVip, CHARTS.metallb];
 
 function nonEmpty(value: unknown): boolean {
     return Array.isArray(value) ? value.length > 0 : value !== undefined && value !== null && value !== "";
