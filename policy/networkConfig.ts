@@ -111,6 +111,7 @@ export interface NetworkNeeds<K extends NetworkKey> {
 
 export function networkNeeds<K extends NetworkKey>(...keys: K[]): NetworkNeeds<K> {
     const cache = new Map<string, Pick<Network, K>>();
+    const byObject = new WeakMap<object, Pick<Network, K>>();
     return {
         keys,
         schema: {
@@ -121,13 +122,14 @@ export function networkNeeds<K extends NetworkKey>(...keys: K[]): NetworkNeeds<K
         },
         // Called once per resource: parse each distinct config once.
         read(policy, config) {
-            const cacheKey = JSON.stringify(keys.map(key => config[key]));
-            const cached = cache.get(cacheKey);
-            if (cached !== undefined) {
-                return cached;
+            const same = byObject.get(config);
+            if (same !== undefined) {
+                return same;
             }
-            const parsed = parseNetworkKeys(policy, keys, config);
+            const cacheKey = JSON.stringify(keys.map(key => config[key]));
+            const parsed = cache.get(cacheKey) ?? parseNetworkKeys(policy, keys, config);
             cache.set(cacheKey, parsed);
+            byObject.set(config, parsed);
             return parsed;
         },
     };

@@ -19,6 +19,30 @@ export interface PolicyInput {
 
 const PACK_VERSION: string = require("../policy/package.json").version;
 
+/** The policy SDK's markers of values a preview cannot know (its proxy module's unknown*Value constants). */
+const UNKNOWN_SENTINELS = new Set(Object.entries(require("@pulumi/policy/proxy") as Record<string, unknown>)
+    .filter(([name, value]) => /^unknown[A-Za-z]*Value$/.test(name) && typeof value === "string")
+    .map(([, value]) => value as string));
+
+function holdsUnknown(value: unknown): boolean {
+    if (typeof value === "string") {
+        return UNKNOWN_SENTINELS.has(value);
+    }
+    if (typeof value === "object" && value !== null) {
+        return Object.values(value).some(holdsUnknown);
+    }
+    return false;
+}
+
+/**
+ * Props as the SDK hands them to a policy: reading a value the preview cannot
+ * know throws UnknownValueError. Only props that hold one need the SDK's
+ * proxy; the offline plan's never do, and the proxy costs on every read.
+ */
+function asPolicySees(props: Record<string, any>): Record<string, any> {
+    return holdsUnknown(props) ? unknownCheckingProxy(props) : props;
+}
+
 /** What the policy SDK reports when a policy reads a value the preview cannot know. */
 function unknownAdvisory(policy: AnyPolicy, error: UnknownValueError): Omit<Violation, "urn"> {
     return {
@@ -120,6 +144,7 @@ function validationArgs(config: Record<string, unknown>) {
 export async function runPolicies(resources: readonly PolicyInput[], packConfig: PolicyPackConfig = {}): Promise<Violation[]> {
     validatePackConfig(packConfig);
     const violations: Violation[] = [];
+    const props = resources.map(resource => asPolicySees(resource.props));
     for (const policy of resourcePolicies) {
         const { level, config } = configFor(policy, packConfig);
         if (level === "disabled") {
@@ -128,14 +153,13 @@ export async function runPolicies(resources: readonly PolicyInput[], packConfig:
         const validate = policy.validateResource;
         const validators = Array.isArray(validate) ? validate : validate === undefined ? [] : [validate];
         const common = validationArgs(config);
-        for (const resource of resources) {
+        for (const [index, resource] of resources.entries()) {
             const args = {
                 ...common,
                 type: resource.type,
                 name: resource.name,
                 urn: resource.urn,
-                // As the SDK hands them over: reading a value the preview cannot know throws.
-                props: unknownCheckingProxy(resource.props),
+                props: props[index],
                 opts: {} as any,
                 isType: () => false,
                 asType: () => undefined,
@@ -153,11 +177,11 @@ export async function runPolicies(resources: readonly PolicyInput[], packConfig:
             }
         }
     }
-    const stackResources: any[] = resources.map(resource => ({
+    const stackResources: any[] = resources.map((resource, index) => ({
         type: resource.type,
         name: resource.name,
         urn: resource.urn,
-        props: unknownCheckingProxy(resource.props),
+        props: props[index],
         opts: {} as any,
         dependencies: [],
         propertyDependencies: {},

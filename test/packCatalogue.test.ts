@@ -691,7 +691,7 @@ describe("a catalogue of careless pull requests, through the in-process runner a
 
         it(`${c.finds !== undefined ? "refuses" : "passes"} ${c.what} (class ${c.cls})`, async () => {
             const extra = [...(c.add === undefined ? [] : await record(c.add)), ...(c.raw ?? [])];
-            const resources = [...home.map(r => ({ ...r, props: structuredClone(r.props) })), ...extra];
+            const resources = [...(c.edit === undefined ? home : home.map(r => ({ ...r, props: structuredClone(r.props) }))), ...extra];
             c.edit?.(resources);
             const config = packConfig(c.network, c.reserve);
 
