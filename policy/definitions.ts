@@ -138,6 +138,9 @@ export const CHARTS = {
     metallb: "metallb",
 } as const;
 
+/** The Cilium chart's own default pod CIDR list (values.yaml), which applies when the values set none (cluster-pool IPAM). */
+export const CILIUM_CHART_DEFAULT_POD_CIDRS: readonly string[] = ["10.0.0.0/8"];
+
 /** Kept for the program: the chart whose main Service is a LoadBalancer unless its values say otherwise. */
 export const TRAEFIK_CHART = CHARTS.traefik;
 

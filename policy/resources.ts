@@ -9,6 +9,7 @@
 import { parseAllDocuments } from "yaml";
 import {
     CHARTS,
+    CILIUM_CHART_DEFAULT_POD_CIDRS,
     CILIUM_CONFIG_MAP,
     CILIUM_NAMESPACE_LABELS,
     KINDS,
@@ -605,12 +606,9 @@ export interface CiliumConfigView {
     readonly fromChart: boolean;
     readonly l2Announcements?: CiliumSetting<boolean>;
     readonly wireguard?: CiliumSetting<boolean>;
-    readonly podCidrs?: CiliumSetting<string[]>;
+    readonly podCidrs?: CiliumSetting<readonly string[]>;
     readonly kubeProxyReplacement?: CiliumSetting<boolean>;
 }
-
-/** The chart's own default pod CIDR list, used when the values set none (cluster-pool IPAM). */
-export const CILIUM_CHART_DEFAULT_POD_CIDRS = ["10.0.0.0/8"];
 
 function cidrList(value: unknown): string[] {
     return (Array.isArray(value) ? value.map(String) : typeof value === "string" ? value.split(/[ ,]+/) : []).map(c => c.trim()).filter(c => c !== "");
