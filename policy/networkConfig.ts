@@ -7,6 +7,7 @@
 
 import { PolicyConfigSchema } from "@pulumi/policy";
 import { Ipv4Block, Ipv4Range, LanLayout, Parsed, parseCidr, parseIpv4, parseRange } from "./addressing";
+import { Reservation } from "./definitions";
 
 /** The network as the pack config writes it: text, one key per fact. */
 export interface NetworkConfig {
@@ -17,6 +18,8 @@ export interface NetworkConfig {
     loadBalancerPool: string;
     podCidr: string;
     serviceCidr: string;
+    /** Addresses someone owns (the Traefik VIPs, an Application's address); optional, [] when none. */
+    reservations: Reservation[];
 }
 
 export type NetworkKey = keyof NetworkConfig;
@@ -31,13 +34,22 @@ export interface Network {
     readonly loadBalancerPool: Ipv4Range;
     readonly podCidr: Ipv4Block;
     readonly serviceCidr: Ipv4Block;
+    readonly reservations: readonly ParsedReservation[];
+}
+
+/** A reservation with its address as a number. */
+export interface ParsedReservation {
+    readonly address: number;
+    readonly owner: string;
 }
 
 interface KeySpec<K extends NetworkKey> {
     readonly description: string;
-    /** Optional keys may be "" (unknown). */
+    /** Optional string keys may be "" (unknown); an optional key of another type may be left out. */
     readonly optional: boolean;
-    readonly parse: (text: string) => Parsed<NonNullable<Network[K]>>;
+    /** The key's JSON schema; a string unless said otherwise. */
+    readonly schema?: Record<string, unknown>;
+    readonly parse: (value: NetworkConfig[K]) => Parsed<NonNullable<Network[K]>>;
 }
 
 const KEYS: { readonly [K in NetworkKey]: KeySpec<K> } = {
@@ -48,7 +60,37 @@ const KEYS: { readonly [K in NetworkKey]: KeySpec<K> } = {
     loadBalancerPool: { description: "The LoadBalancer pool as first-last.", optional: false, parse: parseRange },
     podCidr: { description: "Cilium's pod CIDR.", optional: false, parse: parseCidr },
     serviceCidr: { description: "The cluster's Service CIDR.", optional: false, parse: parseCidr },
+    reservations: {
+        description: "Addresses someone owns, each {address, owner}; owner ends with the kind and name of the object that may pin it (e.g. \"Traefik Service traefik\").",
+        optional: true,
+        schema: {
+            type: "array",
+            default: [],
+            items: {
+                type: "object",
+                properties: { address: { type: "string" }, owner: { type: "string" } },
+                required: ["address", "owner"],
+                additionalProperties: false,
+            },
+        },
+        parse: parseReservations,
+    },
 };
+
+function parseReservations(list: Reservation[]): Parsed<ParsedReservation[]> {
+    const parsed: ParsedReservation[] = [];
+    for (const [index, entry] of list.entries()) {
+        if (typeof entry !== "object" || entry === null || typeof entry.address !== "string" || typeof entry.owner !== "string" || entry.owner.trim() === "") {
+            return { ok: false, reason: `entry ${index} is ${JSON.stringify(entry)}, not {address, owner}` };
+        }
+        const address = parseIpv4(entry.address);
+        if (!address.ok) {
+            return { ok: false, reason: `entry ${index} (${entry.owner}) has the address "${entry.address}", which ${address.reason}` };
+        }
+        parsed.push({ address: address.value, owner: entry.owner.trim() });
+    }
+    return { ok: true, value: parsed };
+}
 
 /** The keys that describe the LAN around the VIPs. */
 export const LAN_KEYS = ["lan", "lanGateway", "dhcpScope"] as const;
@@ -69,21 +111,25 @@ export interface NetworkNeeds<K extends NetworkKey> {
 
 export function networkNeeds<K extends NetworkKey>(...keys: K[]): NetworkNeeds<K> {
     const cache = new Map<string, Pick<Network, K>>();
+    const byObject = new WeakMap<object, Pick<Network, K>>();
     return {
         keys,
         schema: {
-            properties: Object.fromEntries(keys.map(key => [key, { type: "string", description: KEYS[key].description }])),
-            required: [...keys],
+            properties: Object.fromEntries(keys.map(key => [key, { type: "string", ...KEYS[key].schema, description: KEYS[key].description }])),
+            // Keys of another type than string are optional; string keys are
+            // required (an optional one may be "").
+            required: keys.filter(key => KEYS[key].schema === undefined),
         },
         // Called once per resource: parse each distinct config once.
         read(policy, config) {
-            const cacheKey = JSON.stringify(keys.map(key => config[key]));
-            const cached = cache.get(cacheKey);
-            if (cached !== undefined) {
-                return cached;
+            const same = byObject.get(config);
+            if (same !== undefined) {
+                return same;
             }
-            const parsed = parseNetworkKeys(policy, keys, config);
+            const cacheKey = JSON.stringify(keys.map(key => config[key]));
+            const parsed = cache.get(cacheKey) ?? parseNetworkKeys(policy, keys, config);
             cache.set(cacheKey, parsed);
+            byObject.set(config, parsed);
             return parsed;
         },
     };
@@ -96,7 +142,22 @@ export const MISSING_CONFIG_HINT =
     "pulumi preview --stack home --policy-pack policy --policy-pack-config policy/config/home.json";
 
 function parseNetworkKeys<K extends NetworkKey>(policy: string, keys: readonly K[], config: Partial<Record<string, unknown>>): Pick<Network, K> {
-    const missing = keys.filter(key => typeof config[key] !== "string");
+    const parsed: Partial<Record<NetworkKey, unknown>> = {};
+    const problems: string[] = [];
+    for (const key of keys.filter(k => KEYS[k].schema !== undefined)) {
+        const value = config[key] ?? KEYS[key].schema!.default;
+        if (!Array.isArray(value)) {
+            throw new PackConfigError(`The policy pack's config for ${policy} is wrong: ${key} is ${JSON.stringify(value)}, not a list. Regenerate it with npm run policy-config.`);
+        }
+        const result = (KEYS[key] as KeySpec<NetworkKey>).parse(value as never);
+        if (result.ok) {
+            parsed[key] = result.value;
+        } else {
+            problems.push(`${key} ${result.reason}`);
+        }
+    }
+    const stringKeys = keys.filter(k => KEYS[k].schema === undefined);
+    const missing = stringKeys.filter(key => typeof config[key] !== "string");
     if (missing.length > 0) {
         const wrongType = missing.filter(key => config[key] !== undefined);
         if (wrongType.length === 0) {
@@ -107,14 +168,12 @@ function parseNetworkKeys<K extends NetworkKey>(policy: string, keys: readonly K
             "Regenerate it with npm run policy-config.",
         );
     }
-    const problems: string[] = [];
-    const parsed: Partial<Record<NetworkKey, unknown>> = {};
-    for (const key of keys) {
+    for (const key of stringKeys) {
         const text = (config[key] as string).trim();
         if (text === "" && KEYS[key].optional) {
             continue;
         }
-        const result = (KEYS[key] as KeySpec<NetworkKey>).parse(text);
+        const result = (KEYS[key] as KeySpec<NetworkKey>).parse(text as never);
         if (result.ok) {
             parsed[key] = result.value;
         } else {

@@ -5,8 +5,11 @@
 
 import * as fs from "fs";
 import * as path from "path";
+import { allFrontends } from "../components/traefik/frontends";
+import type { AddressPlan } from "../config/addressPlan";
 import { formatConfigIssues } from "../config/issues";
 import { StackSettings, parseStackConfig } from "../config/stack";
+import { Reservation } from "../policy/definitions";
 import { NetworkConfig } from "../policy/networkConfig";
 import { resourcePolicies, stackPolicies } from "../policy/policies";
 import { StackConfigValues, configReader, listStacks, loadStackConfig, secretTeller } from "./stackFiles";
@@ -33,7 +36,17 @@ export function networkConfigOf(settings: StackSettings): NetworkConfig {
         loadBalancerPool: a.loadBalancerPool.text,
         podCidr: a.podCidr.cidr,
         serviceCidr: a.serviceCidr.cidr,
+        reservations: reservationsOf(a),
     };
+}
+
+/**
+ * The addresses Traefik's Services hold, named as the program names them
+ * (`traefik`, `traefik-vip<octet>`). Each owner ends with `Service <name>`, so
+ * the pack knows those Services may pin them and nothing else may.
+ */
+export function reservationsOf(plan: AddressPlan): Reservation[] {
+    return allFrontends(plan.ingress).map(frontend => ({ address: frontend.vip.text, owner: `Traefik Service ${frontend.serviceName}` }));
 }
 
 /** The --policy-pack-config file of a stack: for each policy, the keys of the network it reads. */

@@ -2,7 +2,8 @@
 // offline run: the same policy objects `pulumi preview --policy-pack policy`
 // loads, given the same per-policy config, with no CLI and no cluster.
 
-import { EnforcementLevel, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { EnforcementLevel, ResourceValidationPolicy, StackValidationPolicy, UnknownValueError, unknownCheckingProxy } from "@pulumi/policy";
+import { PACK_NAME } from "../policy/definitions";
 import { MISSING_CONFIG_HINT, PackConfigError } from "../policy/networkConfig";
 import { resourcePolicies, stackPolicies } from "../policy/policies";
 
@@ -12,6 +13,43 @@ export interface PolicyInput {
     readonly name: string;
     readonly urn: string;
     readonly props: Record<string, any>;
+    /** The parent's URN, as the engine sends it with AnalyzeStack. */
+    readonly parent?: string;
+}
+
+const PACK_VERSION: string = require("../policy/package.json").version;
+
+/** The policy SDK's markers of values a preview cannot know (its proxy module's unknown*Value constants). */
+const UNKNOWN_SENTINELS = new Set(Object.entries(require("@pulumi/policy/proxy") as Record<string, unknown>)
+    .filter(([name, value]) => /^unknown[A-Za-z]*Value$/.test(name) && typeof value === "string")
+    .map(([, value]) => value as string));
+
+function holdsUnknown(value: unknown): boolean {
+    if (typeof value === "string") {
+        return UNKNOWN_SENTINELS.has(value);
+    }
+    if (typeof value === "object" && value !== null) {
+        return Object.values(value).some(holdsUnknown);
+    }
+    return false;
+}
+
+/**
+ * Props as the SDK hands them to a policy: reading a value the preview cannot
+ * know throws UnknownValueError. Only props that hold one need the SDK's
+ * proxy; the offline plan's never do, and the proxy costs on every read.
+ */
+function asPolicySees(props: Record<string, any>): Record<string, any> {
+    return holdsUnknown(props) ? unknownCheckingProxy(props) : props;
+}
+
+/** What the policy SDK reports when a policy reads a value the preview cannot know. */
+function unknownAdvisory(policy: AnyPolicy, error: UnknownValueError): Omit<Violation, "urn"> {
+    return {
+        policy: policy.name,
+        enforcementLevel: "advisory",
+        message: `can't run policy '${policy.name}' from policy pack '${PACK_NAME}@v${PACK_VERSION}' during preview: ${error.message}`,
+    };
 }
 
 export interface Violation {
@@ -106,6 +144,7 @@ function validationArgs(config: Record<string, unknown>) {
 export async function runPolicies(resources: readonly PolicyInput[], packConfig: PolicyPackConfig = {}): Promise<Violation[]> {
     validatePackConfig(packConfig);
     const violations: Violation[] = [];
+    const props = resources.map(resource => asPolicySees(resource.props));
     for (const policy of resourcePolicies) {
         const { level, config } = configFor(policy, packConfig);
         if (level === "disabled") {
@@ -114,13 +153,13 @@ export async function runPolicies(resources: readonly PolicyInput[], packConfig:
         const validate = policy.validateResource;
         const validators = Array.isArray(validate) ? validate : validate === undefined ? [] : [validate];
         const common = validationArgs(config);
-        for (const resource of resources) {
+        for (const [index, resource] of resources.entries()) {
             const args = {
                 ...common,
                 type: resource.type,
                 name: resource.name,
                 urn: resource.urn,
-                props: resource.props,
+                props: props[index],
                 opts: {} as any,
                 isType: () => false,
                 asType: () => undefined,
@@ -129,21 +168,33 @@ export async function runPolicies(resources: readonly PolicyInput[], packConfig:
                 try {
                     await validator(args, (message, urn) => violations.push({ policy: policy.name, enforcementLevel: level, urn: urn ?? resource.urn, message }));
                 } catch (error) {
-                    if (!(error instanceof NotApplicable)) {
+                    if (error instanceof UnknownValueError) {
+                        violations.push({ ...unknownAdvisory(policy, error), urn: resource.urn });
+                    } else if (!(error instanceof NotApplicable)) {
                         throw error;
                     }
                 }
             }
         }
     }
-    const stackResources = resources.map(resource => ({
-        ...resource,
+    const stackResources: any[] = resources.map((resource, index) => ({
+        type: resource.type,
+        name: resource.name,
+        urn: resource.urn,
+        props: props[index],
         opts: {} as any,
         dependencies: [],
         propertyDependencies: {},
         isType: () => false,
         asType: () => undefined,
     }));
+    // The SDK links each resource to its parent's object.
+    const byUrn = new Map(stackResources.map(r => [r.urn, r]));
+    resources.forEach((resource, index) => {
+        if (resource.parent !== undefined && byUrn.has(resource.parent)) {
+            stackResources[index].parent = byUrn.get(resource.parent);
+        }
+    });
     for (const policy of stackPolicies) {
         const { level, config } = configFor(policy, packConfig);
         if (level === "disabled") {
@@ -153,7 +204,9 @@ export async function runPolicies(resources: readonly PolicyInput[], packConfig:
             await policy.validateStack({ ...validationArgs(config), resources: stackResources }, (message, urn) =>
                 violations.push({ policy: policy.name, enforcementLevel: level, urn, message }));
         } catch (error) {
-            if (!(error instanceof NotApplicable)) {
+            if (error instanceof UnknownValueError) {
+                violations.push(unknownAdvisory(policy, error));
+            } else if (!(error instanceof NotApplicable)) {
                 throw error;
             }
         }

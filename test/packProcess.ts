@@ -18,6 +18,8 @@ export interface PackResource {
     readonly name: string;
     readonly urn: string;
     readonly props: Record<string, unknown>;
+    /** The parent's URN, as the engine sends it with AnalyzeStack. */
+    readonly parent?: string;
 }
 
 export interface PackDiagnostic {
@@ -113,14 +115,25 @@ export class PackProcess {
     async analyzeAll(resources: readonly PackResource[]): Promise<PackDiagnostic[]> {
         const found: PackDiagnostic[] = [];
         for (const resource of resources) {
-            const request = new analyzerProto.AnalyzeRequest();
-            request.setType(resource.type);
-            request.setName(resource.name);
-            request.setUrn(resource.urn);
-            request.setProperties(structProto.Struct.fromJavaScript(jsonOf(resource.props)));
-            request.setOptions(new analyzerProto.AnalyzerResourceOptions());
-            found.push(...PackProcess.diagnostics(await this.call("analyze", request)));
+            found.push(...await this.analyze(resource));
         }
+        found.push(...await this.analyzeStack(resources));
+        return found;
+    }
+
+    /** Analyze: the resource policies over one resource's inputs. */
+    async analyze(resource: PackResource): Promise<PackDiagnostic[]> {
+        const request = new analyzerProto.AnalyzeRequest();
+        request.setType(resource.type);
+        request.setName(resource.name);
+        request.setUrn(resource.urn);
+        request.setProperties(structProto.Struct.fromJavaScript(jsonOf(resource.props)));
+        request.setOptions(new analyzerProto.AnalyzerResourceOptions());
+        return PackProcess.diagnostics(await this.call("analyze", request));
+    }
+
+    /** AnalyzeStack: the stack policies over every resource. */
+    async analyzeStack(resources: readonly PackResource[]): Promise<PackDiagnostic[]> {
         const stackRequest = new analyzerProto.AnalyzeStackRequest();
         stackRequest.setResourcesList(resources.map(resource => {
             const r = new analyzerProto.AnalyzerResource();
@@ -129,10 +142,12 @@ export class PackProcess {
             r.setUrn(resource.urn);
             r.setProperties(structProto.Struct.fromJavaScript(jsonOf(resource.props)));
             r.setOptions(new analyzerProto.AnalyzerResourceOptions());
+            if (resource.parent !== undefined) {
+                r.setParent(resource.parent);
+            }
             return r;
         }));
-        found.push(...PackProcess.diagnostics(await this.call("analyzeStack", stackRequest)));
-        return found;
+        return PackProcess.diagnostics(await this.call("analyzeStack", stackRequest));
     }
 }
 

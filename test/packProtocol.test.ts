@@ -26,8 +26,10 @@ describe("the pack over the Analyzer protocol, as the CLI runs it", function () 
         assert.strictEqual(info.name, "homelab-network");
         const schemas = Object.fromEntries(info.policies.map(p => [p.name, Object.keys(p.properties).sort()]));
         // Required, so that the CLI's own schema check stops a run without the file.
-        assert.deepStrictEqual(info.policies.find(p => p.name === "control-plane-vip-placement")?.required, ["lan", "lanGateway", "dhcpScope", "loadBalancerPool"]);
-        assert.deepStrictEqual(schemas["loadbalancer-address-in-pool"], ["loadBalancerPool"]);
+        // reservations is optional: a list, [] when the stack reserves nothing.
+        assert.deepStrictEqual(info.policies.find(p => p.name === "control-plane-vip-placement")?.required, ["lan", "lanGateway", "dhcpScope", "controlPlaneVip", "loadBalancerPool"]);
+        assert.deepStrictEqual(schemas["control-plane-vip-placement"], ["controlPlaneVip", "dhcpScope", "lan", "lanGateway", "loadBalancerPool", "reservations"]);
+        assert.deepStrictEqual(schemas["loadbalancer-address-in-pool"], ["controlPlaneVip", "dhcpScope", "lan", "lanGateway", "loadBalancerPool"]);
         assert.deepStrictEqual(schemas["pod-cidr-separation"], ["lan", "serviceCidr"]);
         assert.deepStrictEqual(schemas["cilium-l2-off-wireguard-on"], []);
     });

@@ -15,7 +15,7 @@ import {
     podCidrSeparation,
     uniqueLoadBalancerAddresses,
 } from "../policy/policies";
-import { loadBalancerServices } from "../policy/resources";
+import { chartName, goTruthy, isolation, loadBalancerServices, parseGoBool } from "../policy/resources";
 import { plan } from "../scripts/plan";
 import { policyConfigPath, renderPolicyPackConfig } from "../scripts/policyConfig";
 import { PolicyInput, runPolicies } from "../scripts/policyRunner";
@@ -31,6 +31,7 @@ const HOME_NETWORK: NetworkConfig = {
     loadBalancerPool: "192.168.1.231-192.168.1.239",
     podCidr: "10.42.0.0/16",
     serviceCidr: "10.43.0.0/16",
+    reservations: [],
 };
 const homePackConfig = (): Record<string, any> => JSON.parse(renderPolicyPackConfig(REPO_ROOT, "home"));
 
@@ -254,7 +255,7 @@ describe("stack policy applications-have-network-policies", () => {
         assert.deepStrictEqual(await checkStack(applicationsHaveNetworkPolicies, [app("web"), cnp("web", { endpointSelector: { matchLabels: {} }, ingress: [{}], egress: [{}] })]), []);
     });
     it("refuses an Application whose namespace has no policy, or only a narrow one", async () => {
-        assert.match((await checkStack(applicationsHaveNetworkPolicies, [app("web")]))[0], /Application app-web deploys into namespace web, which has no default-deny CiliumNetworkPolicy/);
+        assert.match((await checkStack(applicationsHaveNetworkPolicies, [app("web")]))[0], /Application app-web deploys into namespace web, which has no default deny for ingress and egress/);
         assert.strictEqual((await checkStack(applicationsHaveNetworkPolicies, [app("web"), cnp("web", { endpointSelector: { matchLabels: { a: "b" } }, ingress: [{}], egress: [{}] })])).length, 1);
         // Default deny means both directions: an ingress-only policy leaves egress open.
         assert.strictEqual((await checkStack(applicationsHaveNetworkPolicies, [app("web"), cnp("web", { endpointSelector: { matchLabels: {} }, ingress: [{}] })])).length, 1);
@@ -292,7 +293,7 @@ describe("the policy pack over whole stacks", () => {
     };
     const catalogue: Array<[string, (r: PolicyInput) => void, string, RegExp, (() => Record<string, any>)?]> = [
         ["a pinned IP outside the pool", r => { if (chart(r, "traefik")) r.props.values.service.annotations["kube-vip.io/loadbalancerIPs"] = "192.168.1.20"; }, "loadbalancer-address-in-pool", /traefik\/traefik .*pins 192\.168\.1\.20/],
-        ["duplicate IPs", r => { if (chart(r, "traefik")) r.props.values.service.additionalServices.vip239.annotations["kube-vip.io/loadbalancerIPs"] = "192.168.1.231"; }, "unique-loadbalancer-addresses", /192\.168\.1\.231 is pinned by 2 Services/],
+        ["duplicate IPs", r => { if (chart(r, "traefik")) r.props.values.service.additionalServices.vip239.annotations["kube-vip.io/loadbalancerIPs"] = "192.168.1.231"; }, "unique-loadbalancer-addresses", /192\.168\.1\.231 \(the address of Traefik Service traefik\) is pinned by 2 Services/],
         ["the API VIP in the pool", r => { if (r.name === "kube-vip-control-plane-ds") r.props.spec.template.spec.containers[0].env.find((e: any) => e.name === "address").value = "192.168.1.232"; }, "control-plane-vip-placement", /inside the LoadBalancer pool/],
         ["the pool in the DHCP scope", r => { if (r.name === "kube-vip-cloud-provider-pool") r.props.data["range-global"] = "192.168.1.100-192.168.1.110"; }, "loadbalancer-pool-placement", /key range-global = 192\.168\.1\.100-192\.168\.1\.110 overlaps the router's DHCP scope/, homeWithDhcp],
         ["the pod CIDR overlapping the LAN", r => { if (chart(r, "cilium")) r.props.values.ipam.operator.clusterPoolIPv4PodCIDRList = ["192.168.0.0/16"]; }, "pod-cidr-separation", /overlapping the LAN/],
@@ -356,7 +357,7 @@ describe("the offline plan", () => {
     });
 
     it("exits 1 on a mandatory violation, such as a pack config whose pool excludes the Traefik VIPs", async () => {
-        const result = await plan("home", {}, { ...homePackConfig(), "loadbalancer-address-in-pool": { loadBalancerPool: "192.168.1.232-192.168.1.238" } });
+        const result = await plan("home", {}, { ...homePackConfig(), "loadbalancer-address-in-pool": { ...homePackConfig()["loadbalancer-address-in-pool"], loadBalancerPool: "192.168.1.232-192.168.1.238" } });
         assert.strictEqual(result.exitCode, 1);
         assert.match(result.report, /\[mandatory\] loadbalancer-address-in-pool: Service traefik\/traefik/);
     });
@@ -427,4 +428,63 @@ describe("the pack's per-stack config files", () => {
             assert.strictEqual(fs.readFileSync(policyConfigPath(REPO_ROOT, stack), "utf8"), renderPolicyPackConfig(REPO_ROOT, stack));
         });
     }
+});
+
+describe("the pack's reservations", () => {
+    it("lists the lab's Traefik VIPs under the names the program gives their Services", () => {
+        const config = JSON.parse(renderPolicyPackConfig(REPO_ROOT, "lab"));
+        assert.deepStrictEqual(config["unique-loadbalancer-addresses"].reservations, [
+            { address: "10.20.1.20", owner: "Traefik Service traefik" },
+            { address: "10.20.1.40", owner: "Traefik Service traefik-vip40" },
+        ]);
+    });
+
+    it("is one optional key, a list of {address, owner}, on the policies that describe or reserve addresses", () => {
+        const schema = uniqueLoadBalancerAddresses.configSchema!;
+        assert.strictEqual((schema.properties.reservations as { type: string }).type, "array");
+        assert.deepStrictEqual(schema.required, []);
+        assert.deepStrictEqual(controlPlaneVipPlacement.configSchema!.required, ["lan", "lanGateway", "dhcpScope", "controlPlaneVip", "loadBalancerPool"]);
+    });
+
+    it("refuses an entry that is no address, naming its owner", async () => {
+        const config = homePackConfig();
+        config["unique-loadbalancer-addresses"].reservations = [{ address: "192.168.1.2311", owner: "Application podinfo" }];
+        await assert.rejects(runPolicies([], config), /unique-loadbalancer-addresses is invalid: reservations entry 0 \(Application podinfo\) has the address "192\.168\.1\.2311"/);
+        config["unique-loadbalancer-addresses"].reservations = "192.168.1.236";
+        await assert.rejects(runPolicies([], config), /unique-loadbalancer-addresses\.reservations is "192\.168\.1\.236", which is not of type array/);
+    });
+});
+
+describe("how the pack reads charts, flags and selectors", () => {
+    it("names a chart by its last segment, whatever the reference", () => {
+        for (const reference of ["cilium", "cilium/cilium", "oci://quay.io/cilium/charts/cilium", "oci://quay.io/cilium/charts/cilium:1.19.6", "https://example.org/cilium-1.19.6.tgz", "./charts/cilium/"]) {
+            assert.strictEqual(chartName(reference), "cilium", reference);
+        }
+        assert.strictEqual(chartName("oci://ghcr.io/traefik/helm/traefik"), "traefik");
+        assert.strictEqual(chartName("argo/argo-cd"), "argo-cd");
+    });
+
+    it("reads booleans as Go does: ParseBool for kube-vip and Cilium's agent, template truth for chart values", () => {
+        assert.deepStrictEqual(["True", "1", "t", "TRUE", "false", "0", "yes"].map(parseGoBool), [true, true, true, true, false, false, undefined]);
+        assert.deepStrictEqual([true, "false", "", 0, [], {}, undefined].map(goTruthy), [true, true, false, false, false, false, false]);
+    });
+
+    it("counts a clusterwide policy that excludes only kube-system as every other namespace's default deny", () => {
+        const [policy] = isolation({
+            type: "kubernetes:cilium.io/v2:CiliumClusterwideNetworkPolicy", name: "r",
+            props: { metadata: { name: "apps" }, spec: { endpointSelector: { matchExpressions: [{ key: "k8s:io.kubernetes.pod.namespace", operator: "NotIn", values: ["kube-system"] }] }, ingress: [{}], egress: [{}] } },
+        });
+        assert.strictEqual(policy.covers("web"), true);
+        assert.match(String(policy.covers("kube-system")), /leaves namespace kube-system out/);
+        assert.deepStrictEqual(policy.denies, { ingress: true, egress: true });
+    });
+
+    it("reads a Kubernetes NetworkPolicy as Kubernetes does: an empty rule admits everyone", () => {
+        const [policy] = isolation({
+            type: "kubernetes:networking.k8s.io/v1:NetworkPolicy", name: "r",
+            props: { metadata: { name: "allow-all", namespace: "web" }, spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"], ingress: [{}], egress: [] } },
+        });
+        assert.match(String(policy.denies.ingress), /a rule without from, which admits everyone/);
+        assert.strictEqual(policy.denies.egress, true);
+    });
 });
