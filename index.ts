@@ -2,6 +2,7 @@
 // comes up on a fresh K3s cluster (no CNI, no kube-proxy, no service LB yet).
 import { describeAddresses } from "./config/addressPlan";
 import { loadStackSettings } from "./config/load";
+import { serviceInstructions } from "./components/kube-vip/instructions";
 import { ArgoCd } from "./components/argocd/argoCd";
 import { ApplicationNamespace, ArgoCdApplication } from "./components/argocd/application";
 import { PostDeployChecks } from "./components/checks/postDeployChecks";
@@ -46,7 +47,7 @@ const cilium = new Cilium("cilium", {
 // 4. LoadBalancer addresses: the cloud provider allocates from the pool,
 //    kube-vip's services role announces them. Both need pod networking.
 const cloudProvider = new KubeVipCloudProvider("kube-vip-cloud-provider", {
-    loadBalancerPool: network.loadBalancerPool,
+    unpinned: settings.ownership.unpinned,
     version: versions.kubeVipCloudProvider,
     ciliumCrds: cilium.crdsReady,
 }, { dependsOn: [cilium.release] });
@@ -106,3 +107,4 @@ export const traefikDashboard = traefik.dashboard;
 export const hubbleUi = cilium.hubbleUi;
 export const argoCdAccess = argoCd.access;
 export const applicationNamespaces = applications.map(app => app.namespace);
+export const loadBalancerAddresses = serviceInstructions(settings.ownership);

@@ -11,7 +11,7 @@
 import { ARGOCD } from "../components/argocd/names";
 import { PLATFORM_IDS, PlatformId } from "../components/network-policy/platform";
 import { TRAEFIK } from "../components/traefik/names";
-import { parseCidr } from "../policy/addressing";
+import { parseCidr, parseIpv4 } from "../policy/addressing";
 import type { ConfigIssue } from "./issues";
 
 /** A port, or a range of ports (`endPort`), a workload listens on or connects to. */
@@ -61,6 +61,15 @@ export interface ConnectionSpec {
     readonly where: string;
 }
 
+/** A LoadBalancer address the workload's own manifests pin (kube-vip's annotation), with what it serves. */
+export interface LoadBalancerAddress {
+    readonly address: number;
+    readonly text: string;
+    readonly ports: readonly PortSpec[];
+    /** Where it was declared, for messages. */
+    readonly where: string;
+}
+
 export interface WorkloadSpec {
     /** The workload's name; the Application's name for the implicit whole-namespace workload. */
     readonly name: string;
@@ -74,6 +83,8 @@ export interface WorkloadSpec {
     readonly wholeNamespace: boolean;
     readonly to: readonly ConnectionSpec[];
     readonly from: readonly ConnectionSpec[];
+    /** Addresses of the LoadBalancer pool its Services pin: the LAN reaches it there. */
+    readonly loadBalancerAddresses: readonly LoadBalancerAddress[];
 }
 
 export interface ApplicationSpec {
@@ -102,8 +113,8 @@ const FQDN = /^(\*\.)?([a-z0-9*]([-a-z0-9*]{0,61}[a-z0-9*])?\.)*[a-z0-9*]([-a-z0
 const CONFIG_KEY = "applications";
 /** One exact release (semver, optional leading v): never a range, a wildcard or latest. */
 export const EXACT_VERSION = /^v?[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
-const APPLICATION_FIELDS = ["name", "namespace", "repoURL", "path", "chart", "targetRevision", "helmValues", "connections", "workloads"];
-const WORKLOAD_FIELDS = ["name", "selector", "connections"];
+const APPLICATION_FIELDS = ["name", "namespace", "repoURL", "path", "chart", "targetRevision", "helmValues", "connections", "loadBalancerAddresses", "workloads"];
+const WORKLOAD_FIELDS = ["name", "selector", "connections", "loadBalancerAddresses"];
 const CONNECTION_KINDS = ["to", "from", "ingressPorts", "apiServer", "toApps", "toCidrs"];
 const PEER_KEYS = ["app", "entity", "cidr", "fqdn", "platform", "ingress", "pods"] as const;
 const DESTINATION_ONLY = new Set(["fqdn", "ingress"]);
@@ -215,10 +226,13 @@ function parseApplication(entry: unknown, where: string, report: Report, context
 function parseWorkloads(entry: Record<string, unknown>, where: string, app: string, namespace: string, report: Report, context: ApplicationContext): WorkloadSpec[] {
     if (entry.workloads === undefined) {
         const connections = parseConnections(entry.connections, `${where}.connections`, report, context);
-        return [{ name: app, id: app, app, namespace, selector: {}, wholeNamespace: true, ...connections }];
+        const loadBalancerAddresses = parseLoadBalancerAddresses(entry.loadBalancerAddresses, `${where}.loadBalancerAddresses`, report);
+        return [{ name: app, id: app, app, namespace, selector: {}, wholeNamespace: true, ...connections, loadBalancerAddresses }];
     }
-    if (entry.connections !== undefined) {
-        report(`${where}.connections`, entry.connections, "is set beside workloads; with workloads, each workload declares its own connections", "move these connections into the workload they belong to");
+    for (const field of ["connections", "loadBalancerAddresses"]) {
+        if (entry[field] !== undefined) {
+            report(`${where}.${field}`, entry[field], `is set beside workloads; with workloads, each workload declares its own ${field}`, `move ${field} into the workload it belongs to`);
+        }
     }
     if (!Array.isArray(entry.workloads) || entry.workloads.length === 0) {
         report(`${where}.workloads`, entry.workloads, "is not a non-empty list of workloads", "list workloads as maps with name, selector and connections, or leave workloads out for one workload covering the whole namespace");
@@ -246,11 +260,37 @@ function parseWorkloads(entry: Record<string, unknown>, where: string, app: stri
         }
         const selector = parseLabels(item.selector, `${at}.selector`, report, true);
         const connections = parseConnections(item.connections, `${at}.connections`, report, context);
+        const loadBalancerAddresses = parseLoadBalancerAddresses(item.loadBalancerAddresses, `${at}.loadBalancerAddresses`, report);
         if (name !== undefined) {
-            workloads.push({ name, id: `${app}.${name}`, app, namespace, selector, wholeNamespace: false, ...connections });
+            workloads.push({ name, id: `${app}.${name}`, app, namespace, selector, wholeNamespace: false, ...connections, loadBalancerAddresses });
         }
     });
     return workloads;
+}
+
+/**
+ * `loadBalancerAddresses: [{address: 192.168.1.233, ports: [8096, 8920]}]`:
+ * the addresses the workload's Services pin, and what they serve there.
+ * Whether each lies in the pool and is owned once is checked with the
+ * address plan (config/reservations.ts).
+ */
+function parseLoadBalancerAddresses(raw: unknown, where: string, report: Report): LoadBalancerAddress[] {
+    const addresses: LoadBalancerAddress[] = [];
+    listOf(raw, where, report, (item, at) => {
+        onlyFields(item, at, ["address", "ports"], report, "of a LoadBalancer address");
+        const parsed = parseIpv4(typeof item.address === "string" ? item.address : "");
+        if (!parsed.ok) {
+            report(`${at}.address`, item.address, parsed.reason, "write the address the Service pins, e.g. 192.168.1.233");
+        }
+        const ports = parsePorts(item.ports, `${at}.ports`, report, true);
+        if (item.ports === "any") {
+            report(`${at}.ports`, item.ports, "opens every port of the workload to the LAN", "list the ports the Service publishes");
+        }
+        if (parsed.ok) {
+            addresses.push({ address: parsed.value, text: (item.address as string).trim(), ports, where: at });
+        }
+    });
+    return addresses;
 }
 
 function parseLabels(raw: unknown, where: string, report: Report, required: boolean): Labels {

@@ -7,6 +7,7 @@ import { allFrontends } from "../components/traefik/frontends";
 import { AddressPlan, RawAddressConfig, buildAddressPlan } from "./addressPlan";
 import { ApplicationSpec, EXACT_VERSION, parseApplications } from "./applications";
 import { ConfigIssue } from "./issues";
+import { AddressOwnership, addressOwnership } from "./reservations";
 
 /** Chart versions and image tags; every one pinned. */
 export interface Versions {
@@ -20,6 +21,8 @@ export interface Versions {
 
 export interface StackSettings {
     readonly addresses: AddressPlan;
+    /** Who owns which address of the pool, and what is left for Services that pin nothing. */
+    readonly ownership: AddressOwnership;
     readonly apiServerPort: number;
     readonly ciliumOperatorReplicas: number;
     readonly versions: Versions;
@@ -153,13 +156,16 @@ export function parseStackConfig(read: ConfigReader, isSecret?: SecretTeller): P
     if (!plan.ok) {
         issues.unshift(...plan.issues);
     }
-    if (!plan.ok || issues.length > 0 || apiServerPort === undefined || ciliumOperatorReplicas === undefined || postDeployChecks === undefined) {
+    const owned = plan.ok ? addressOwnership(plan.plan, apps.specs) : undefined;
+    issues.push(...(owned?.issues ?? []));
+    if (!plan.ok || owned === undefined || issues.length > 0 || apiServerPort === undefined || ciliumOperatorReplicas === undefined || postDeployChecks === undefined) {
         return { ok: false, issues };
     }
     return {
         ok: true,
         settings: {
             addresses: plan.plan,
+            ownership: owned.ownership,
             apiServerPort,
             ciliumOperatorReplicas,
             versions,

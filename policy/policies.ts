@@ -20,7 +20,6 @@ import {
     parseCidr,
     parseIpv4,
     parseRange,
-    rangeAddresses,
     rangeContains,
     rangeSize,
     rangeWithin,
@@ -634,9 +633,3 @@ export const resourcePolicies = [
 ];
 
 export const stackPolicies = [uniqueLoadBalancerAddresses, loadBalancerPoolCapacity, applicationsHaveNetworkPolicies, renderedObjectsUnseen];
-
-/** Free addresses of the pool, for reports. */
-export function freeAddresses(pool: Ipv4Range, pinned: Iterable<number>): number[] {
-    const taken = new Set(pinned);
-    return rangeAddresses(pool).filter(a => !taken.has(a));
-}

@@ -12,11 +12,11 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { allFrontends } from "../components/traefik/frontends";
-import { formatIpv4, formatRange, parseIpv4, rangeContains } from "../policy/addressing";
+import { rangeContains, rangeSize } from "../policy/addressing";
 import { TYPES } from "../policy/definitions";
-import { freeAddresses } from "../policy/policies";
 import { loadBalancerServices } from "../policy/resources";
 import { ProgramRun, REPO_ROOT, runProgram } from "./offlineRun";
+import type { StackSettings } from "../config/stack";
 import { policyPackConfigOf, stackSettingsOf } from "./policyConfig";
 import { PolicyPackConfig, Violation, runPolicies } from "./policyRunner";
 import { StackConfigValues, StackFileError, listStacks } from "./stackFiles";
@@ -29,21 +29,35 @@ export interface PlanResult {
     readonly violations: readonly Violation[];
 }
 
-/** Compresses sorted addresses into first-last runs. */
-function runs(addresses: number[]): string[] {
-    const out: string[] = [];
-    let start = -1;
-    let previous = -1;
-    for (const address of [...addresses, -2]) {
-        if (address !== previous + 1) {
-            if (start >= 0) {
-                out.push(formatRange({ start, end: previous }));
-            }
-            start = address;
+/**
+ * The pool, address by address: each owned one with its owner (and the
+ * program's Service that pins it, or the ports an Application serves there),
+ * then what the cloud provider may still hand out.
+ */
+function poolTable(settings: StackSettings, run: ProgramRun): string[] {
+    const pool = settings.addresses.loadBalancerPool;
+    const pinnedBy = new Map<string, string[]>();
+    for (const service of run.resources.flatMap(r => loadBalancerServices({ type: r.type, name: r.name, props: r.inputs }))) {
+        for (const address of service.pinned) {
+            pinnedBy.set(address, [...(pinnedBy.get(address) ?? []), service.owner]);
         }
-        previous = address;
     }
-    return out;
+    const owned = settings.ownership.reservations.filter(r => rangeContains(pool, r.address.value)).sort((x, y) => x.address.value - y.address.value);
+    const rows = owned.map(({ address, owner }) => {
+        const detail = owner.kind === "application"
+            ? `: ${(owner.ports ?? []).map(p => `${p.port}${p.endPort === undefined ? "" : `-${p.endPort}`}/${p.protocol}`).join(", ")}`
+            : (pinnedBy.get(address.text) ?? []).map(s => `: pinned by ${s}`).join("");
+        return `    ${address.text.padEnd(15)} ${owner.description}${detail}`;
+    });
+    const unpinned = settings.ownership.unpinned;
+    const count = unpinned.reduce((sum, r) => sum + rangeSize(r), 0);
+    return [
+        `  pool            ${pool.text} (${rangeSize(pool)} addresses, ${owned.length} owned)`,
+        ...rows,
+        count === 0
+            ? "    unpinned      none: a Service that pins no address stays <pending>"
+            : `    unpinned      ${count}: ${unpinned.map(r => r.text).join(", ")} (the cloud provider's range-global)`,
+    ];
 }
 
 function componentSummary(run: ProgramRun): string[] {
@@ -93,14 +107,6 @@ export async function plan(stack: string, overrides: StackConfigValues = {}, pac
     // The same typed plan the program read its config into.
     const settings = stackSettingsOf(root, stack, overrides);
     const a = settings.addresses;
-    const services = run.resources.flatMap(r => loadBalancerServices({ type: r.type, name: r.name, props: r.inputs }));
-    const pinned = services.flatMap(s => s.pinned.map(address => ({ address, owner: s.owner })));
-    const inPool = pinned
-        .map(p => ({ ...p, value: parseIpv4(p.address) }))
-        .filter(p => p.value.ok && rangeContains(a.loadBalancerPool, p.value.value))
-        .map(p => ({ ...p, value: (p.value as { value: number }).value }))
-        .sort((x, y) => x.value - y.value);
-    const free = freeAddresses(a.loadBalancerPool, inPool.map(p => p.value));
     const apiUrl = String(run.outputs.apiServerUrl);
 
     const report = [
@@ -111,9 +117,7 @@ export async function plan(stack: string, overrides: StackConfigValues = {}, pac
         `  gateway         ${a.gateway?.text ?? "not set: cannot prove no VIP is the router's address"}`,
         `  DHCP scope      ${a.dhcpScope?.text ?? "not set: cannot prove the VIPs stay out of it"}`,
         `  API VIP         ${a.controlPlaneVip.text} (${apiUrl}) on ${a.vipInterface}`,
-        `  pool            ${a.loadBalancerPool.text} (${free.length + inPool.length} addresses)`,
-        ...inPool.map(p => `    ${formatIpv4(p.value).padEnd(15)} ${p.owner}`),
-        `    free          ${free.length === 0 ? "none" : `${free.length}: ${runs(free).join(", ")}`}`,
+        ...poolTable(settings, run),
         `  pod CIDR        ${a.podCidr.cidr}`,
         `  service CIDR    ${a.serviceCidr.cidr}`,
         `  Cilium devices  ${a.ciliumDevices.join(" ")}`,

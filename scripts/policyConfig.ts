@@ -5,9 +5,8 @@
 
 import * as fs from "fs";
 import * as path from "path";
-import { allFrontends } from "../components/traefik/frontends";
-import type { AddressPlan } from "../config/addressPlan";
 import { formatConfigIssues } from "../config/issues";
+import type { AddressOwnership } from "../config/reservations";
 import { StackSettings, parseStackConfig } from "../config/stack";
 import { Reservation } from "../policy/definitions";
 import { NetworkConfig } from "../policy/networkConfig";
@@ -36,17 +35,29 @@ export function networkConfigOf(settings: StackSettings): NetworkConfig {
         loadBalancerPool: a.loadBalancerPool.text,
         podCidr: a.podCidr.cidr,
         serviceCidr: a.serviceCidr.cidr,
-        reservations: reservationsOf(a),
+        reservations: reservationsOf(settings.ownership),
     };
 }
 
 /**
- * The addresses Traefik's Services hold, named as the program names them
- * (`traefik`, `traefik-vip<octet>`). Each owner ends with `Service <name>`, so
- * the pack knows those Services may pin them and nothing else may.
+ * The addresses of the pool someone owns: Traefik's Services (`Traefik
+ * Service traefik`, `Traefik Service traefik-vip<octet>`) and Applications
+ * (`... Application emby`). Each owner ends with the kind and name of the
+ * object that may pin the address, so the pack lets that one pin it and
+ * names the owner when anything else does.
  */
-export function reservationsOf(plan: AddressPlan): Reservation[] {
-    return allFrontends(plan.ingress).map(frontend => ({ address: frontend.vip.text, owner: `Traefik Service ${frontend.serviceName}` }));
+export function reservationsOf(ownership: AddressOwnership): Reservation[] {
+    return ownership.reservations.flatMap(({ address, owner }): Reservation[] => {
+        switch (owner.kind) {
+            case "api":
+                // The pack knows the API VIP as controlPlaneVip.
+                return [];
+            case "traefik":
+                return [{ address: address.text, owner: owner.description }];
+            case "application":
+                return [{ address: address.text, owner: `${owner.workload === undefined ? "" : `workload ${owner.workload} of `}namespace ${owner.namespace}, Application ${owner.application}` }];
+        }
+    });
 }
 
 /** The --policy-pack-config file of a stack: for each policy, the keys of the network it reads. */

@@ -325,8 +325,8 @@ describe("the policy pack over whole stacks", () => {
 describe("the offline plan", () => {
     it("prints the address plan with each pinned address and its owner, and the free ones", async () => {
         const result = await plan("home");
-        assert.match(result.report, /192\.168\.1\.239 +Service traefik\/traefik-vip239 \(from Helm release traefik\)/);
-        assert.match(result.report, /free +7: 192\.168\.1\.232-192\.168\.1\.238/);
+        assert.match(result.report, /192\.168\.1\.239 +Traefik Service traefik-vip239: pinned by Service traefik\/traefik-vip239 \(from Helm release traefik\)/);
+        assert.match(result.report, /unpinned +7: 192\.168\.1\.232-192\.168\.1\.238 \(the cloud provider's range-global\)/);
         assert.match(result.report, /gateway +not set/);
         assert.match(result.report, /Cilium +cilium +4 +Release, Command, 2 CiliumNetworkPolicy/);
         assert.match(result.diagram!, /```mermaid\nflowchart TD/);

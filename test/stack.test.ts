@@ -101,11 +101,11 @@ describe("the home stack", () => {
     });
 
     describe("kube-vip cloud provider", () => {
-        it("reads the pool 192.168.1.231-192.168.1.239 from the ConfigMap kube-system/kubevip", () => {
+        it("reads from the ConfigMap kube-system/kubevip the pool 192.168.1.231-192.168.1.239 less the addresses Traefik owns", () => {
             const pool = findResource(run, T.configMap, "kube-vip-cloud-provider-pool");
             assert.strictEqual(pool.inputs.metadata.name, "kubevip");
             assert.strictEqual(pool.inputs.metadata.namespace, "kube-system");
-            assert.deepStrictEqual(pool.inputs.data, { "range-global": "192.168.1.231-192.168.1.239" });
+            assert.deepStrictEqual(pool.inputs.data, { "range-global": "192.168.1.232-192.168.1.238" });
         });
 
         it("runs as a single replica of the pinned cloud-provider image", () => {
@@ -347,7 +347,7 @@ describe("the lab stack", () => {
         assert.deepStrictEqual(cilium.ipam.operator.clusterPoolIPv4PodCIDRList, ["10.52.0.0/16"]);
         assert.strictEqual(cilium.operator.replicas, 1);
         assert.strictEqual(envOf(findResource(run, T.daemonSet, "kube-vip-control-plane-ds")).vip_interface, "enp1s0");
-        assert.deepStrictEqual(findResource(run, T.configMap, "kube-vip-cloud-provider-pool").inputs.data, { "range-global": "10.20.1.20-10.20.1.40" });
+        assert.deepStrictEqual(findResource(run, T.configMap, "kube-vip-cloud-provider-pool").inputs.data, { "range-global": "10.20.1.21-10.20.1.39" });
     });
 
     it("names the second Traefik frontend after its address", () => {

@@ -1,23 +1,30 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { AddressRange } from "../../config/addressPlan";
+import { rangeGlobalValue } from "../../config/reservations";
 import { NetworkComponent } from "../component";
 import { NetworkPolicySet } from "../network-policy/policySet";
 import { KUBE_VIP } from "./names";
 import { cloudProviderPolicies } from "./policies";
 
 export interface KubeVipCloudProviderArgs {
-    /** The pool every namespace allocates from (kube-vip's range-global). */
-    readonly loadBalancerPool: AddressRange;
+    /** What Services that pin no address may be given: the pool minus every owned address (kube-vip's range-global). */
+    readonly unpinned: readonly AddressRange[];
     /** The ghcr.io/kube-vip/kube-vip-cloud-provider tag. */
     readonly version: string;
     /** The wait for Cilium's policy CRDs. */
     readonly ciliumCrds: pulumi.Resource;
 }
 
-/** The pool ConfigMap's data: one global range, no per-namespace pools. */
-export function poolConfigData(loadBalancerPool: AddressRange): Record<string, string> {
-    return { [KUBE_VIP.cloudProvider.globalRangeKey]: loadBalancerPool.text };
+/**
+ * The pool ConfigMap's data: one global list of ranges, no per-namespace
+ * pools. Owned addresses are left out: a Service that pins one takes it
+ * anyway, and no other Service can be handed it first. With nothing left,
+ * no range: Services that pin nothing stay pending.
+ */
+export function poolConfigData(unpinned: readonly AddressRange[]): Record<string, string> {
+    const value = rangeGlobalValue(unpinned);
+    return value === undefined ? {} : { [KUBE_VIP.cloudProvider.globalRangeKey]: value };
 }
 
 /**
@@ -51,7 +58,7 @@ export class KubeVipCloudProvider extends NetworkComponent {
         // The name is what the provider looks up: never auto-named.
         const pool = new k8s.core.v1.ConfigMap(`${name}-pool`, {
             metadata: { name: provider.poolConfigMap.name, namespace: provider.poolConfigMap.namespace },
-            data: poolConfigData(args.loadBalancerPool),
+            data: poolConfigData(args.unpinned),
         }, this.childOptions());
         const policies = new NetworkPolicySet(`${name}-policies`, { policies: cloudProviderPolicies() }, this.childOptions([args.ciliumCrds]));
         const deployment = new k8s.apps.v1.Deployment(`${name}-deployment`, {

@@ -41,6 +41,8 @@ export interface ConnectionPolicies {
     readonly platform: ReadonlyMap<PlatformId, { readonly ingress: readonly Connection[]; readonly egress: readonly Connection[] }>;
 }
 
+const LAN_AND_CLUSTER: Peer = { kind: "entities", entities: ["world", "cluster"] };
+
 function podsOf(workload: WorkloadSpec): Peer {
     return { kind: "pods", namespace: workload.namespace, labels: { ...workload.selector } };
 }
@@ -128,6 +130,11 @@ export function connectionPolicies(apps: readonly ApplicationSpec[], frontends: 
         for (const workload of app.workloads) {
             const self: Owner = { kind: "workload", workload };
             rulesOf(self);
+            // Its own LoadBalancer addresses: LAN clients arrive as world;
+            // in-cluster clients, with kube-proxy replacement, as themselves.
+            for (const lb of workload.loadBalancerAddresses) {
+                add({ sourcePeer: LAN_AND_CLUSTER, target: self, targetPeer: podsOf(workload), ports: lb.ports });
+            }
             for (const connection of workload.to) {
                 for (const end of resolve(connection.peer)) {
                     add({ source: self, sourcePeer: podsOf(workload), target: end.owner, targetPeer: end.peer, ports: end.ports ?? connection.ports, icmp: connection.icmp });
