@@ -94,6 +94,7 @@ if (settings.postDeployChecks) {
         apiServerUrl: controlPlane.apiServerUrl,
         serviceAddresses: traefik.serviceAddresses,
         serviceNamespace: TRAEFIK.namespace,
+        ownership: settings.ownership,
         rerunWhenChanged: { versions, addresses: describeAddresses(network), devices: network.ciliumDevices, vipInterface: network.vipInterface },
     }, { dependsOn: [traefik, argoCd, ...applications] });
 }

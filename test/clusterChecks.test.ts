@@ -202,3 +202,66 @@ describe("cluster checks: after pulumi up", () => {
         assert.deepStrictEqual(problems, [detail]);
     });
 });
+
+describe("cluster checks: addresses Applications own", () => {
+    const spec = {
+        apiServerUrl: "https://192.168.1.230:6443",
+        serviceAddresses: { "traefik": "192.168.1.231" },
+        serviceNamespace: "traefik",
+        loadBalancerIpsAnnotation: "kube-vip.io/loadbalancerIPs",
+        reservations: [
+            { address: "192.168.1.233", namespace: "media", application: "emby", owner: "Application emby (workload emby, namespace media)" },
+            { address: "192.168.1.232", namespace: "dns", application: "pihole", owner: "Application pihole (namespace dns)" },
+        ],
+    };
+    const service = (namespace: string, name: string, pinned?: string, holds?: string) => ({
+        metadata: { namespace, name, annotations: pinned === undefined ? {} : { "kube-vip.io/loadbalancerIPs": pinned } },
+        spec: { type: "LoadBalancer" },
+        status: { loadBalancer: { ingress: holds === undefined ? [] : [{ ip: holds }] } },
+    });
+    const cluster = (services: unknown[]) => fakeKubectl(args => {
+        if (args.join(" ") === "get services --all-namespaces -o json") {
+            return JSON.stringify({ items: services });
+        }
+        if (args.includes("service")) {
+            return "192.168.1.231";
+        }
+        return "successfully rolled out";
+    });
+    const apiUp = async () => ({ ok: true, detail: "HTTP 401" });
+
+    it("passes when a Service of each owner's namespace holds its address and no other Service mentions it", async () => {
+        const notes: string[] = [];
+        const kubectl = cluster([service("media", "emby", "192.168.1.233", "192.168.1.233"), service("dns", "pihole-dns", "192.168.1.232", "192.168.1.232"), service("traefik", "traefik", "192.168.1.231", "192.168.1.231")]);
+        assert.deepStrictEqual(await checks.postDeploy(spec, { run: kubectl.run, waitForApi: apiUp, sleep: noPause, note: (n: string) => notes.push(n) }), []);
+        assert.deepStrictEqual(notes, []);
+    });
+
+    it("reports an address whose owner Argo CD has not synced yet as pending, not as a failure", async () => {
+        const notes: string[] = [];
+        const kubectl = cluster([service("media", "emby", "192.168.1.233", "192.168.1.233")]);
+        assert.deepStrictEqual(await checks.postDeploy(spec, { run: kubectl.run, waitForApi: apiUp, sleep: noPause, note: (n: string) => notes.push(n) }), []);
+        assert.deepStrictEqual(notes, ["pending: 192.168.1.232 is reserved for Application pihole (namespace dns), but no Service in namespace dns pins it yet (has Argo CD synced it? argocd app get pihole)"]);
+    });
+
+    it("names the Service in another namespace that holds or pins an owned address", async () => {
+        const kubectl = cluster([
+            service("media", "emby", "192.168.1.233", "192.168.1.233"),
+            service("dns", "pihole-dns", "192.168.1.232", "192.168.1.232"),
+            service("games", "minecraft", undefined, "192.168.1.233"),
+            service("other", "web", "192.168.1.232"),
+        ]);
+        const problems = await checks.postDeploy(spec, { run: kubectl.run, waitForApi: apiUp, sleep: noPause, note: () => undefined });
+        assert.deepStrictEqual(problems.map((p: string) => p.replace(/: give .*/, "")), [
+            "192.168.1.233 belongs to Application emby (workload emby, namespace media), but Service games/minecraft holds it",
+            "192.168.1.232 belongs to Application pihole (namespace dns), but Service other/web pins it",
+        ]);
+    });
+
+    it("reports an owner's Service that pins its address but never got it", async () => {
+        const kubectl = cluster([service("media", "emby", "192.168.1.233"), service("dns", "pihole-dns", "192.168.1.232", "192.168.1.232")]);
+        const problems = await checks.postDeploy(spec, { run: kubectl.run, waitForApi: apiUp, sleep: noPause, note: () => undefined });
+        assert.strictEqual(problems.length, 1);
+        assert.match(problems[0], /^Service media\/emby pins 192\.168\.1\.233 but has no address: .*ds\/kube-vip-services/);
+    });
+});

@@ -133,6 +133,63 @@ function addressProblems(expected, observed) {
     return problems;
 }
 
+/** Every Service of the cluster, or [] when kubectl cannot list them (reported by the other checks). */
+function allServices(run) {
+    try {
+        return JSON.parse(run(["get", "services", "--all-namespaces", "-o", "json"])).items ?? [];
+    } catch (error) {
+        if (error instanceof KubectlMissing) {
+            throw error;
+        }
+        return [];
+    }
+}
+
+/**
+ * The addresses a Service pins: kube-vip's annotation (its name comes in the
+ * spec, from the program's one definition), or the deprecated
+ * spec.loadBalancerIP the cloud provider copies into it.
+ */
+function pinnedAddresses(service, annotationName) {
+    const annotation = service.metadata?.annotations?.[annotationName];
+    const pinned = typeof annotation === "string" ? annotation.split(",").map(a => a.trim()).filter(a => a !== "") : [];
+    return pinned.length > 0 ? pinned : service.spec?.loadBalancerIP ? [service.spec.loadBalancerIP] : [];
+}
+
+/**
+ * Addresses the stack reserved for Applications, against the cluster's
+ * Services: a Service in the owner's namespace must hold the address, and no
+ * Service elsewhere may hold or pin it. An address no Service of its owner
+ * mentions yet is pending (Argo CD may not have synced the Application), not
+ * a failure.
+ */
+function reservationReport(reservations, services, annotationName) {
+    const problems = [];
+    const pending = [];
+    const name = service => `${service.metadata.namespace}/${service.metadata.name}`;
+    for (const reservation of reservations) {
+        const holds = service => (service.status?.loadBalancer?.ingress ?? []).some(i => i.ip === reservation.address);
+        const mentions = services.filter(service => holds(service) || pinnedAddresses(service, annotationName).includes(reservation.address));
+        const elsewhere = mentions.filter(service => service.metadata.namespace !== reservation.namespace);
+        const own = mentions.filter(service => service.metadata.namespace === reservation.namespace);
+        for (const service of elsewhere) {
+            problems.push(
+                `${reservation.address} belongs to ${reservation.owner}, but Service ${name(service)} ${holds(service) ? "holds" : "pins"} it: ` +
+                `give ${name(service)} another address, or move the reservation (kubectl -n ${service.metadata.namespace} get service ${service.metadata.name} -o yaml)`,
+            );
+        }
+        if (own.length === 0) {
+            pending.push(`${reservation.address} is reserved for ${reservation.owner}, but no Service in namespace ${reservation.namespace} pins it yet (has Argo CD synced it? argocd app get ${reservation.application})`);
+        } else if (!own.some(holds)) {
+            problems.push(
+                `Service ${own.map(name).join(", ")} pins ${reservation.address} but has no address: check that its pods are Ready, ` +
+                "kubectl -n kube-system logs ds/kube-vip-services, and kubectl -n kube-system logs deploy/kube-vip-cloud-provider",
+            );
+        }
+    }
+    return { problems, pending };
+}
+
 class KubectlMissing extends Error {}
 
 function kubectl(args) {
@@ -162,6 +219,7 @@ async function postDeploy(spec, deps = {}) {
         problems.push(`the API does not answer on ${spec.apiServerUrl} (${api.detail}): check kubectl -n kube-system logs ds/kube-vip-control-plane`);
     }
     let addressIssues = [];
+    let reserved = { problems: [], pending: [] };
     for (let attempt = 0; attempt < 30; attempt++) {
         const observed = {};
         for (const service of Object.keys(spec.serviceAddresses)) {
@@ -176,12 +234,16 @@ async function postDeploy(spec, deps = {}) {
             }
         }
         addressIssues = addressProblems(spec.serviceAddresses, observed);
-        if (addressIssues.length === 0) {
+        reserved = (spec.reservations ?? []).length === 0 ? { problems: [], pending: [] } : reservationReport(spec.reservations, allServices(run), spec.loadBalancerIpsAnnotation);
+        if (addressIssues.length === 0 && reserved.problems.length === 0) {
             break;
         }
         await pause(2000);
     }
-    problems.push(...addressIssues);
+    problems.push(...addressIssues, ...reserved.problems);
+    for (const note of reserved.pending) {
+        (deps.note ?? console.log)(`pending: ${note}`);
+    }
     for (const workload of ["daemonset/cilium", "deployment/cilium-operator"]) {
         try {
             run(["-n", "kube-system", "rollout", "status", workload, "--timeout=120s"]);
@@ -233,7 +295,7 @@ async function main(argv) {
     return 2;
 }
 
-module.exports = { probeApi, certificateProblem, waitForApi, waitForCrds, addressProblems, postDeploy, KubectlMissing };
+module.exports = { probeApi, certificateProblem, waitForApi, waitForCrds, addressProblems, reservationReport, postDeploy, KubectlMissing };
 
 if (require.main === module) {
     main(process.argv.slice(2)).then(code => process.exit(code), error => {

@@ -1,5 +1,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import type { AddressOwnership } from "../../config/reservations";
+import { LOADBALANCER_IPS_ANNOTATION } from "../../policy/definitions";
 import { NetworkComponent } from "../component";
 import { clusterCheckCommand } from "./commands";
 
@@ -8,6 +10,8 @@ export interface PostDeployChecksArgs {
     /** Service name -> the VIP it pins. */
     readonly serviceAddresses: Record<string, string>;
     readonly serviceNamespace: string;
+    /** The addresses Applications own: a Service of the owner must hold each, and no other Service. */
+    readonly ownership: AddressOwnership;
     /**
      * What the checks prove depends on: versions, addresses, devices. A change
      * of any of them re-runs the checks after the update.
@@ -17,12 +21,21 @@ export interface PostDeployChecksArgs {
 
 /** The JSON the check script reads; also what makes the check re-run when it changes. */
 export function postDeployCheckSpec(args: Omit<PostDeployChecksArgs, "rerunWhenChanged">): string {
-    return JSON.stringify({ apiServerUrl: args.apiServerUrl, serviceAddresses: args.serviceAddresses, serviceNamespace: args.serviceNamespace });
+    const reservations = args.ownership.reservations
+        .filter(r => r.owner.kind === "application")
+        .map(r => ({ address: r.address.text, namespace: r.owner.namespace, application: r.owner.application, owner: r.owner.description }));
+    return JSON.stringify({
+        apiServerUrl: args.apiServerUrl,
+        serviceAddresses: args.serviceAddresses,
+        serviceNamespace: args.serviceNamespace,
+        ...(reservations.length === 0 ? {} : { reservations, loadBalancerIpsAnnotation: LOADBALANCER_IPS_ANNOTATION }),
+    });
 }
 
 /**
  * After an update, checks the live cluster against the plan (API on its VIP,
- * each Traefik Service on its pinned address, Cilium rolled out). A failure
+ * each Traefik Service on its pinned address, each Application-owned address
+ * held by its owner's Service and no other, Cilium rolled out). A failure
  * fails the update with what to look at. Turn off per stack with
  * `pulumi config set postDeployChecks false`.
  */
