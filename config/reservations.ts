@@ -5,6 +5,7 @@
 // owner Argo CD has not synced yet. Pure.
 
 import { allFrontends } from "../components/traefik/frontends";
+import { TRAEFIK } from "../components/traefik/names";
 import { formatIpv4, rangeAddresses, rangeContains } from "../policy/addressing";
 import { AddressPlan, AddressRange, address, addressRange } from "./addressPlan";
 import type { ApplicationSpec, PortSpec } from "./applications";
@@ -42,7 +43,14 @@ export function addressOwnership(plan: AddressPlan, apps: readonly ApplicationSp
         { address: plan.controlPlaneVip, owner: { kind: "api", description: "the Kubernetes API", key: "controlPlaneVip" } },
         ...allFrontends(plan.ingress).map((frontend, i): AddressReservation => ({
             address: frontend.vip,
-            owner: { kind: "traefik", description: `Traefik Service ${frontend.serviceName}`, key: i === 0 ? "ingressVip" : "ingressSecondaryVip" },
+            owner: {
+                kind: "traefik",
+                description: `Traefik Service ${frontend.serviceName}`,
+                key: i === 0 ? "ingressVip" : "ingressSecondaryVip",
+                namespace: TRAEFIK.namespace,
+                // The pod ports behind the Service: what a policy sees after service translation.
+                ports: frontend.entrypoints.map(e => ({ port: e.port, protocol: "TCP" as const })),
+            },
         })),
     ];
     const owners = new Map<number, AddressReservation>(platform.map(r => [r.address.value, r]));
@@ -87,6 +95,11 @@ export function addressOwnership(plan: AddressPlan, apps: readonly ApplicationSp
     const taken = new Set(reservations.map(r => r.address.value));
     const unpinned = runsOf(rangeAddresses(plan.loadBalancerPool).filter(a => !taken.has(a)));
     return { ownership: { reservations, unpinned }, issues };
+}
+
+/** A port as the pack config and the stack output write it: `8096/TCP`, `6000-6010/UDP`. */
+export function portText(port: PortSpec): string {
+    return `${port.port}${port.endPort === undefined ? "" : `-${port.endPort}`}/${port.protocol}`;
 }
 
 /** Sorted addresses as first-last runs. */

@@ -172,4 +172,15 @@ export const SECOND_ALLOCATOR_KINDS: ReadonlyArray<{ readonly group: string; rea
 export interface Reservation {
     readonly address: string;
     readonly owner: string;
+    /** The namespace of the pods behind the address, when known. */
+    readonly namespace?: string;
+    /** The pod ports served there, as `8096/TCP` or `6000-6010/UDP`. */
+    readonly ports?: readonly string[];
 }
+
+/**
+ * The annotation on an Argo CD Application that lists the workloads the stack
+ * declares for it (JSON: [{name, selector}]), so the pack can check that a
+ * policy selects each one.
+ */
+export const WORKLOADS_ANNOTATION = "homelab-network/workloads";

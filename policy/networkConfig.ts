@@ -41,6 +41,10 @@ export interface Network {
 export interface ParsedReservation {
     readonly address: number;
     readonly owner: string;
+    /** The namespace of the pods behind the address, when known. */
+    readonly namespace?: string;
+    /** The pod ports served there (`8096/TCP`), when known: the only ports the LAN may reach in that namespace. */
+    readonly ports?: readonly string[];
 }
 
 interface KeySpec<K extends NetworkKey> {
@@ -68,7 +72,7 @@ const KEYS: { readonly [K in NetworkKey]: KeySpec<K> } = {
             default: [],
             items: {
                 type: "object",
-                properties: { address: { type: "string" }, owner: { type: "string" } },
+                properties: { address: { type: "string" }, owner: { type: "string" }, namespace: { type: "string" }, ports: { type: "array", items: { type: "string" } } },
                 required: ["address", "owner"],
                 additionalProperties: false,
             },
@@ -87,7 +91,17 @@ function parseReservations(list: Reservation[]): Parsed<ParsedReservation[]> {
         if (!address.ok) {
             return { ok: false, reason: `entry ${index} (${entry.owner}) has the address "${entry.address}", which ${address.reason}` };
         }
-        parsed.push({ address: address.value, owner: entry.owner.trim() });
+        const ports = (entry as { ports?: unknown }).ports;
+        if (ports !== undefined && (!Array.isArray(ports) || !ports.every(p => typeof p === "string" && /^[0-9]{1,5}(-[0-9]{1,5})?\/(TCP|UDP)$/.test(p)))) {
+            return { ok: false, reason: `entry ${index} (${entry.owner}) has the ports ${JSON.stringify(ports)}, not a list like ["8096/TCP", "53/UDP"]` };
+        }
+        const namespace = (entry as { namespace?: unknown }).namespace;
+        parsed.push({
+            address: address.value,
+            owner: entry.owner.trim(),
+            ...(typeof namespace === "string" ? { namespace } : {}),
+            ...(ports === undefined ? {} : { ports: ports as string[] }),
+        });
     }
     return { ok: true, value: parsed };
 }

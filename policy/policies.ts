@@ -25,7 +25,7 @@ import {
     rangeWithin,
     rangesOverlap,
 } from "./addressing";
-import { CILIUM_CONFIG_MAP, KUBE_VIP_POOL_CONFIG_MAP, RENDERING_COMPONENTS, TYPES } from "./definitions";
+import { CILIUM_CONFIG_MAP, KUBE_VIP_POOL_CONFIG_MAP, RENDERING_COMPONENTS, TYPES, WORKLOADS_ANNOTATION } from "./definitions";
 import { LAN_KEYS, ParsedReservation, lanLayout, networkNeeds } from "./networkConfig";
 import {
     DIRECTIONS,
@@ -615,6 +615,119 @@ export const applicationsHaveNetworkPolicies: StackValidationPolicy = {
                 "namespace with ingress: [{}] and egress: [{}].",
             );
         }
+        // Every workload the stack declares for an Application has a policy of its own.
+        const selectors = resources
+            .filter(r => r.type === TYPES.ciliumNetworkPolicy)
+            .map(r => ({ namespace: r.props?.metadata?.namespace ?? "default", labels: r.props?.spec?.endpointSelector?.matchLabels ?? {}, expressions: r.props?.spec?.endpointSelector?.matchExpressions ?? [] }))
+            .filter(p => Object.keys(p.labels).length > 0 && p.expressions.length === 0);
+        for (const resource of resources.filter(r => r.type === TYPES.application)) {
+            const declared = declaredWorkloads(resource.props?.metadata?.annotations?.[WORKLOADS_ANNOTATION]);
+            const namespace = resource.props?.spec?.destination?.namespace;
+            for (const workload of declared.filter(w => Object.keys(w.selector).length > 0)) {
+                const selected = selectors.some(p => p.namespace === namespace && Object.entries(p.labels).every(([key, value]) => workload.selector[key] === value));
+                if (!selected) {
+                    reportViolation(
+                        `Argo CD Application ${resource.props?.metadata?.name ?? resource.name} declares the workload ${workload.name} (pods ${JSON.stringify(workload.selector)}) in namespace ${namespace}, ` +
+                        "but no CiliumNetworkPolicy selects those pods: the connections declared for it are not allowed anywhere. " +
+                        "Fix: keep the policies the stack generates for the workload (app-<application>.<workload>), or correct its selector.",
+                    );
+                }
+            }
+        }
+    },
+};
+
+/** The workloads an Application's annotation lists; none when absent or unreadable. */
+function declaredWorkloads(annotation: unknown): Array<{ name: string; selector: Record<string, string> }> {
+    if (typeof annotation !== "string") {
+        return [];
+    }
+    try {
+        const list = JSON.parse(annotation);
+        return Array.isArray(list) ? list.filter(w => typeof w?.name === "string" && typeof w?.selector === "object" && w.selector !== null) : [];
+    } catch {
+        return [];
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Workloads of the declared Applications
+
+/** One port range of a policy rule, `{port, endPort, protocol}` as Cilium reads it; undefined port: every port. */
+interface RulePort {
+    readonly port?: number;
+    readonly endPort?: number;
+    readonly protocol: string;
+}
+
+function rulePorts(rule: Record<string, any>): RulePort[] {
+    const entries: any[] = (rule.toPorts ?? []).flatMap((p: any) => p?.ports ?? []);
+    if (entries.length === 0) {
+        return [{ protocol: "ANY" }];
+    }
+    return entries.map(e => ({ port: Number(e.port), ...(e.endPort === undefined ? {} : { endPort: Number(e.endPort) }), protocol: String(e.protocol ?? "ANY").toUpperCase() }));
+}
+
+function parsePortText(text: string): RulePort {
+    const [range, protocol] = text.split("/");
+    const [port, endPort] = range.split("-").map(Number);
+    return { port, ...(endPort === undefined ? {} : { endPort }), protocol };
+}
+
+/** Whether `inner` lies within `outer` (ports, range and protocol). */
+function portWithin(inner: RulePort, outer: RulePort): boolean {
+    if (inner.port === undefined || outer.port === undefined) {
+        return outer.port === undefined && outer.protocol === "ANY";
+    }
+    const protocolOk = outer.protocol === "ANY" || outer.protocol === inner.protocol;
+    return protocolOk && inner.port >= outer.port && (inner.endPort ?? inner.port) <= (outer.endPort ?? outer.port);
+}
+
+function portLabel(port: RulePort): string {
+    return port.port === undefined ? "every port" : `${port.port}${port.endPort === undefined ? "" : `-${port.endPort}`}/${port.protocol}`;
+}
+
+/** Whether a rule admits the LAN and the internet: Cilium's world (or all) entity, or 0.0.0.0/0. */
+function admitsWorld(rule: Record<string, any>): boolean {
+    const entities: unknown[] = rule.fromEntities ?? [];
+    const cidrs: unknown[] = [...(rule.fromCIDR ?? []), ...(rule.fromCIDRSet ?? []).map((c: any) => c?.cidr)];
+    return entities.some(e => e === "world" || e === "all") || cidrs.some(c => c === "0.0.0.0/0");
+}
+
+const worldIngressNeeds = networkNeeds("reservations");
+export const worldIngressOnOwnedPorts: StackValidationPolicy = {
+    name: "world-ingress-on-owned-ports",
+    description:
+        "A CiliumNetworkPolicy lets the LAN in (world, all or 0.0.0.0/0) only on ports that an address owned in its namespace serves: Traefik's entrypoints, or " +
+        "an Application's own LoadBalancer address with the ports it declares. Anything wider opens pods to the whole LAN (and, through the router, the internet) " +
+        "on ports no Service publishes.",
+    enforcementLevel: "mandatory",
+    configSchema: worldIngressNeeds.schema,
+    validateStack: (args, reportViolation) => {
+        const { reservations } = worldIngressNeeds.read("world-ingress-on-owned-ports", args.getConfig());
+        for (const resource of readable(args.resources)) {
+            if (resource.type !== TYPES.ciliumNetworkPolicy || resource.props?.spec === undefined) {
+                continue;
+            }
+            const namespace: string = resource.props.metadata?.namespace ?? "default";
+            const owned = reservations.filter(r => r.namespace === namespace && r.ports !== undefined);
+            const served = owned.flatMap(r => (r.ports ?? []).map(parsePortText));
+            const name = `CiliumNetworkPolicy ${namespace}/${resource.props.metadata?.name ?? resource.name}`;
+            (resource.props.spec.ingress ?? []).forEach((rule: Record<string, any>, index: number) => {
+                if (typeof rule !== "object" || rule === null || !admitsWorld(rule)) {
+                    return;
+                }
+                const unserved = rulePorts(rule).filter(port => !served.some(s => portWithin(port, s)));
+                if (unserved.length === 0) {
+                    return;
+                }
+                const addresses = owned.map(r => `${formatIpv4(r.address)} (${r.owner}: ${(r.ports ?? []).join(", ")})`);
+                reportViolation(
+                    `${name} lets the LAN in (ingress rule ${index}) on ${unserved.map(portLabel).join(", ")}, which ${addresses.length === 0 ? `no address owned in namespace ${namespace} serves` : `none of the addresses owned in namespace ${namespace} serves: ${addresses.join("; ")}`}. ` +
+                    "Fix: give the workload a loadBalancerAddresses entry with exactly these ports in the stack's applications config, or narrow the rule to the ports its Service publishes.",
+                );
+            });
+        }
     },
 };
 
@@ -632,4 +745,4 @@ export const resourcePolicies = [
     loadBalancerAddressesUnseen,
 ];
 
-export const stackPolicies = [uniqueLoadBalancerAddresses, loadBalancerPoolCapacity, applicationsHaveNetworkPolicies, renderedObjectsUnseen];
+export const stackPolicies = [uniqueLoadBalancerAddresses, loadBalancerPoolCapacity, applicationsHaveNetworkPolicies, worldIngressOnOwnedPorts, renderedObjectsUnseen];

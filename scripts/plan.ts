@@ -16,6 +16,7 @@ import { rangeContains, rangeSize } from "../policy/addressing";
 import { TYPES } from "../policy/definitions";
 import { loadBalancerServices } from "../policy/resources";
 import { ProgramRun, REPO_ROOT, runProgram } from "./offlineRun";
+import { portText } from "../config/reservations";
 import type { StackSettings } from "../config/stack";
 import { policyPackConfigOf, stackSettingsOf } from "./policyConfig";
 import { PolicyPackConfig, Violation, runPolicies } from "./policyRunner";
@@ -45,7 +46,7 @@ function poolTable(settings: StackSettings, run: ProgramRun): string[] {
     const owned = settings.ownership.reservations.filter(r => rangeContains(pool, r.address.value)).sort((x, y) => x.address.value - y.address.value);
     const rows = owned.map(({ address, owner }) => {
         const detail = owner.kind === "application"
-            ? `: ${(owner.ports ?? []).map(p => `${p.port}${p.endPort === undefined ? "" : `-${p.endPort}`}/${p.protocol}`).join(", ")}`
+            ? `: ${(owner.ports ?? []).map(portText).join(", ")}`
             : (pinnedBy.get(address.text) ?? []).map(s => `: pinned by ${s}`).join("");
         return `    ${address.text.padEnd(15)} ${owner.description}${detail}`;
     });

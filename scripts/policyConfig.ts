@@ -6,7 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { formatConfigIssues } from "../config/issues";
-import type { AddressOwnership } from "../config/reservations";
+import { AddressOwnership, portText } from "../config/reservations";
 import { StackSettings, parseStackConfig } from "../config/stack";
 import { Reservation } from "../policy/definitions";
 import { NetworkConfig } from "../policy/networkConfig";
@@ -53,9 +53,14 @@ export function reservationsOf(ownership: AddressOwnership): Reservation[] {
                 // The pack knows the API VIP as controlPlaneVip.
                 return [];
             case "traefik":
-                return [{ address: address.text, owner: owner.description }];
+                return [{ address: address.text, owner: owner.description, namespace: owner.namespace, ports: (owner.ports ?? []).map(portText) }];
             case "application":
-                return [{ address: address.text, owner: `${owner.workload === undefined ? "" : `workload ${owner.workload} of `}namespace ${owner.namespace}, Application ${owner.application}` }];
+                return [{
+                    address: address.text,
+                    owner: `${owner.workload === undefined ? "" : `workload ${owner.workload} of `}namespace ${owner.namespace}, Application ${owner.application}`,
+                    namespace: owner.namespace,
+                    ports: (owner.ports ?? []).map(portText),
+                }];
         }
     });
 }

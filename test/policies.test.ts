@@ -14,10 +14,11 @@ import {
     loadBalancerPoolPlacement,
     podCidrSeparation,
     uniqueLoadBalancerAddresses,
+    worldIngressOnOwnedPorts,
 } from "../policy/policies";
 import { chartName, goTruthy, isolation, loadBalancerServices, parseGoBool } from "../policy/resources";
 import { plan } from "../scripts/plan";
-import { policyConfigPath, renderPolicyPackConfig } from "../scripts/policyConfig";
+import { policyConfigPath, policyPackConfigOf, renderPolicyPackConfig } from "../scripts/policyConfig";
 import { PolicyInput, runPolicies } from "../scripts/policyRunner";
 import { StackFileError, listStacks, loadStackConfig } from "../scripts/stackFiles";
 import { ProgramRun, REPO_ROOT, runProgram } from "./harness";
@@ -431,12 +432,19 @@ describe("the pack's per-stack config files", () => {
 });
 
 describe("the pack's reservations", () => {
-    it("lists the lab's Traefik VIPs under the names the program gives their Services", () => {
+    it("lists the lab's Traefik VIPs under the names the program gives their Services, with the namespace and pod ports behind each", () => {
         const config = JSON.parse(renderPolicyPackConfig(REPO_ROOT, "lab"));
         assert.deepStrictEqual(config["unique-loadbalancer-addresses"].reservations, [
-            { address: "10.20.1.20", owner: "Traefik Service traefik" },
-            { address: "10.20.1.40", owner: "Traefik Service traefik-vip40" },
+            { address: "10.20.1.20", owner: "Traefik Service traefik", namespace: "traefik", ports: ["8000/TCP", "8443/TCP"] },
+            { address: "10.20.1.40", owner: "Traefik Service traefik-vip40", namespace: "traefik", ports: ["8001/TCP", "8444/TCP"] },
         ]);
+    });
+
+    it("lists an Application's own address with its namespace and ports, so world ingress can be matched to it", () => {
+        const config = JSON.parse(JSON.stringify(policyPackConfigOf(REPO_ROOT, "home", {
+            applications: [{ name: "emby", namespace: "media", repoURL: "https://git.example.org/a.git", path: "emby", targetRevision: "main", loadBalancerAddresses: [{ address: "192.168.1.233", ports: [8096, 8920] }] }],
+        })));
+        assert.deepStrictEqual(config["world-ingress-on-owned-ports"].reservations[2], { address: "192.168.1.233", owner: "namespace media, Application emby", namespace: "media", ports: ["8096/TCP", "8920/TCP"] });
     });
 
     it("is one optional key, a list of {address, owner}, on the policies that describe or reserve addresses", () => {
@@ -486,5 +494,46 @@ describe("how the pack reads charts, flags and selectors", () => {
         });
         assert.match(String(policy.denies.ingress), /a rule without from, which admits everyone/);
         assert.strictEqual(policy.denies.egress, true);
+    });
+});
+
+describe("stack policy world-ingress-on-owned-ports", () => {
+    const CNP = "kubernetes:cilium.io/v2:CiliumNetworkPolicy";
+    const policy = (namespace: string, ingress: unknown[]) => ({ type: CNP, props: { metadata: { name: "p", namespace }, spec: { endpointSelector: { matchLabels: { app: "emby" } }, ingress } } });
+    const emby = { reservations: [{ address: "192.168.1.233", owner: "namespace media, Application emby", namespace: "media", ports: ["8096/TCP", "8920/TCP"] }] };
+
+    it("passes LAN ingress on exactly the ports an address owned in the namespace serves", async () => {
+        assert.deepStrictEqual(await checkStack(worldIngressOnOwnedPorts, [policy("media", [{ fromEntities: ["world", "cluster"], toPorts: [{ ports: [{ port: "8096", protocol: "TCP" }] }] }])], emby as any), []);
+    });
+
+    it("refuses LAN ingress on a port no owned address serves, naming the policy, the port and what the namespace owns", async () => {
+        const [message] = await checkStack(worldIngressOnOwnedPorts, [policy("media", [{ fromEntities: ["world"], toPorts: [{ ports: [{ port: "22", protocol: "TCP" }] }] }])], emby as any);
+        assert.match(message, /^CiliumNetworkPolicy media\/p lets the LAN in \(ingress rule 0\) on 22\/TCP, which none of the addresses owned in namespace media serves: 192\.168\.1\.233 \(namespace media, Application emby: 8096\/TCP, 8920\/TCP\)/);
+    });
+
+    it("refuses LAN ingress on every port, and 0.0.0.0/0 as much as world, in a namespace that owns nothing", async () => {
+        const messages = await checkStack(worldIngressOnOwnedPorts, [policy("games", [{ fromCIDRSet: [{ cidr: "0.0.0.0/0" }] }])], emby as any);
+        assert.strictEqual(messages.length, 1);
+        assert.match(messages[0], /on every port, which no address owned in namespace games serves/);
+    });
+});
+
+describe("stack policy applications-have-network-policies, for declared workloads", () => {
+    const CNP = "kubernetes:cilium.io/v2:CiliumNetworkPolicy";
+    const denyAll = { type: CNP, props: { metadata: { name: "default-deny", namespace: "monitoring" }, spec: { endpointSelector: { matchLabels: {} }, ingress: [{}], egress: [{}] } } };
+    const app = { type: "kubernetes:argoproj.io/v1alpha1:Application", props: {
+        metadata: { name: "monitoring", namespace: "argocd", annotations: { "homelab-network/workloads": JSON.stringify([{ name: "grafana", selector: { "app.kubernetes.io/name": "grafana" } }, { name: "prometheus", selector: { "app.kubernetes.io/name": "prometheus" } }]) } },
+        spec: { destination: { namespace: "monitoring" } },
+    } };
+    const own = (name: string) => ({ type: CNP, props: { metadata: { name: `app-monitoring.${name}`, namespace: "monitoring" }, spec: { endpointSelector: { matchLabels: { "app.kubernetes.io/name": name } }, ingress: [{}] } } });
+
+    it("passes when a policy selects each declared workload", async () => {
+        assert.deepStrictEqual(await checkStack(applicationsHaveNetworkPolicies, [app, denyAll, own("grafana"), own("prometheus")]), []);
+    });
+
+    it("names a declared workload no policy selects", async () => {
+        const messages = await checkStack(applicationsHaveNetworkPolicies, [app, denyAll, own("grafana")]);
+        assert.strictEqual(messages.length, 1);
+        assert.match(messages[0], /declares the workload prometheus \(pods \{"app\.kubernetes\.io\/name":"prometheus"\}\) in namespace monitoring, but no CiliumNetworkPolicy selects those pods/);
     });
 });

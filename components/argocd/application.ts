@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ApplicationSpec } from "../../config/applications";
-import { KINDS } from "../../policy/definitions";
+import { KINDS, WORKLOADS_ANNOTATION } from "../../policy/definitions";
 import { NetworkComponent } from "../component";
 import type { WorkloadPolicy } from "../network-policy/policy";
 import { NetworkPolicySet } from "../network-policy/policySet";
@@ -18,11 +18,14 @@ export function applicationManifest(spec: ApplicationSpec) {
     if (spec.helmValues !== undefined) {
         source.helm = { valuesObject: spec.helmValues };
     }
+    const declared = spec.workloads.filter(w => !w.wholeNamespace).map(w => ({ name: w.name, selector: w.selector }));
     return {
         ...KINDS.application,
         metadata: {
             name: spec.name,
             namespace: ARGOCD.namespace,
+            // The workloads the stack declares, so a policy pack can check each has its policy.
+            ...(declared.length === 0 ? {} : { annotations: { [WORKLOADS_ANNOTATION]: JSON.stringify(declared) } }),
             // Deleting the Application deletes what Argo CD deployed for it.
             finalizers: ["resources-finalizer.argocd.argoproj.io"],
         },

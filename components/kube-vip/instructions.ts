@@ -1,7 +1,7 @@
 // What an Application's author puts in the Service that holds an address the
 // stack reserved for it: the stack output `loadBalancerAddresses`. Pure.
 
-import type { AddressOwnership } from "../../config/reservations";
+import { AddressOwnership, portText } from "../../config/reservations";
 import { LOADBALANCER_IPS_ANNOTATION } from "../../policy/definitions";
 
 export interface ServiceInstructions {
@@ -26,7 +26,7 @@ export function serviceInstructions(ownership: AddressOwnership): Record<string,
             application: r.owner.application!,
             ...(r.owner.workload === undefined ? {} : { workload: r.owner.workload }),
             namespace: r.owner.namespace!,
-            ports: (r.owner.ports ?? []).map(p => `${p.port}${p.endPort === undefined ? "" : `-${p.endPort}`}/${p.protocol}`),
+            ports: (r.owner.ports ?? []).map(portText),
             service: { annotations: { [LOADBALANCER_IPS_ANNOTATION]: r.address.text }, type: "LoadBalancer", externalTrafficPolicy: "Local" },
         }]));
 }

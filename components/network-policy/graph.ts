@@ -160,15 +160,17 @@ export function connectionPolicies(apps: readonly ApplicationSpec[], frontends: 
             const inside: Connection[] = workload.wholeNamespace ? [{ peer: { kind: "pods", namespace: app.namespace, labels: {} }, ports: [] }] : [];
             const ingress = [...inside, ...own.ingress];
             const egress = [...inside, ...(fqdnUsers.has(`w:${workload.id}`) ? [DNS_THROUGH_PROXY] : []), ...own.egress];
-            if (ingress.length === 0 && egress.length === 0) {
+            if (ingress.length === 0 && egress.length === 0 && workload.wholeNamespace) {
                 return [];
             }
             return [{
                 name: workloadPolicyName(workload),
                 namespace: workload.namespace,
                 podLabels: { ...workload.selector },
-                ...(ingress.length > 0 ? { ingress } : {}),
-                ...(egress.length > 0 ? { egress } : {}),
+                // A declared workload always has its policy, even one that allows
+                // nothing beyond the baseline: it says so, and a pack can check it.
+                ...(ingress.length > 0 || egress.length === 0 ? { ingress } : {}),
+                ...(egress.length > 0 || ingress.length === 0 ? { egress } : {}),
             }];
         }));
     }
