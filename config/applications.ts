@@ -467,9 +467,11 @@ function crossCheck(parsed: readonly ParsedApplication[], report: Report): void 
                 const seen = new Set<string>();
                 for (const connection of workload[direction]) {
                     checkReference(connection, workload, byName, report);
-                    const key = JSON.stringify(connection.peer);
+                    // ICMP and ports to one peer are two connections (ICMP has no ports), each listed once.
+                    const icmp = connection.icmp !== undefined;
+                    const key = JSON.stringify([connection.peer, icmp]);
                     if (seen.has(key)) {
-                        report(`${connection.where}${connection.peer.kind === "app" ? ".app" : ""}`, peerName(connection.peer), "is listed twice", "list the peer once, with all its ports");
+                        report(`${connection.where}${connection.peer.kind === "app" ? ".app" : ""}`, peerName(connection.peer), `is listed twice${icmp ? " with icmp" : ""}`, icmp ? "list the peer once with all its ICMP types" : "list the peer once, with all its ports");
                     }
                     seen.add(key);
                 }
