@@ -18,6 +18,11 @@ import {
     shortRuleId,
 } from "./importer";
 
+/** `1 rule`, `2 rules`. */
+function count(n: number, noun: string, plural = `${noun}s`): string {
+    return `${n} ${n === 1 ? noun : plural}`;
+}
+
 function percent(part: number, whole: number): string {
     return whole === 0 ? "-" : `${((100 * part) / whole).toFixed(1)}%`;
 }
@@ -162,10 +167,10 @@ export function renderReport(result: ImportResult, read: ReadSummary): string {
     const figures = coverage(result);
     const rules = result.rules;
     const others = [...read.otherKinds.values()].reduce((a, b) => a + b, 0);
-    lines.push(`Read ${read.policies} CiliumNetworkPolicies (${rules.length} rules) from ${read.files} YAML files under ${read.source}; skipped ${read.encrypted} encrypted files and ${others} documents of other kinds.`);
+    lines.push(`Read ${count(read.policies, "CiliumNetworkPolicy", "CiliumNetworkPolicies")} (${count(rules.length, "rule")}) from ${count(read.files, "YAML file")} under ${read.source}; skipped ${count(read.encrypted, "encrypted file")} and ${count(others, "document")} of other kinds.`);
     const clusterwide = read.otherKinds.get("CiliumClusterwideNetworkPolicy") ?? 0;
     if (clusterwide > 0) {
-        lines.push(`  not imported: ${clusterwide} CiliumClusterwideNetworkPolicies (the vocabulary writes namespaced policies only)`);
+        lines.push(`  not imported: ${count(clusterwide, "CiliumClusterwideNetworkPolicy", "CiliumClusterwideNetworkPolicies")} (the vocabulary writes namespaced policies only)`);
     }
     for (const u of read.unreadable) {
         lines.push(`  not read: ${u.file}: ${u.reason}`);
@@ -176,20 +181,22 @@ export function renderReport(result: ImportResult, read: ReadSummary): string {
     lines.push("");
     lines.push("Coverage: rules expressed at their original granularity (the same workload selector, the same peer, the same ports):");
     lines.push(`  application rules: ${figures.applicationCounted} of ${figures.applicationRules} (${percent(figures.applicationCounted, figures.applicationRules)})`);
-    lines.push(`  all rules:         ${figures.counted} of ${figures.rules} (${percent(figures.counted, figures.rules)}); the ${figures.platformRules} rules of the platform's ${result.platform.length} policies are not imported`);
-    const count = (status: RuleOutcome["status"]) => rules.filter(r => r.status === status).length;
-    lines.push(`  of the application rules: ${count("expressed")} expressed exactly, ${count("widened")} expressed with the other end opened too (widened), ${count("baseline")} covered by the namespace baseline (default deny, DNS), ${count("partial")} partly expressed, ${count("unexpressed")} not expressed`);
+    lines.push(`  all rules:         ${figures.counted} of ${figures.rules} (${percent(figures.counted, figures.rules)})${figures.platformRules === 0 ? "" : `; the ${count(figures.platformRules, "rule")} of the platform's ${count(result.platform.length, "policy", "policies")} are not imported`}`);
+    const of = (status: RuleOutcome["status"]) => rules.filter(r => r.status === status).length;
+    lines.push(`  of the application rules: ${of("expressed")} expressed exactly, ${of("widened")} expressed with the other end opened too (widened), ${of("baseline")} covered by the namespace baseline (default deny, DNS), ${of("partial")} partly expressed, ${of("unexpressed")} not expressed`);
     const workloads = result.applications.reduce((n, a) => n + a.workloads.length, 0);
     const connections = result.applications.reduce((n, a) => n + a.workloads.reduce((m, w) => m + w.to.length + w.from.length, 0), 0);
-    lines.push(`  printed: ${result.applications.length} Applications, ${workloads} workloads, ${connections} connections`);
+    lines.push(`  printed: ${count(result.applications.length, "Application")}, ${count(workloads, "workload")}, ${count(connections, "connection")}`);
 
     lines.push("");
-    lines.push(`Platform policies: not imported; the program deploys its own policies for these (${result.platform.length} policies, ${figures.platformRules} rules). Recognised by:`);
+    lines.push(result.platform.length === 0
+        ? "Platform policies: none. These would be recognised, and not imported, as the program deploys its own:"
+        : `Platform policies: not imported; the program deploys its own policies for these (${count(result.platform.length, "policy", "policies")}, ${count(figures.platformRules, "rule")}). Recognised by:`);
     for (const rule of PLATFORM_POLICY_RULES) {
         lines.push(`  - ${rule}`);
     }
     for (const p of result.platform) {
-        lines.push(`  ${p.file}: ${p.namespace}/${p.name} (${p.platform}, ${p.rules} rules)`);
+        lines.push(`  ${p.file}: ${p.namespace}/${p.name} (${p.platform}, ${count(p.rules, "rule")})`);
     }
 
     for (const status of STATUS_ORDER) {
@@ -199,8 +206,8 @@ export function renderReport(result: ImportResult, read: ReadSummary): string {
         }
         lines.push("");
         lines.push(status === "unexpressed"
-            ? `Not expressed: ${listed.length} rules (nothing printed for them), by reason:`
-            : `Partly expressed: ${listed.length} rules (what could be said is printed; never more than the original allowed), by reason:`);
+            ? `Not expressed: ${count(listed.length, "rule")} (nothing printed for them), by reason:`
+            : `Partly expressed: ${count(listed.length, "rule")} (what could be said is printed; never more than the original allowed), by reason:`);
         const byCode = new Map<ReasonCode, RuleOutcome[]>();
         for (const rule of listed) {
             for (const code of new Set(rule.reasons.map(r => r.code))) {
@@ -219,7 +226,7 @@ export function renderReport(result: ImportResult, read: ReadSummary): string {
     const widened = rules.filter(r => r.status === "widened");
     if (widened.length > 0) {
         lines.push("");
-        lines.push(`Widened: ${widened.length} rules, expressed, but the original allowed only one end of the connection; the program opens both:`);
+        lines.push(`Widened: ${count(widened.length, "rule")}, expressed, but the original allowed only one end of the connection (or other ports at each end); the program opens both:`);
         for (const rule of widened) {
             lines.push(`  ${ruleId(rule.ref)}: ${[...new Set(rule.widened)].join("; ")}`);
         }
