@@ -9,8 +9,8 @@
 // policies allow exactly what the expressed rules allowed.
 //
 // Exit codes: 0 every application rule expressed, 1 some not (they are
-// listed), 2 nothing to import, an unreadable policy file, or a round trip
-// that found a difference, 64 bad usage.
+// listed), 2 nothing to import, an unreadable policy file, a stack config
+// with errors, or a round trip that found a difference, 64 bad usage.
 
 import * as fs from "fs";
 import * as path from "path";
@@ -19,8 +19,9 @@ import { readPolicyFolder } from "./policyImport/files";
 import { coverage, importPolicies } from "./policyImport/importer";
 import { renderApplicationsYaml, renderReport } from "./policyImport/render";
 import { roundTrip } from "./policyImport/roundTrip";
-import { stackSettingsOf } from "./policyConfig";
-import { listStacks } from "./stackFiles";
+import { formatConfigIssues } from "../config/issues";
+import { parseStackConfig } from "../config/stack";
+import { configReader, listStacks, loadStackConfig } from "./stackFiles";
 
 const REPO_ROOT = path.resolve(__dirname, "..");
 
@@ -119,7 +120,14 @@ export async function main(argv: readonly string[], deps: ImportDeps = {}): Prom
             err(`There is no Pulumi.${args.stack}.yaml; the stacks here are: ${listStacks(REPO_ROOT).join(", ")}\n`);
             return 64;
         }
-        frontends = stackSettingsOf(REPO_ROOT, args.stack).addresses.ingress;
+        // The stack's config as the program reads it; only its address plan (Traefik's frontends) is used.
+        const { project, values } = loadStackConfig(REPO_ROOT, args.stack);
+        const parsed = parseStackConfig(configReader(values));
+        if (!parsed.ok) {
+            err(`${formatConfigIssues(parsed.issues, project, args.stack)}\n`);
+            return 2;
+        }
+        frontends = parsed.settings.addresses.ingress;
     }
 
     const read = readPolicyFolder(folder, args.exclude);
