@@ -99,6 +99,12 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
 const FQDN = /^(\*\.)?([a-z0-9*]([-a-z0-9*]{0,61}[a-z0-9*])?\.)*[a-z0-9*]([-a-z0-9*]{0,61}[a-z0-9*])?\.?$/i;
+/** What the config accepts as a pod label, a namespace and a DNS name; the policy importer writes nothing else. */
+export const accepts = {
+    label: (key: string, value: string): boolean => LABEL_KEY.test(key) && LABEL_VALUE.test(value),
+    namespace: (name: string): boolean => DNS_LABEL.test(name),
+    fqdn: (pattern: string): boolean => FQDN.test(pattern),
+} as const;
 const CONFIG_KEY = "applications";
 /** One exact release (semver, optional leading v): never a range, a wildcard or latest. */
 export const EXACT_VERSION = /^v?[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;

@@ -213,10 +213,10 @@ export function readEndpointSelector(raw: unknown, policyNamespace: string): Sel
     return readSelector(raw, policyNamespace);
 }
 
-function readCidr(raw: unknown): string | undefined {
+function readCidr(raw: unknown): { cidr: string } | { reason: string } {
     const text = String(raw).trim();
     const parsed = parseCidr(text.includes("/") ? text : `${text}/32`);
-    return parsed.ok ? parsed.value.cidr : undefined;
+    return parsed.ok ? { cidr: parsed.value.cidr } : { reason: `${text} ${parsed.reason}` };
 }
 
 /** Every L3 construct of one rule, in the order Cilium lists them. */
@@ -253,10 +253,10 @@ function readParts(rule: Record<string, unknown>, direction: Direction, policyNa
         } else if (key === `${prefix}CIDR`) {
             list.forEach((cidr, i) => {
                 const value = readCidr(cidr);
-                if (value === undefined) {
-                    unsupported(`${key}[${i}]`, `${String(cidr)} is not an IPv4 CIDR`, "cidr");
+                if ("reason" in value) {
+                    unsupported(`${key}[${i}]`, value.reason, "cidr");
                 } else {
-                    parts.push({ kind: "peer", peer: { kind: "cidr", cidr: value }, what: `${key}[${i}]` });
+                    parts.push({ kind: "peer", peer: { kind: "cidr", cidr: value.cidr }, what: `${key}[${i}]` });
                 }
             });
         } else if (key === `${prefix}CIDRSet`) {
@@ -268,10 +268,10 @@ function readParts(rule: Record<string, unknown>, direction: Direction, policyNa
                     unsupported(what, `excepts ${item.except.join(", ")}; the vocabulary's cidr has no exceptions`, "cidr");
                 } else {
                     const value = readCidr(item.cidr);
-                    if (value === undefined) {
-                        unsupported(what, `${String(item.cidr)} is not an IPv4 CIDR`, "cidr");
+                    if ("reason" in value) {
+                        unsupported(what, value.reason, "cidr");
                     } else {
-                        parts.push({ kind: "peer", peer: { kind: "cidr", cidr: value }, what });
+                        parts.push({ kind: "peer", peer: { kind: "cidr", cidr: value.cidr }, what });
                     }
                 }
             });

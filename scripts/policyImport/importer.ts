@@ -25,7 +25,7 @@
 //   widened (or, with noWiden, both ends are written as `pods` peers, which the
 //   program does not mirror).
 
-import { RESERVED_NAMESPACES } from "../../config/applications";
+import { RESERVED_NAMESPACES, accepts } from "../../config/applications";
 import type { PortSpec } from "../../config/applications";
 import type { IngressFrontends } from "../../components/traefik/frontends";
 import { allFrontends } from "../../components/traefik/frontends";
@@ -276,6 +276,15 @@ function folderOf(file: string): string {
     return slash < 0 ? "" : file.slice(0, slash);
 }
 
+/** Why the config would refuse these pods' namespace or labels, if it would. */
+function labelProblem(pods: PodSet): string | undefined {
+    if (!accepts.namespace(pods.namespace)) {
+        return `names namespace ${pods.namespace}, which is not a namespace name`;
+    }
+    const bad = Object.entries(pods.labels).find(([key, value]) => !accepts.label(key, value));
+    return bad === undefined ? undefined : `has the label ${bad[0]}: ${bad[1]}, which is not a Kubernetes label`;
+}
+
 function isReservedNamespace(namespace: string): boolean {
     return namespace.startsWith("kube-") || (RESERVED_NAMESPACES as readonly string[]).includes(namespace);
 }
@@ -369,6 +378,8 @@ export function importPolicies(policies: readonly SourcePolicy[], options: Impor
         let policyReason: Reason | undefined;
         if (!selector.ok) {
             policyReason = { code: "policy-selector", detail: `the endpointSelector ${selector.reason}` };
+        } else if (labelProblem(selector.pods) !== undefined) {
+            policyReason = { code: "policy-selector", detail: `the endpointSelector ${labelProblem(selector.pods)!}` };
         } else if (isReservedNamespace(policy.namespace)) {
             policyReason = { code: "platform-namespace", detail: `namespace ${policy.namespace} belongs to the platform; the program refuses Applications there` };
         }
@@ -434,6 +445,12 @@ export function importPolicies(policies: readonly SourcePolicy[], options: Impor
                 }
                 continue;
             }
+            const dnsNames = (rule.dnsPatterns ?? []).filter(p => p !== "*");
+            if (dnsNames.length > 0) {
+                // Only DNS lookups of these names: the baseline and the vocabulary allow every name.
+                state.reasons.push({ code: "dns-names", detail: `DNS rules allow lookups of ${dnsNames.join(", ")} only` });
+                continue;
+            }
             const portSets = rule.ports.flatMap(p => (p.ok ? [p.value] : []));
             for (const p of rule.ports) {
                 if (p.ok && p.narrowed !== undefined) {
@@ -456,21 +473,26 @@ export function importPolicies(policies: readonly SourcePolicy[], options: Impor
                     case "entity":
                         entities.push(peer.entity);
                         break;
-                    case "fqdn":
-                        fqdns.push(peer.name ?? peer.pattern!);
+                    case "fqdn": {
+                        const pattern = peer.name ?? peer.pattern!;
+                        if (accepts.fqdn(pattern)) {
+                            fqdns.push(pattern);
+                        } else {
+                            state.reasons.push({ code: "other-peer", detail: `${part.what}: ${pattern} is not a DNS name or pattern the vocabulary accepts` });
+                        }
                         break;
+                    }
                     case "cidr":
                         portSets.forEach(ports => add({ kind: "cidr", cidr: peer.cidr }, ports));
                         break;
                     case "pods": {
                         const pods = peer.pods;
+                        if (labelProblem(pods) !== undefined) {
+                            state.reasons.push({ code: "selector", detail: `${part.what}: the selector ${labelProblem(pods)!}` });
+                            continue;
+                        }
                         if (direction === "egress" && isKubeDns(pods)) {
                             // DNS: the baseline's; any other port of CoreDNS's is a platform peer.
-                            const patterns = rule.dnsPatterns ?? [];
-                            if (patterns.some(p => p !== "*")) {
-                                state.reasons.push({ code: "dns-names", detail: `${part.what}: DNS rules for ${patterns.join(", ")} only; the baseline allows every name` });
-                                continue;
-                            }
                             for (const ports of portSets) {
                                 const rest = ports.kind === "ports" ? ports.ports.filter(p => !DNS_PORTS.some(d => samePort(p, d))) : undefined;
                                 if (ports.kind === "ports" && rest!.length < ports.ports.length) {
