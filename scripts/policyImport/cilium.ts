@@ -210,7 +210,12 @@ export function readEndpointSelector(raw: unknown, policyNamespace: string): Sel
     if (!isObject(raw)) {
         return { ok: false, nothing: false, reason: "has no endpointSelector (a nodeSelector policy governs nodes, not pods)" };
     }
-    return readSelector(raw, policyNamespace);
+    const read = readSelector(raw, policyNamespace);
+    if (read.ok && read.pods.namespace !== policyNamespace) {
+        // A namespaced policy applies to its own namespace's pods only.
+        return { ok: false, nothing: true, reason: `names namespace ${read.pods.namespace}, but the policy applies in ${policyNamespace} only: it selects no pod` };
+    }
+    return read;
 }
 
 function readCidr(raw: unknown): { cidr: string } | { reason: string } {

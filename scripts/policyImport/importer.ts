@@ -285,6 +285,11 @@ function labelProblem(pods: PodSet): string | undefined {
     return bad === undefined ? undefined : `has the label ${bad[0]}: ${bad[1]}, which is not a Kubernetes label`;
 }
 
+/** Whether a peer selector picks every pod of `pods`: the same namespace, and a subset of its labels. */
+function selects(peer: { readonly namespace: string; readonly labels: Labels }, pods: PodSet): boolean {
+    return peer.namespace === pods.namespace && Object.entries(peer.labels).every(([k, v]) => pods.labels[k] === v);
+}
+
 function isReservedNamespace(namespace: string): boolean {
     return namespace.startsWith("kube-") || (RESERVED_NAMESPACES as readonly string[]).includes(namespace);
 }
@@ -561,13 +566,41 @@ export function importPolicies(policies: readonly SourcePolicy[], options: Impor
         }
         pairs.set(key, pair);
     }
+    // What a workload already allows towards some pods through wider peers: a selector of the same
+    // namespace with fewer labels, or the cluster entity. Opening such an end adds nothing.
+    const wider = new Map<string, Intent[]>();
+    for (const intent of intents) {
+        if (intent.peer.kind === "pods" || (intent.peer.kind === "entity" && intent.peer.entities.includes("cluster"))) {
+            const key = `${intent.workload.key} ${intent.direction}`;
+            wider.set(key, [...(wider.get(key) ?? []), intent]);
+        }
+    }
+    const alreadyAllowed = (w: WorkloadDraft, direction: Direction, pods: PodSet, cls: PortsClass): CiliumPorts | undefined => {
+        let allowed: CiliumPorts | undefined;
+        for (const intent of wider.get(`${w.key} ${direction}`) ?? []) {
+            const covers = intent.peer.kind === "entity" || (intent.peer.kind === "pods" && selects(intent.peer, pods));
+            if (covers && intent.ports.kind === "any") {
+                return intent.ports;
+            }
+            if (covers && classOf(intent.ports) === cls) {
+                allowed = union(allowed, intent.ports);
+            }
+        }
+        return allowed;
+    };
     const appPeer = (w: WorkloadDraft): ImportedPeer => ({ kind: "app", app: w.app.name, workload: w.name, key: w.key });
     const podsPeer = (w: WorkloadDraft): ImportedPeer => ({ kind: "pods", namespace: w.pods.namespace, labels: w.pods.labels });
     for (const pair of pairs.values()) {
         const { caller, callee, egress, ingress } = pair;
         const both = union(egress, ingress ?? egress!);
-        const callerGains = minus(both, egress);
-        const calleeGains = minus(both, ingress);
+        const cls = classOf(both);
+        // What each end would allow beyond its own rules (and beyond what it already allows through wider peers).
+        const gained = (own: CiliumPorts | undefined, end: WorkloadDraft, direction: Direction, other: PodSet) => {
+            const beyond = minus(both, own);
+            return beyond === undefined ? undefined : minus(beyond, alreadyAllowed(end, direction, other, cls));
+        };
+        const callerGains = gained(egress, caller, "egress", callee.pods);
+        const calleeGains = gained(ingress, callee, "ingress", caller.pods);
         const rules = [...pair.egressRules, ...pair.ingressRules];
         if (callerGains === undefined && calleeGains === undefined) {
             connect(caller, "egress", appPeer(callee), both, rules);

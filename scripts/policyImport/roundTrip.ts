@@ -101,9 +101,51 @@ function atomsOf(raw: unknown, direction: Direction, namespace: string): { atoms
     return { atoms, dns };
 }
 
-/** Whether `atoms` allows `atom`: itself, or every port of its peer. */
+function splitAtom(atom: string): { peer: string; port: string } {
+    const bar = atom.lastIndexOf("|");
+    return { peer: atom.slice(0, bar), port: atom.slice(bar + 1) };
+}
+
+/** The namespace and labels of a `pods:` peer key. */
+function podsOfKey(peer: string): { namespace: string; labels: Array<[string, string]> } | undefined {
+    if (!peer.startsWith("pods:")) {
+        return undefined;
+    }
+    const rest = peer.slice("pods:".length);
+    const slash = rest.indexOf("/");
+    const labels = rest.slice(slash + 1);
+    return { namespace: rest.slice(0, slash), labels: labels === "" ? [] : labels.split(",").map(l => l.split("=", 2) as [string, string]) };
+}
+
+/**
+ * Whether `atoms` allows `atom`, as Cilium would: itself, every port of its
+ * peer, or, for pods, a selector of the same namespace with a subset of its
+ * labels, or the cluster entity (every pod of the cluster).
+ */
 function covers(atoms: ReadonlySet<string>, atom: string): boolean {
-    return atoms.has(atom) || atoms.has(`${atom.slice(0, atom.lastIndexOf("|"))}|any`);
+    const { peer, port } = splitAtom(atom);
+    const portCovered = (p: string) => p === port || p === "any";
+    if (atoms.has(atom) || atoms.has(`${peer}|any`)) {
+        return true;
+    }
+    if (!peer.startsWith("pods:") && !peer.startsWith("platform:")) {
+        return false;
+    }
+    const pods = podsOfKey(peer);
+    for (const other of atoms) {
+        const candidate = splitAtom(other);
+        if (!portCovered(candidate.port)) {
+            continue;
+        }
+        if (candidate.peer === "entity:cluster") {
+            return true;
+        }
+        const wider = podsOfKey(candidate.peer);
+        if (pods !== undefined && wider !== undefined && wider.namespace === pods.namespace && wider.labels.every(([k, v]) => pods.labels.some(([k2, v2]) => k === k2 && v === v2))) {
+            return true;
+        }
+    }
+    return false;
 }
 
 type Atoms = Map<string, Set<string>>;
