@@ -602,9 +602,7 @@ export function importPolicies(policies: readonly SourcePolicy[], options: Impor
         const callerGains = gained(egress, caller, "egress", callee.pods);
         const calleeGains = gained(ingress, callee, "ingress", caller.pods);
         const rules = [...pair.egressRules, ...pair.ingressRules];
-        if (callerGains === undefined && calleeGains === undefined) {
-            connect(caller, "egress", appPeer(callee), both, rules);
-        } else if (options.noWiden === true) {
+        if (options.noWiden === true && (callerGains !== undefined || calleeGains !== undefined)) {
             if (egress !== undefined) {
                 connect(caller, "egress", podsPeer(callee), egress, pair.egressRules);
             }
@@ -612,7 +610,7 @@ export function importPolicies(policies: readonly SourcePolicy[], options: Impor
                 connect(callee, "ingress", podsPeer(caller), ingress, pair.ingressRules);
             }
         } else {
-            // Declared at the caller, unless only the callee allowed it.
+            // Declared once: at the caller, unless only the callee allowed it.
             if (egress !== undefined) {
                 connect(caller, "egress", appPeer(callee), both, rules);
             } else {
