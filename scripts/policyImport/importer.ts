@@ -20,10 +20,13 @@
 // - a peer selector equal to a workload's is that workload (`app` and
 //   `workload`), the program's own pods are `platform`, calls to Traefik's
 //   entrypoint ports `ingress`, other selectors `pods`;
-// - a connection between two workloads is declared once, at the caller, with
-//   the ports of both ends; an end the original did not allow is reported as
-//   widened (or, with noWiden, both ends are written as `pods` peers, which the
-//   program does not mirror).
+// - a connection between two workloads is declared once, at the caller (at
+//   the callee when only the callee allowed it), with the ports of both ends;
+//   an end the original did not allow is reported as widened, unless that end
+//   already admits the other through a wider peer (a namespace-wide selector,
+//   fewer labels, the cluster entity); with noWiden, such connections are
+//   written as `pods` peers at each end instead, which the program does not
+//   mirror.
 
 import { RESERVED_NAMESPACES, accepts } from "../../config/applications";
 import type { PortSpec } from "../../config/applications";
