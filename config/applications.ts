@@ -110,6 +110,12 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
 const FQDN = /^(\*\.)?([a-z0-9*]([-a-z0-9*]{0,61}[a-z0-9*])?\.)*[a-z0-9*]([-a-z0-9*]{0,61}[a-z0-9*])?\.?$/i;
+/** What the config accepts as a pod label, a namespace and a DNS name; the policy importer writes nothing else. */
+export const accepts = {
+    label: (key: string, value: string): boolean => LABEL_KEY.test(key) && LABEL_VALUE.test(value),
+    namespace: (name: string): boolean => DNS_LABEL.test(name),
+    fqdn: (pattern: string): boolean => FQDN.test(pattern),
+} as const;
 const CONFIG_KEY = "applications";
 /** One exact release (semver, optional leading v): never a range, a wildcard or latest. */
 export const EXACT_VERSION = /^v?[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
@@ -508,9 +514,11 @@ function crossCheck(parsed: readonly ParsedApplication[], report: Report): void 
                 const seen = new Set<string>();
                 for (const connection of workload[direction]) {
                     checkReference(connection, workload, byName, report);
-                    const key = JSON.stringify(connection.peer);
+                    // ICMP and ports to one peer are two connections (ICMP has no ports), each listed once.
+                    const icmp = connection.icmp !== undefined;
+                    const key = JSON.stringify([connection.peer, icmp]);
                     if (seen.has(key)) {
-                        report(`${connection.where}${connection.peer.kind === "app" ? ".app" : ""}`, peerName(connection.peer), "is listed twice", "list the peer once, with all its ports");
+                        report(`${connection.where}${connection.peer.kind === "app" ? ".app" : ""}`, peerName(connection.peer), `is listed twice${icmp ? " with icmp" : ""}`, icmp ? "list the peer once with all its ICMP types" : "list the peer once, with all its ports");
                     }
                     seen.add(key);
                 }

@@ -80,6 +80,16 @@ describe("applications config", () => {
         });
     }
 
+    it("takes ICMP and ports to one peer as two connections, each listed once", () => {
+        const world = { entity: ["world", "nodes"] };
+        const specs = parsedOk([{ ...gitApp, connections: { to: [{ ...world, ports: [22] }, { ...world, icmp: [8, 0] }] } }]);
+        const frontends = ingressFrontends(address(0xc0a801e7), address(0xc0a801ef));
+        const policy = connectionPolicies(specs, frontends).applications.get("guestbook")![0];
+        assert.deepStrictEqual(policy.egress!.slice(1).map(c => [c.ports, c.icmp]), [[[{ port: 22, protocol: "TCP" }], undefined], [[], [8, 0]]]);
+        const twice = parseApplications([{ ...gitApp, connections: { to: [{ ...world, icmp: [8] }, { ...world, icmp: [0] }] } }]).issues;
+        assert.deepStrictEqual(twice.map(i => [i.key, i.problem]), [["applications[0].connections.to[1]", "is listed twice with icmp"]]);
+    });
+
     it("refuses applications that are not a list", () => {
         const { issues } = parseApplications({ name: "x" });
         assert.strictEqual(issues[0].key, "applications");

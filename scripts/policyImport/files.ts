@@ -1,0 +1,111 @@
+// Finds the CiliumNetworkPolicies under a folder: every YAML file, every
+// document in it, kind CiliumNetworkPolicy. SOPS-encrypted files (`*.enc.yaml`,
+// or a document with a top-level `sops:` block) are skipped unread: their
+// values are ciphertext.
+
+import * as fs from "fs";
+import * as path from "path";
+import { parseAllDocuments } from "yaml";
+import { isObject } from "./cilium";
+
+/** One CiliumNetworkPolicy document, as found. */
+export interface SourcePolicy {
+    /** The file, relative to the imported folder, with / separators. */
+    readonly file: string;
+    /** The document's index in its file (0 for the first). */
+    readonly doc: number;
+    readonly name: string;
+    readonly namespace: string;
+    readonly spec: Record<string, unknown>;
+    /** `specs:` (plural) policies hold several; each is read as a policy of its own, numbered. */
+    readonly specIndex?: number;
+}
+
+export interface FolderRead {
+    readonly policies: SourcePolicy[];
+    /** YAML files read. */
+    readonly files: number;
+    /** Documents of other kinds, by kind. */
+    readonly otherKinds: ReadonlyMap<string, number>;
+    /** Encrypted files skipped. */
+    readonly encrypted: readonly string[];
+    /** Files that mention a CiliumNetworkPolicy but cannot be read (templates, broken YAML), with why. */
+    readonly unreadable: ReadonlyArray<{ readonly file: string; readonly reason: string }>;
+    /** CiliumNetworkPolicy documents without a name or namespace. */
+    readonly invalid: ReadonlyArray<{ readonly file: string; readonly doc: number; readonly reason: string }>;
+}
+
+export const POLICY_KIND = "CiliumNetworkPolicy";
+
+function yamlFiles(root: string, dir: string, exclude: readonly string[]): string[] {
+    return fs.readdirSync(path.join(root, dir), { withFileTypes: true })
+        .sort((a, b) => a.name.localeCompare(b.name))
+        .flatMap(entry => {
+            const rel = dir === "" ? entry.name : `${dir}/${entry.name}`;
+            if (exclude.some(e => rel === e || rel.startsWith(`${e}/`))) {
+                return [];
+            }
+            if (entry.isDirectory()) {
+                return entry.name === "node_modules" || entry.name.startsWith(".") ? [] : yamlFiles(root, rel, exclude);
+            }
+            return entry.isFile() && /\.ya?ml$/i.test(entry.name) ? [rel] : [];
+        });
+}
+
+/** Every CiliumNetworkPolicy under `root`, files in name order, documents in file order. */
+export function readPolicyFolder(root: string, exclude: readonly string[] = []): FolderRead {
+    const policies: SourcePolicy[] = [];
+    const otherKinds = new Map<string, number>();
+    const encrypted: string[] = [];
+    const unreadable: Array<{ file: string; reason: string }> = [];
+    const invalid: Array<{ file: string; doc: number; reason: string }> = [];
+    const files = yamlFiles(root, "", exclude.map(e => e.replace(/\/+$/, "")));
+    for (const file of files) {
+        if (/\.enc\.ya?ml$/i.test(file)) {
+            encrypted.push(file);
+            continue;
+        }
+        const text = fs.readFileSync(path.join(root, file), "utf8");
+        const documents = parseAllDocuments(text);
+        const docs = Array.isArray(documents) ? documents : [documents];
+        const broken = docs.find(d => d.errors.length > 0);
+        if (broken !== undefined) {
+            if (text.includes(POLICY_KIND)) {
+                unreadable.push({ file, reason: `not YAML: ${broken.errors[0].message.split("\n")[0]}` });
+            }
+            continue;
+        }
+        const values = docs.map(d => d.toJS() as unknown);
+        if (values.some(v => isObject(v) && v.sops !== undefined)) {
+            encrypted.push(file);
+            continue;
+        }
+        values.forEach((value, doc) => {
+            if (!isObject(value) || value.kind === undefined) {
+                return;
+            }
+            const kind = String(value.kind);
+            if (kind !== POLICY_KIND) {
+                otherKinds.set(kind, (otherKinds.get(kind) ?? 0) + 1);
+                return;
+            }
+            const metadata = isObject(value.metadata) ? value.metadata : {};
+            const name = typeof metadata.name === "string" ? metadata.name : undefined;
+            const namespace = typeof metadata.namespace === "string" ? metadata.namespace : undefined;
+            if (name === undefined || namespace === undefined) {
+                // Kustomize may set the namespace; without it the policy's own namespace (which every selector depends on) is unknown.
+                invalid.push({ file, doc, reason: name === undefined ? "has no metadata.name" : "has no metadata.namespace (set by kustomize?): its selectors' namespace is unknown" });
+                return;
+            }
+            if (Array.isArray(value.specs)) {
+                value.specs.forEach((spec, specIndex) => {
+                    policies.push({ file, doc, name, namespace, spec: isObject(spec) ? spec : {}, specIndex });
+                });
+            }
+            if (isObject(value.spec)) {
+                policies.push({ file, doc, name, namespace, spec: value.spec });
+            }
+        });
+    }
+    return { policies, files: files.length, otherKinds, encrypted, unreadable, invalid };
+}

@@ -1,0 +1,239 @@
+// The importer's two outputs: the `applications` config as YAML (with the
+// original rules each connection says as comments, and TODO placeholders for
+// what policies cannot tell), and the report: coverage, the platform's
+// policies, and every rule not expressed, with its file and reason. Pure.
+
+import { Document, Scalar, YAMLMap, YAMLSeq } from "yaml";
+import { PLATFORM_POLICY_RULES, REASON_TITLES, ReasonCode } from "./cilium";
+import {
+    ImportResult,
+    ImportedApplication,
+    ImportedConnection,
+    RuleOutcome,
+    TODO,
+    configEntities,
+    configPorts,
+    coverage,
+    ruleId,
+    shortRuleId,
+} from "./importer";
+
+/** `1 rule`, `2 rules`. */
+function count(n: number, noun: string, plural = `${noun}s`): string {
+    return `${n} ${n === 1 ? noun : plural}`;
+}
+
+function percent(part: number, whole: number): string {
+    return whole === 0 ? "-" : `${((100 * part) / whole).toFixed(1)}%`;
+}
+
+function connectionValue(connection: ImportedConnection): Record<string, unknown> {
+    const peer = connection.peer;
+    const value: Record<string, unknown> = {};
+    switch (peer.kind) {
+        case "app":
+            value.app = peer.app;
+            value.workload = peer.workload;
+            break;
+        case "entity": {
+            const names = configEntities(peer.entities);
+            value.entity = names.length === 1 ? names[0] : names;
+            break;
+        }
+        case "cidr":
+            value.cidr = peer.cidr;
+            break;
+        case "fqdn":
+            value.fqdn = peer.patterns.length === 1 ? peer.patterns[0] : [...peer.patterns];
+            break;
+        case "platform":
+            value.platform = peer.id;
+            break;
+        case "ingress":
+            value.ingress = [...peer.entrypoints];
+            return value;
+        case "pods":
+            value.pods = true;
+            value.namespace = peer.namespace;
+            if (Object.keys(peer.labels).length > 0) {
+                value.selector = { ...peer.labels };
+            }
+            break;
+    }
+    if (connection.ports.kind === "icmp") {
+        value.icmp = [...connection.ports.types];
+    } else {
+        value.ports = configPorts(connection.ports);
+    }
+    return value;
+}
+
+/** Lists of scalars on one line: ports: [80, 443]. */
+function flowLeaves(node: unknown): void {
+    if (node instanceof YAMLSeq) {
+        if (node.items.every(item => item instanceof Scalar)) {
+            node.flow = true;
+        } else {
+            node.items.forEach(flowLeaves);
+        }
+    } else if (node instanceof YAMLMap) {
+        for (const pair of node.items) {
+            flowLeaves(pair.value);
+        }
+    }
+}
+
+function applicationNode(doc: Document, app: ImportedApplication, result: ImportResult): YAMLMap {
+    const options = result.options;
+    const prefix = options.pathPrefix === undefined || options.pathPrefix === "" ? "" : `${options.pathPrefix.replace(/\/+$/, "")}/`;
+    const node = doc.createNode({
+        name: app.name,
+        namespace: app.namespace,
+        repoURL: options.repoURL ?? TODO,
+        path: `${prefix}${app.folder}` || ".",
+        targetRevision: options.targetRevision ?? TODO,
+    }) as YAMLMap;
+    node.commentBefore = ` from ${app.files.join(", ")}`;
+    const comment = (key: string, text: string) => {
+        (node.get(key, true) as Scalar).comment = ` ${text}`;
+    };
+    if (options.repoURL === undefined) {
+        comment("repoURL", "TODO: the Git repository of these manifests (the program refuses this entry until it is a URL)");
+    }
+    comment("path", "TODO: check: guessed from the policies' folder");
+    if (options.targetRevision === undefined) {
+        comment("targetRevision", "TODO: a branch, tag or commit, e.g. HEAD");
+    }
+    const workloads = new YAMLSeq();
+    for (const workload of app.workloads) {
+        const item = doc.createNode({ name: workload.name, selector: { ...workload.selector } }) as YAMLMap;
+        item.commentBefore = ` policies: ${workload.policies.join(", ")}`;
+        const connections = new YAMLMap();
+        for (const [direction, list] of [["to", workload.to], ["from", workload.from]] as const) {
+            if (list.length === 0) {
+                continue;
+            }
+            const seq = new YAMLSeq();
+            for (const connection of list) {
+                const entry = doc.createNode(connectionValue(connection)) as YAMLMap;
+                entry.commentBefore = ` ${connection.rules.map(shortRuleId).join(", ")}`;
+                flowLeaves(entry);
+                seq.items.push(entry);
+            }
+            connections.set(direction, seq);
+        }
+        if (connections.items.length > 0) {
+            item.set("connections", connections);
+        }
+        flowLeaves(item.get("selector", true));
+        workloads.items.push(item);
+    }
+    node.set("workloads", workloads);
+    return node;
+}
+
+/** The `applications` list, ready to paste under `homelab-network:applications:`. */
+export function renderApplicationsYaml(result: ImportResult, source: string): string {
+    const doc = new Document(new YAMLSeq());
+    const seq = doc.contents as YAMLSeq;
+    for (const app of result.applications) {
+        seq.items.push(applicationNode(doc, app, result));
+    }
+    const figures = coverage(result);
+    doc.commentBefore = [
+        ` Applications imported by npm run import-policies from ${source}.`,
+        ` Paste under homelab-network:applications: in the stack file and fill in every TODO.`,
+        ` Application rules expressed at their original granularity: ${figures.applicationCounted} of ${figures.applicationRules} (${percent(figures.applicationCounted, figures.applicationRules)});`,
+        ` the report (on stderr) lists the others. Each connection's comment names the original rules it says.`,
+    ].join("\n");
+    return doc.toString({ lineWidth: 0, indentSeq: true, flowCollectionPadding: false });
+}
+
+const STATUS_ORDER: readonly RuleOutcome["status"][] = ["unexpressed", "partial"];
+
+/** The report: what was read, the coverage, the platform's policies, and every rule not (or not exactly) expressed. */
+export interface ReadSummary {
+    readonly source: string;
+    readonly files: number;
+    readonly policies: number;
+    readonly encrypted: number;
+    readonly otherKinds: ReadonlyMap<string, number>;
+    readonly unreadable: ReadonlyArray<{ readonly file: string; readonly reason: string }>;
+    readonly invalid: ReadonlyArray<{ readonly file: string; readonly doc: number; readonly reason: string }>;
+}
+
+export function renderReport(result: ImportResult, read: ReadSummary): string {
+    const lines: string[] = [];
+    const figures = coverage(result);
+    const rules = result.rules;
+    const others = [...read.otherKinds.values()].reduce((a, b) => a + b, 0);
+    lines.push(`Read ${count(read.policies, "CiliumNetworkPolicy", "CiliumNetworkPolicies")} (${count(rules.length, "rule")}) from ${count(read.files, "YAML file")} under ${read.source}; skipped ${count(read.encrypted, "encrypted file")} and ${count(others, "document")} of other kinds.`);
+    const clusterwide = read.otherKinds.get("CiliumClusterwideNetworkPolicy") ?? 0;
+    if (clusterwide > 0) {
+        lines.push(`  not imported: ${count(clusterwide, "CiliumClusterwideNetworkPolicy", "CiliumClusterwideNetworkPolicies")} (the vocabulary writes namespaced policies only)`);
+    }
+    for (const u of read.unreadable) {
+        lines.push(`  not read: ${u.file}: ${u.reason}`);
+    }
+    for (const u of read.invalid) {
+        lines.push(`  not read: ${u.file} document ${u.doc}: ${u.reason}`);
+    }
+    lines.push("");
+    lines.push("Coverage: rules expressed at their original granularity (the same workload selector, the same peer, the same ports):");
+    lines.push(`  application rules: ${figures.applicationCounted} of ${figures.applicationRules} (${percent(figures.applicationCounted, figures.applicationRules)})`);
+    lines.push(`  all rules:         ${figures.counted} of ${figures.rules} (${percent(figures.counted, figures.rules)})${figures.platformRules === 0 ? "" : `; the ${count(figures.platformRules, "rule")} of the platform's ${count(result.platform.length, "policy", "policies")} are not imported`}`);
+    const of = (status: RuleOutcome["status"]) => rules.filter(r => r.status === status).length;
+    lines.push(`  of the application rules: ${of("expressed")} expressed exactly, ${of("widened")} expressed with the other end opened too (widened), ${of("baseline")} covered by the namespace baseline (default deny, DNS), ${of("partial")} partly expressed, ${of("unexpressed")} not expressed`);
+    const workloads = result.applications.reduce((n, a) => n + a.workloads.length, 0);
+    const connections = result.applications.reduce((n, a) => n + a.workloads.reduce((m, w) => m + w.to.length + w.from.length, 0), 0);
+    lines.push(`  printed: ${count(result.applications.length, "Application")}, ${count(workloads, "workload")}, ${count(connections, "connection")}`);
+
+    lines.push("");
+    lines.push(result.platform.length === 0
+        ? "Platform policies: none. These would be recognised, and not imported, as the program deploys its own:"
+        : `Platform policies: not imported; the program deploys its own policies for these (${count(result.platform.length, "policy", "policies")}, ${count(figures.platformRules, "rule")}). Recognised by:`);
+    for (const rule of PLATFORM_POLICY_RULES) {
+        lines.push(`  - ${rule}`);
+    }
+    for (const p of result.platform) {
+        lines.push(`  ${p.file}: ${p.namespace}/${p.name} (${p.platform}, ${count(p.rules, "rule")})`);
+    }
+
+    for (const status of STATUS_ORDER) {
+        const listed = rules.filter(r => r.status === status);
+        if (listed.length === 0) {
+            continue;
+        }
+        lines.push("");
+        lines.push(status === "unexpressed"
+            ? `Not expressed: ${count(listed.length, "rule")} (nothing printed for them), by reason:`
+            : `Partly expressed: ${count(listed.length, "rule")} (what could be said is printed; never more than the original allowed), by reason:`);
+        const byCode = new Map<ReasonCode, RuleOutcome[]>();
+        for (const rule of listed) {
+            for (const code of new Set(rule.reasons.map(r => r.code))) {
+                byCode.set(code, [...(byCode.get(code) ?? []), rule]);
+            }
+        }
+        for (const [code, group] of [...byCode.entries()].sort((a, b) => b[1].length - a[1].length)) {
+            lines.push(`  ${REASON_TITLES[code]} (${group.length}):`);
+            for (const rule of group) {
+                const details = rule.reasons.filter(r => r.code === code).map(r => r.detail);
+                lines.push(`    ${ruleId(rule.ref)}: ${[...new Set(details)].join("; ")}`);
+            }
+        }
+    }
+
+    const widened = rules.filter(r => r.status === "widened");
+    if (widened.length > 0) {
+        lines.push("");
+        lines.push(`Widened: ${count(widened.length, "rule")}, expressed, but the original allowed only one end of the connection (or other ports at each end); the program opens both:`);
+        for (const rule of widened) {
+            lines.push(`  ${ruleId(rule.ref)}: ${[...new Set(rule.widened)].join("; ")}`);
+        }
+    }
+    if (result.namespacesWithoutDefaultDeny.length > 0) {
+        lines.push("");
+        lines.push(`Namespaces without a default-deny policy in the originals: ${result.namespacesWithoutDefaultDeny.join(", ")}. The program gives every namespace one: pods and directions no original policy governed there are denied from now on.`);
+    }
+    return `${lines.join("\n")}\n`;
+}
