@@ -170,7 +170,8 @@ describe("the GitHub workflows", () => {
             }
             const deploy = workflow("deploy.yml").jobs;
             for (const runner of ["", "self-hosted"]) {
-                const context = { vars: runner === "" ? {} : { PREVIEW_RUNNER: runner } };
+                const vars: Record<string, ExpressionValue> = runner === "" ? {} : { PREVIEW_RUNNER: runner };
+                const context = { vars };
                 assert.strictEqual(evaluateCondition(deploy["no-runner"].if, context), !evaluateCondition(deploy.up.if, context));
             }
         });
