@@ -7,14 +7,16 @@
 //                  Pulumi.yaml names), both under mocks: a one-resource program
 //                  that loads every package file the home stack loads, and the
 //                  home stack itself. Their ratio is the program's own start-up
-//                  cost: transpiling and running this project's code.
+//                  cost: transpiling and running this project's code. Printed
+//                  twice: as configured (ts-node's swc transpiler), and with
+//                  ts-node's TypeScript transpiler for comparison.
 //   offline plan   `npm run plan -- --stack home` end to end, ts-node included
 //   policy pack    the pack's policies in-process over N synthetic resources
 //
 // Each figure is the median of several runs; the machine, Node.js version and
 // run count are printed with them. Timing lives here, never in the tests.
 
-import { execFileSync } from "child_process";
+import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -43,6 +45,21 @@ function runOnce(args: string[], env: NodeJS.ProcessEnv = process.env): { wall: 
     const wall = Number(process.hrtime.bigint() - start) / 1e6;
     const cpu = [...stdout.matchAll(/^BENCH_CPU_MS (\d+(?:\.\d+)?)$/gm)].pop();
     return { wall, cpu: cpu === undefined ? NaN : Number(cpu[1]) };
+}
+
+/**
+ * Instructions one fresh process executes, counted by valgrind's callgrind: the
+ * same count whatever else the machine runs (BENCH_INSTRUCTIONS=1; slow, about
+ * two minutes a process).
+ */
+function countInstructions(args: string[], env: NodeJS.ProcessEnv): number {
+    const result = spawnSync("valgrind", ["--tool=callgrind", "--smc-check=all-non-file", "--callgrind-out-file=/dev/null", process.execPath, ...args],
+        { cwd: ROOT, env, encoding: "utf8", maxBuffer: 64 * 2 ** 20 });
+    const refs = /I\s+refs:\s+([\d,]+)/.exec(result.stderr ?? "");
+    if (result.status !== 0 || refs === null) {
+        throw new Error(`valgrind failed (${result.error?.message ?? `exit ${result.status}`}): ${String(result.stderr).slice(-2000)}`);
+    }
+    return Number(refs[1].replace(/,/g, ""));
 }
 
 function timeProcess(args: string[], runs: number): number {
@@ -94,20 +111,24 @@ require(entry);
 `;
 
 // The baseline: one resource, after requiring every package file the home
-// stack loaded (the list the discovery run wrote), so that the two programs
+// stack loaded (the list its discovery run wrote), so that the two programs
 // differ only by this project's own code.
 const ONE_RESOURCE_PROGRAM = `// Written by scripts/bench.ts: the one-resource baseline of the start-up ratio.
 import * as k8s from "@pulumi/kubernetes";
 
-for (const file of require("./modules.json") as string[]) {
+for (const file of require(process.env.BENCH_MODULE_LIST as string) as string[]) {
     require(file);
 }
 
 export const namespace = new k8s.core.v1.Namespace("bench").metadata.name;
 `;
 
-function startEnv(stack: string, program: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+function projectTsconfig(): string {
     const projectFile = parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8"));
+    return projectFile.runtime?.options?.tsconfig ?? "tsconfig.json";
+}
+
+function startEnv(stack: string, tsconfig: string, program: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
     const { project, values } = loadStackConfig(ROOT, stack);
     const config: Record<string, string> = {};
     for (const [key, value] of Object.entries(values)) {
@@ -118,7 +139,7 @@ function startEnv(stack: string, program: string, extra: NodeJS.ProcessEnv = {})
     return {
         ...process.env,
         PULUMI_NODEJS_TYPESCRIPT: "true",
-        PULUMI_NODEJS_TSCONFIG_PATH: projectFile.runtime?.options?.tsconfig ?? "tsconfig.json",
+        PULUMI_NODEJS_TSCONFIG_PATH: tsconfig,
         PULUMI_NODEJS_PROJECT: project,
         PULUMI_NODEJS_STACK: stack,
         PULUMI_CONFIG: JSON.stringify(config),
@@ -128,6 +149,23 @@ function startEnv(stack: string, program: string, extra: NodeJS.ProcessEnv = {})
     };
 }
 
+/**
+ * A copy of the project's tsconfig with ts-node's swc transpiler off, for the
+ * comparison row. Pulumi reads only the named file's own compilerOptions
+ * (noCheck among them), so they are copied, not inherited.
+ */
+function typescriptTranspilerTsconfig(): string {
+    const configured = projectTsconfig();
+    const own = JSON.parse(fs.readFileSync(path.join(ROOT, configured), "utf8"));
+    const file = path.join(BENCH_DIR, "tsconfig.typescript-transpiler.json");
+    fs.writeFileSync(file, JSON.stringify({
+        extends: path.relative(BENCH_DIR, path.join(ROOT, configured)),
+        compilerOptions: own.compilerOptions ?? {},
+        "ts-node": { ...own["ts-node"], swc: false },
+    }, null, 2));
+    return path.relative(ROOT, file);
+}
+
 interface StartUp {
     /** Median wall-clock milliseconds. */
     one: number;
@@ -135,30 +173,56 @@ interface StartUp {
     /** Median CPU milliseconds. */
     oneCpu: number;
     stackCpu: number;
+    /** Instructions, when BENCH_INSTRUCTIONS=1. */
+    oneInstructions?: number;
+    stackInstructions?: number;
 }
 
-/** Medians of the one-resource program and of the stack, run in alternation so that load on the machine hits both. */
-function timeStartUp(stack: string, runs: number): StartUp {
+/**
+ * Medians of the one-resource program and of the stack started through
+ * `tsconfig`, run in alternation so that load on the machine hits both.
+ */
+function timeStartUp(stack: string, tsconfig: string, runs: number): StartUp {
     fs.mkdirSync(BENCH_DIR, { recursive: true });
-    const modules = path.join(BENCH_DIR, "modules.json");
+    const modules = path.join(BENCH_DIR, `modules-${path.basename(tsconfig, ".json")}.json`);
     const oneProgram = path.join(BENCH_DIR, "oneResource.ts");
+    const stackProgram = path.join(ROOT, "index.ts");
     const harness = ["-e", START_HARNESS];
-    // Discovery, untimed: which package files does the stack load?
-    runOnce(harness, startEnv(stack, path.join(ROOT, "index.ts"), { BENCH_MODULES: modules }));
+    // Discovery, untimed: which package files does the stack load this way?
+    runOnce(harness, startEnv(stack, tsconfig, stackProgram, { BENCH_MODULES: modules }));
     fs.writeFileSync(oneProgram, ONE_RESOURCE_PROGRAM);
-    runOnce(harness, startEnv(stack, oneProgram));
+    const oneEnv = startEnv(stack, tsconfig, oneProgram, { BENCH_MODULE_LIST: modules });
+    const stackEnv = startEnv(stack, tsconfig, stackProgram);
+    runOnce(harness, oneEnv);
     const one: Array<{ wall: number; cpu: number }> = [];
     const full: Array<{ wall: number; cpu: number }> = [];
     for (let i = 0; i < runs; i++) {
-        one.push(runOnce(harness, startEnv(stack, oneProgram)));
-        full.push(runOnce(harness, startEnv(stack, path.join(ROOT, "index.ts"))));
+        one.push(runOnce(harness, oneEnv));
+        full.push(runOnce(harness, stackEnv));
     }
+    const counted = process.env.BENCH_INSTRUCTIONS === "1"
+        ? { oneInstructions: countInstructions(harness, oneEnv), stackInstructions: countInstructions(harness, stackEnv) }
+        : {};
     return {
         one: median(one.map(r => r.wall)),
         stack: median(full.map(r => r.wall)),
         oneCpu: median(one.map(r => r.cpu)),
         stackCpu: median(full.map(r => r.cpu)),
+        ...counted,
     };
+}
+
+function startUpRows(label: string, start: StartUp): Array<[string, string]> {
+    return [
+        [`${label}: one-resource program`, `${start.one.toFixed(0)} ms`],
+        [`${label}: home stack`, `${start.stack.toFixed(0)} ms (one-resource + ${(start.stack - start.one).toFixed(0)} ms)`],
+        [`${label}: start-up ratio, home / one-resource`, `${(start.stack / start.one).toFixed(2)}`],
+        [`${label}: the same ratio in CPU time`, `${(start.stackCpu / start.oneCpu).toFixed(2)} (${start.stackCpu.toFixed(0)} / ${start.oneCpu.toFixed(0)} ms)`],
+        ...(start.oneInstructions === undefined || start.stackInstructions === undefined ? [] : [[
+            `${label}: the same ratio in instructions`,
+            `${(start.stackInstructions / start.oneInstructions).toFixed(2)} (${(start.stackInstructions / 1e9).toFixed(2)} / ${(start.oneInstructions / 1e9).toFixed(2)} G)`,
+        ] as [string, string]]),
+    ];
 }
 
 /** N resources shaped like a large cluster's: LoadBalancer Services, ConfigMaps, Applications and their policies. */
@@ -195,14 +259,15 @@ async function main(): Promise<void> {
     const tsNode = require.resolve("ts-node/dist/bin.js");
     console.log(`machine: ${os.cpus().length} x ${os.cpus()[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB; node ${process.version}; median of ${runs} runs\n`);
     const floor = timeProcess(["-e", "require('@pulumi/pulumi'); require('@pulumi/kubernetes')"], runs);
-    const start = timeStartUp("home", runs);
+    fs.mkdirSync(BENCH_DIR, { recursive: true });
+    const configured = projectTsconfig();
+    const start = timeStartUp("home", configured, runs);
+    const typescriptTranspiler = timeStartUp("home", typescriptTranspilerTsconfig(), runs);
     const planMs = timeProcess([tsNode, "--transpile-only", "scripts/plan.ts", "--stack", "home", "--diagram", "out/bench-topology.md"], runs);
     const rows: Array<[string, string]> = [
         ["floor: load @pulumi/pulumi + @pulumi/kubernetes", `${floor.toFixed(0)} ms`],
-        ["one-resource program, preview's start path", `${start.one.toFixed(0)} ms`],
-        ["home stack, preview's start path", `${start.stack.toFixed(0)} ms (one-resource + ${(start.stack - start.one).toFixed(0)} ms)`],
-        ["start-up ratio, home / one-resource", `${(start.stack / start.one).toFixed(2)} (target: at most 1.20)`],
-        ["the same ratio in CPU time", `${(start.stackCpu / start.oneCpu).toFixed(2)} (${start.stackCpu.toFixed(0)} / ${start.oneCpu.toFixed(0)} ms)`],
+        ...startUpRows(`preview start (${configured})`, start),
+        ...startUpRows("the same with ts-node's TypeScript transpiler", typescriptTranspiler),
         ["offline plan end to end (home)", `${planMs.toFixed(0)} ms`],
     ];
     for (const count of [1000, 10000]) {
