@@ -2,35 +2,229 @@
 //
 //   floor          a fresh Node.js process that only loads @pulumi/pulumi and
 //                  @pulumi/kubernetes: what any run of this program pays first
-//   program        a fresh process that runs index.ts under mocks (home stack)
+//   start-up       two fresh processes started the way `pulumi preview` starts
+//                  the program (Pulumi's own cmd/run with the tsconfig that
+//                  Pulumi.yaml names), both under mocks: a one-resource program
+//                  that loads every package file the home stack loads, and the
+//                  home stack itself. Their ratio is the program's own start-up
+//                  cost: transpiling and running this project's code. Printed
+//                  twice: as configured (ts-node's swc transpiler), and with
+//                  ts-node's TypeScript transpiler for comparison.
 //   offline plan   `npm run plan -- --stack home` end to end, ts-node included
 //   policy pack    the pack's policies in-process over N synthetic resources
 //
 // Each figure is the median of several runs; the machine, Node.js version and
 // run count are printed with them. Timing lives here, never in the tests.
 
-import { execFileSync } from "child_process";
+import { execFileSync, spawnSync } from "child_process";
+import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { parse } from "yaml";
 import { LOADBALANCER_IPS_ANNOTATION, TYPES } from "../policy/definitions";
 import { policyPackConfigOf } from "./policyConfig";
 import { PolicyInput, runPolicies } from "./policyRunner";
+import { SECRET_PLACEHOLDER, loadStackConfig } from "./stackFiles";
 
 const ROOT = path.resolve(__dirname, "..");
+const BENCH_DIR = path.join(ROOT, "out", "bench");
 
 function median(values: number[]): number {
     const sorted = [...values].sort((a, b) => a - b);
     return sorted[Math.floor(sorted.length / 2)];
 }
 
+/** Wall-clock milliseconds of one fresh process, and the CPU milliseconds it reported (when it does: BENCH_CPU_MS). */
+function runOnce(args: string[], env: NodeJS.ProcessEnv = process.env): { wall: number; cpu: number } {
+    const start = process.hrtime.bigint();
+    let stdout: string;
+    try {
+        stdout = execFileSync(process.execPath, args, { cwd: ROOT, stdio: "pipe", env, encoding: "utf8", maxBuffer: 64 * 2 ** 20 });
+    } catch (error) {
+        process.stderr.write(String((error as { stderr?: unknown }).stderr ?? ""));
+        throw error;
+    }
+    const wall = Number(process.hrtime.bigint() - start) / 1e6;
+    const cpu = [...stdout.matchAll(/^BENCH_CPU_MS (\d+(?:\.\d+)?)$/gm)].pop();
+    return { wall, cpu: cpu === undefined ? NaN : Number(cpu[1]) };
+}
+
+/**
+ * Instructions one fresh process executes, counted by valgrind's callgrind: the
+ * same count whatever else the machine runs (BENCH_INSTRUCTIONS=1; slow, about
+ * two minutes a process).
+ */
+function countInstructions(args: string[], env: NodeJS.ProcessEnv): number {
+    const result = spawnSync("valgrind", ["--tool=callgrind", "--smc-check=all-non-file", "--callgrind-out-file=/dev/null", process.execPath, ...args],
+        { cwd: ROOT, env, encoding: "utf8", maxBuffer: 64 * 2 ** 20 });
+    const refs = /I\s+refs:\s+([\d,]+)/.exec(result.stderr ?? "");
+    if (result.status !== 0 || refs === null) {
+        throw new Error(`valgrind failed (${result.error?.message ?? `exit ${result.status}`}): ${String(result.stderr).slice(-2000)}`);
+    }
+    return Number(refs[1].replace(/,/g, ""));
+}
+
 function timeProcess(args: string[], runs: number): number {
     const samples: number[] = [];
     for (let i = 0; i < runs; i++) {
-        const start = process.hrtime.bigint();
-        execFileSync(process.execPath, args, { cwd: ROOT, stdio: "ignore" });
-        samples.push(Number(process.hrtime.bigint() - start) / 1e6);
+        samples.push(runOnce(args).wall);
     }
     return median(samples);
+}
+
+// What the Node.js language host does for `pulumi preview`, less the engine:
+// it sets PULUMI_NODEJS_TYPESCRIPT and PULUMI_NODEJS_TSCONFIG_PATH (from
+// Pulumi.yaml's runtime options) and PULUMI_CONFIG, then starts
+// `node @pulumi/pulumi/cmd/run --monitor=... --dry-run <program>`, whose run()
+// registers ts-node with that tsconfig and requires the program inside the
+// root Stack resource. Here the same entry point runs, unchanged, with Pulumi's
+// mocks in place of the engine's resource monitor. BENCH_MODULES, when set,
+// receives every package file the process loaded.
+const START_HARNESS = `
+const pulumi = require("@pulumi/pulumi");
+function state(args) {
+    const s = { ...args.inputs };
+    if (args.type.startsWith("kubernetes:") && s.metadata !== undefined && s.metadata.name === undefined) {
+        s.metadata = { ...s.metadata, name: args.name + "-auto1234" };
+    }
+    if (args.type === ${JSON.stringify(TYPES.release)}) {
+        s.status = { name: s.name ?? args.name, namespace: s.namespace ?? "default", status: "deployed" };
+    }
+    return s;
+}
+const env = process.env;
+pulumi.runtime.setMocks({ newResource: a => ({ id: a.name + "-id", state: state(a) }), call: a => a.inputs },
+    env.PULUMI_NODEJS_PROJECT, env.PULUMI_NODEJS_STACK, true);
+// The engine's monitor answers this at exit; Pulumi's mock monitor has no such method.
+pulumi.runtime.getMonitor().signalAndWaitForShutdown = (_req, callback) => callback(null, {});
+// CPU time of this process (all its threads), which load from other processes on the machine barely moves.
+process.on("exit", () => {
+    const usage = process.cpuUsage();
+    process.stdout.write("\\nBENCH_CPU_MS " + ((usage.user + usage.system) / 1000).toFixed(1) + "\\n");
+});
+if (env.BENCH_MODULES) {
+    process.on("exit", () => require("fs").writeFileSync(env.BENCH_MODULES,
+        JSON.stringify(Object.keys(require.cache).filter(file => file.includes("/node_modules/")))));
+}
+const entry = require.resolve("@pulumi/pulumi/cmd/run");
+process.argv = [process.execPath, entry, "--monitor=mock", "--project=" + env.PULUMI_NODEJS_PROJECT,
+    "--stack=" + env.PULUMI_NODEJS_STACK, "--dry-run", "--pwd=" + process.cwd(), env.BENCH_PROGRAM];
+require(entry);
+`;
+
+// The baseline: one resource, after requiring every package file the home
+// stack loaded (the list its discovery run wrote), so that the two programs
+// differ only by this project's own code.
+const ONE_RESOURCE_PROGRAM = `// Written by scripts/bench.ts: the one-resource baseline of the start-up ratio.
+import * as k8s from "@pulumi/kubernetes";
+
+for (const file of require(process.env.BENCH_MODULE_LIST as string) as string[]) {
+    require(file);
+}
+
+export const namespace = new k8s.core.v1.Namespace("bench").metadata.name;
+`;
+
+function projectTsconfig(): string {
+    const projectFile = parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8"));
+    return projectFile.runtime?.options?.tsconfig ?? "tsconfig.json";
+}
+
+function startEnv(stack: string, tsconfig: string, program: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+    const { project, values } = loadStackConfig(ROOT, stack);
+    const config: Record<string, string> = {};
+    for (const [key, value] of Object.entries(values)) {
+        if (value !== undefined) {
+            config[`${project}:${key}`] = typeof value === "object" ? JSON.stringify(value) : String(value);
+        }
+    }
+    return {
+        ...process.env,
+        PULUMI_NODEJS_TYPESCRIPT: "true",
+        PULUMI_NODEJS_TSCONFIG_PATH: tsconfig,
+        PULUMI_NODEJS_PROJECT: project,
+        PULUMI_NODEJS_STACK: stack,
+        PULUMI_CONFIG: JSON.stringify(config),
+        PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(Object.keys(config).filter(k => config[k] === SECRET_PLACEHOLDER)),
+        BENCH_PROGRAM: program,
+        ...extra,
+    };
+}
+
+/**
+ * A copy of the project's tsconfig with ts-node's swc transpiler off, for the
+ * comparison row. Pulumi reads only the named file's own compilerOptions
+ * (noCheck among them), so they are copied, not inherited.
+ */
+function typescriptTranspilerTsconfig(): string {
+    const configured = projectTsconfig();
+    const own = JSON.parse(fs.readFileSync(path.join(ROOT, configured), "utf8"));
+    const file = path.join(BENCH_DIR, "tsconfig.typescript-transpiler.json");
+    fs.writeFileSync(file, JSON.stringify({
+        extends: path.relative(BENCH_DIR, path.join(ROOT, configured)),
+        compilerOptions: own.compilerOptions ?? {},
+        "ts-node": { ...own["ts-node"], swc: false },
+    }, null, 2));
+    return path.relative(ROOT, file);
+}
+
+interface StartUp {
+    /** Median wall-clock milliseconds. */
+    one: number;
+    stack: number;
+    /** Median CPU milliseconds. */
+    oneCpu: number;
+    stackCpu: number;
+    /** Instructions, when BENCH_INSTRUCTIONS=1. */
+    oneInstructions?: number;
+    stackInstructions?: number;
+}
+
+/**
+ * Medians of the one-resource program and of the stack started through
+ * `tsconfig`, run in alternation so that load on the machine hits both.
+ */
+function timeStartUp(stack: string, tsconfig: string, runs: number): StartUp {
+    fs.mkdirSync(BENCH_DIR, { recursive: true });
+    const modules = path.join(BENCH_DIR, `modules-${path.basename(tsconfig, ".json")}.json`);
+    const oneProgram = path.join(BENCH_DIR, "oneResource.ts");
+    const stackProgram = path.join(ROOT, "index.ts");
+    const harness = ["-e", START_HARNESS];
+    // Discovery, untimed: which package files does the stack load this way?
+    runOnce(harness, startEnv(stack, tsconfig, stackProgram, { BENCH_MODULES: modules }));
+    fs.writeFileSync(oneProgram, ONE_RESOURCE_PROGRAM);
+    const oneEnv = startEnv(stack, tsconfig, oneProgram, { BENCH_MODULE_LIST: modules });
+    const stackEnv = startEnv(stack, tsconfig, stackProgram);
+    runOnce(harness, oneEnv);
+    const one: Array<{ wall: number; cpu: number }> = [];
+    const full: Array<{ wall: number; cpu: number }> = [];
+    for (let i = 0; i < runs; i++) {
+        one.push(runOnce(harness, oneEnv));
+        full.push(runOnce(harness, stackEnv));
+    }
+    const counted = process.env.BENCH_INSTRUCTIONS === "1"
+        ? { oneInstructions: countInstructions(harness, oneEnv), stackInstructions: countInstructions(harness, stackEnv) }
+        : {};
+    return {
+        one: median(one.map(r => r.wall)),
+        stack: median(full.map(r => r.wall)),
+        oneCpu: median(one.map(r => r.cpu)),
+        stackCpu: median(full.map(r => r.cpu)),
+        ...counted,
+    };
+}
+
+function startUpRows(label: string, start: StartUp, target = ""): Array<[string, string]> {
+    return [
+        [`${label}: one-resource program`, `${start.one.toFixed(0)} ms`],
+        [`${label}: home stack`, `${start.stack.toFixed(0)} ms (one-resource + ${(start.stack - start.one).toFixed(0)} ms)`],
+        [`${label}: start-up ratio, home / one-resource`, `${(start.stack / start.one).toFixed(2)}${target}`],
+        [`${label}: the same ratio in CPU time`, `${(start.stackCpu / start.oneCpu).toFixed(2)} (${start.stackCpu.toFixed(0)} / ${start.oneCpu.toFixed(0)} ms)`],
+        ...(start.oneInstructions === undefined || start.stackInstructions === undefined ? [] : [[
+            `${label}: the same ratio in instructions`,
+            `${(start.stackInstructions / start.oneInstructions).toFixed(2)} (${(start.stackInstructions / 1e9).toFixed(2)} / ${(start.oneInstructions / 1e9).toFixed(2)} G)`,
+        ] as [string, string]]),
+    ];
 }
 
 /** N resources shaped like a large cluster's: LoadBalancer Services, ConfigMaps, Applications and their policies. */
@@ -67,11 +261,15 @@ async function main(): Promise<void> {
     const tsNode = require.resolve("ts-node/dist/bin.js");
     console.log(`machine: ${os.cpus().length} x ${os.cpus()[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB; node ${process.version}; median of ${runs} runs\n`);
     const floor = timeProcess(["-e", "require('@pulumi/pulumi'); require('@pulumi/kubernetes')"], runs);
-    const program = timeProcess([tsNode, "--transpile-only", "-e", "require('./scripts/offlineRun').runProgram('home').then(() => process.exit(0))"], runs);
+    fs.mkdirSync(BENCH_DIR, { recursive: true });
+    const configured = projectTsconfig();
+    const start = timeStartUp("home", configured, runs);
+    const typescriptTranspiler = timeStartUp("home", typescriptTranspilerTsconfig(), runs);
     const planMs = timeProcess([tsNode, "--transpile-only", "scripts/plan.ts", "--stack", "home", "--diagram", "out/bench-topology.md"], runs);
     const rows: Array<[string, string]> = [
         ["floor: load @pulumi/pulumi + @pulumi/kubernetes", `${floor.toFixed(0)} ms`],
-        ["program under mocks, fresh process (home)", `${program.toFixed(0)} ms (floor + ${(program - floor).toFixed(0)} ms)`],
+        ...startUpRows(`preview start (${configured})`, start, " (target: at most 1.20)"),
+        ...startUpRows("the same with ts-node's TypeScript transpiler", typescriptTranspiler),
         ["offline plan end to end (home)", `${planMs.toFixed(0)} ms`],
     ];
     for (const count of [1000, 10000]) {
