@@ -327,7 +327,10 @@ describe("the offline plan", () => {
     it("prints the address plan with each pinned address and its owner, and the free ones", async () => {
         const result = await plan("home");
         assert.match(result.report, /192\.168\.1\.239 +Traefik Service traefik-vip239: pinned by Service traefik\/traefik-vip239 \(from Helm release traefik\)/);
-        assert.match(result.report, /unpinned +7: 192\.168\.1\.232-192\.168\.1\.238 \(the cloud provider's range-global\)/);
+        // The home stack's Applications own .232, .233, .235 and .238: the cloud provider keeps the rest.
+        assert.match(result.report, /pool +192\.168\.1\.231-192\.168\.1\.239 \(9 addresses, 6 owned\)/);
+        assert.match(result.report, /192\.168\.1\.232 +Application pihole \(workload pihole, namespace dns\): 53\/UDP, 53\/TCP/);
+        assert.match(result.report, /unpinned +3: 192\.168\.1\.234, 192\.168\.1\.236-192\.168\.1\.237 \(the cloud provider's range-global\)/);
         assert.match(result.report, /gateway +not set/);
         assert.match(result.report, /Cilium +cilium +4 +Release, Command, 2 CiliumNetworkPolicy/);
         assert.match(result.diagram!, /```mermaid\nflowchart TD/);
@@ -432,11 +435,12 @@ describe("the pack's per-stack config files", () => {
 });
 
 describe("the pack's reservations", () => {
-    it("lists the lab's Traefik VIPs under the names the program gives their Services, with the namespace and pod ports behind each", () => {
+    it("lists the lab's Traefik VIPs under the names the program gives their Services, and its Pi-hole's address under its Application, each with the namespace and pod ports behind it", () => {
         const config = JSON.parse(renderPolicyPackConfig(REPO_ROOT, "lab"));
         assert.deepStrictEqual(config["unique-loadbalancer-addresses"].reservations, [
             { address: "10.20.1.20", owner: "Traefik Service traefik", namespace: "traefik", ports: ["8000/TCP", "8443/TCP"] },
             { address: "10.20.1.40", owner: "Traefik Service traefik-vip40", namespace: "traefik", ports: ["8001/TCP", "8444/TCP"] },
+            { address: "10.20.1.30", owner: "namespace dns, Application pihole", namespace: "dns", ports: ["53/UDP", "53/TCP"] },
         ]);
     });
 

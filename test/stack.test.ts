@@ -101,11 +101,12 @@ describe("the home stack", () => {
     });
 
     describe("kube-vip cloud provider", () => {
-        it("reads from the ConfigMap kube-system/kubevip the pool 192.168.1.231-192.168.1.239 less the addresses Traefik owns", () => {
+        it("reads from the ConfigMap kube-system/kubevip the pool 192.168.1.231-192.168.1.239 less the addresses Traefik and the Applications own", () => {
             const pool = findResource(run, T.configMap, "kube-vip-cloud-provider-pool");
             assert.strictEqual(pool.inputs.metadata.name, "kubevip");
             assert.strictEqual(pool.inputs.metadata.namespace, "kube-system");
-            assert.deepStrictEqual(pool.inputs.data, { "range-global": "192.168.1.232-192.168.1.238" });
+            // Traefik .231 and .239, Pi-hole .232 and .238, Emby .233, Minecraft .235.
+            assert.deepStrictEqual(pool.inputs.data, { "range-global": "192.168.1.234-192.168.1.234,192.168.1.236-192.168.1.237" });
         });
 
         it("runs as a single replica of the pinned cloud-provider image", () => {
@@ -347,7 +348,32 @@ describe("the lab stack", () => {
         assert.deepStrictEqual(cilium.ipam.operator.clusterPoolIPv4PodCIDRList, ["10.52.0.0/16"]);
         assert.strictEqual(cilium.operator.replicas, 1);
         assert.strictEqual(envOf(findResource(run, T.daemonSet, "kube-vip-control-plane-ds")).vip_interface, "enp1s0");
-        assert.deepStrictEqual(findResource(run, T.configMap, "kube-vip-cloud-provider-pool").inputs.data, { "range-global": "10.20.1.21-10.20.1.39" });
+        // Pi-hole owns 10.20.1.30, in the middle of what Traefik leaves.
+        assert.deepStrictEqual(findResource(run, T.configMap, "kube-vip-cloud-provider-pool").inputs.data, { "range-global": "10.20.1.21-10.20.1.29,10.20.1.31-10.20.1.39" });
+    });
+
+    it("lets the LAN and in-cluster clients reach the lab's Pi-hole on 10.20.1.30 on 53 only, and tells its author what the Service carries", () => {
+        const ns = "k8s:io.kubernetes.pod.namespace";
+        const wholeNamespace = { matchLabels: {} };
+        const dns = [{ ports: [{ port: "53", protocol: "UDP" }, { port: "53", protocol: "TCP" }] }];
+        assert.deepStrictEqual(Object.fromEntries(policiesIn(run, "dns")), {
+            "default-deny": { endpointSelector: wholeNamespace, ingress: [{}], egress: [{}] },
+            "allow-dns": { endpointSelector: wholeNamespace, egress: [{ toEndpoints: [{ matchLabels: { [ns]: "kube-system", "k8s-app": "kube-dns" } }], toPorts: dns }] },
+            "app-pihole": {
+                endpointSelector: wholeNamespace,
+                ingress: [{ fromEndpoints: [{ matchLabels: {} }] }, { fromEntities: ["world", "cluster"], toPorts: dns }],
+                egress: [
+                    { toEndpoints: [{ matchLabels: {} }] },
+                    { toCIDRSet: [{ cidr: "10.20.0.1/32" }], toPorts: dns },
+                    { toEntities: ["world"], toPorts: [{ ports: [{ port: "443", protocol: "TCP" }] }] },
+                ],
+            },
+        });
+        assert.deepStrictEqual(run.outputs.loadBalancerAddresses, {
+            "10.20.1.30": { application: "pihole", namespace: "dns", ports: ["53/UDP", "53/TCP"], service: { annotations: { "kube-vip.io/loadbalancerIPs": "10.20.1.30" }, type: "LoadBalancer", externalTrafficPolicy: "Local" } },
+        });
+        const pihole = findResource(run, T.application, "app-pihole-app");
+        assert.deepStrictEqual(pihole.inputs.spec.source.helm.valuesObject.serviceDns.annotations, { "kube-vip.io/loadbalancerIPs": "10.20.1.30" });
     });
 
     it("names the second Traefik frontend after its address", () => {
