@@ -181,8 +181,8 @@ export function topologyDiagram(stack: string, settings: StackSettings): string 
     }
     const unpinned = ids.of("unpinned");
     lines.push(`            ${unpinned}[${label(settings.ownership.unpinned.length === 0
-        ? ["range-global: none left", "a Service that pins", "no address stays pending"]
-        : ["range-global", ...settings.ownership.unpinned.map(r => r.text), "for Services that pin none"], true)}]`);
+        ? [`${KUBE_VIP.cloudProvider.globalRangeKey}: none left`, "a Service that pins", "no address stays pending"]
+        : [KUBE_VIP.cloudProvider.globalRangeKey, ...settings.ownership.unpinned.map(r => r.text), "for Services that pin none"], true)}]`);
     classify("vip", unpinned);
     lines.push("        end", "    end");
 
