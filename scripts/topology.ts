@@ -435,7 +435,7 @@ export function topologyDocument(stack: string, settings: StackSettings): string
         "",
         "## Declared connections",
         "",
-        "Each Application's workloads in their namespace, and every connection declared in the stack's `applications`: one arrow from caller to callee per pair, with its ports, however many times and at whichever end it is declared. Not drawn: every namespace's DNS to CoreDNS, and traffic inside an Application declared without workloads (its whole namespace).",
+        "Each Application's workloads in their namespace, and every connection declared in the stack's `applications`: one arrow from caller to callee per pair, with its ports, however many times and at whichever end it is declared. Peers outside the Applications stand on the left when they call in and on the right when they are called (Traefik can be on both sides). Not drawn: every namespace's DNS to CoreDNS, and traffic inside an Application declared without workloads (its whole namespace).",
         "",
         "```mermaid",
         connectionDiagram(stack, settings),
