@@ -3,7 +3,8 @@
 // Runs the real program (index.ts) under mocks with the stack's config, runs
 // the real policy pack over the resources it declares, prints the address
 // plan, the resources per component and every violation, and writes the
-// stack's topology diagram. Needs no cluster and no Pulumi CLI.
+// stack's topology (the network, and the declared connections) as Mermaid.
+// Needs no cluster and no Pulumi CLI.
 //
 // Exit codes: 0 plan clean (advisories allowed), 1 a mandatory violation,
 // 2 a config error, 64 bad usage.
@@ -11,9 +12,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { allFrontends } from "../components/traefik/frontends";
 import { rangeContains, rangeSize } from "../policy/addressing";
-import { TYPES } from "../policy/definitions";
 import { loadBalancerServices } from "../policy/resources";
 import { ProgramRun, REPO_ROOT, runProgram } from "./offlineRun";
 import { portText } from "../config/reservations";
@@ -21,11 +20,12 @@ import type { StackSettings } from "../config/stack";
 import { policyPackConfigOf, stackSettingsOf } from "./policyConfig";
 import { PolicyPackConfig, Violation, runPolicies } from "./policyRunner";
 import { StackConfigValues, StackFileError, listStacks } from "./stackFiles";
-import { TopologyFacts, topologyDocument } from "./topology";
+import { topologyDocument } from "./topology";
 
 export interface PlanResult {
     readonly exitCode: number;
     readonly report: string;
+    /** The topology document: the network and the declared connections, as Mermaid. */
     readonly diagram?: string;
     readonly violations: readonly Violation[];
 }
@@ -130,25 +130,8 @@ export async function plan(stack: string, overrides: StackConfigValues = {}, pac
         ...violations.map(v => `  [${v.enforcementLevel}] ${v.policy}: ${v.message}`),
     ].join("\n");
 
-    const facts: TopologyFacts = {
-        stack,
-        lan: a.lan.cidr,
-        gateway: a.gateway?.text,
-        dhcpScope: a.dhcpScope?.text,
-        controlPlaneVip: a.controlPlaneVip.text,
-        apiServerPort: settings.apiServerPort,
-        vipInterface: a.vipInterface,
-        devices: a.ciliumDevices,
-        pool: a.loadBalancerPool.text,
-        frontends: allFrontends(a.ingress).map(f => ({ service: f.serviceName, vip: f.vip.text, entrypoints: f.entrypoints.map(e => e.name) })),
-        podCidr: a.podCidr.cidr,
-        serviceCidr: a.serviceCidr.cidr,
-        applications: run.resources
-            .filter(r => r.type === TYPES.application)
-            .map(r => ({ name: r.inputs.metadata.name, namespace: r.inputs.spec.destination.namespace })),
-    };
     const mandatory = violations.some(v => v.enforcementLevel === "mandatory");
-    return { exitCode: mandatory ? 1 : 0, report, diagram: topologyDocument(facts), violations };
+    return { exitCode: mandatory ? 1 : 0, report, diagram: topologyDocument(stack, settings), violations };
 }
 
 async function main(argv: string[]): Promise<number> {
