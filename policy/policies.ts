@@ -536,11 +536,12 @@ export const uniqueLoadBalancerAddresses: StackValidationPolicy = {
     },
 };
 
-const capacityNeeds = networkNeeds("loadBalancerPool");
+const capacityNeeds = networkNeeds("loadBalancerPool", "reservations");
 export const loadBalancerPoolCapacity: StackValidationPolicy = {
     name: "loadbalancer-pool-capacity",
     description:
-        "Pinned addresses plus the LoadBalancer Services that will ask for one fit in the pool; a Service of another loadBalancerClass is not kube-vip's and does not count.",
+        "Pinned and reserved addresses plus the LoadBalancer Services that will ask for one fit in the pool (an address an Application owns is taken whether or not its Service is in the stack); " +
+        "a Service of another loadBalancerClass is not kube-vip's and does not count.",
     enforcementLevel: "mandatory",
     configSchema: capacityNeeds.schema,
     validateStack: (args, reportViolation) => {
@@ -564,11 +565,16 @@ export const loadBalancerPoolCapacity: StackValidationPolicy = {
             }
             counted.add(key);
         }
+        for (const reservation of net.reservations) {
+            if (rangeContains(net.loadBalancerPool, reservation.address)) {
+                pinned.add(reservation.address);
+            }
+        }
         const size = rangeSize(net.loadBalancerPool);
         const free = size - pinned.size;
         if (unpinned.length > free) {
             reportViolation(
-                `The pool ${formatRange(net.loadBalancerPool)} holds ${size} addresses; ${pinned.size} are pinned and ${unpinned.length} Services will ask for one ` +
+                `The pool ${formatRange(net.loadBalancerPool)} holds ${size} addresses; ${pinned.size} are pinned or reserved and ${unpinned.length} Services will ask for one ` +
                 `(${unpinned.join("; ")}), so ${unpinned.length - free} would stay <pending>. Fix: widen loadBalancerPool or pin fewer addresses.`,
             );
         }

@@ -256,6 +256,17 @@ async function timePolicies(count: number, runs: number): Promise<{ ms: number; 
     return { ms: median(samples), violations };
 }
 
+/** The offline plan of a generated stack, in a fresh process per run (the node flags are the plan script's). */
+function timeSyntheticPlan(count: number, runs: number): { ms: number; workloads: number; connections: number; resources: number } {
+    const samples: Array<{ ms: number; workloads: number; connections: number; resources: number }> = [];
+    for (let i = 0; i < runs; i++) {
+        const out = execFileSync(process.execPath, ["--max-semi-space-size=64", "-r", "ts-node/register/transpile-only", "scripts/planSynthetic.ts", String(count)], { cwd: ROOT, encoding: "utf8" });
+        samples.push(JSON.parse(out.trim().split("\n").pop()!));
+    }
+    const ms = median(samples.map(s => s.ms));
+    return { ...samples[0], ms };
+}
+
 async function main(): Promise<void> {
     const runs = Number(process.env.BENCH_RUNS ?? "5");
     const tsNode = require.resolve("ts-node/dist/bin.js");
@@ -272,6 +283,13 @@ async function main(): Promise<void> {
         ...startUpRows("the same with ts-node's TypeScript transpiler", typescriptTranspiler),
         ["offline plan end to end (home)", `${planMs.toFixed(0)} ms`],
     ];
+    // Generated stacks: the plan's own time in a fresh process per run, so
+    // the 50- and 200-Application figures are measured alike, side by side.
+    const generated = [50, 200].map(count => ({ count, ...timeSyntheticPlan(count, runs) }));
+    for (const g of generated) {
+        rows.push([`offline plan, ${g.count} Applications (${g.workloads} workloads, ${g.connections} connections, ${g.resources} resources)`, `${g.ms.toFixed(0)} ms (${(g.ms / g.count).toFixed(1)} ms per Application)`]);
+    }
+    rows.push(["growth, 200 against 50 Applications", `${(generated[1].ms / generated[0].ms).toFixed(2)} times the time for 4 times the Applications`]);
     for (const count of [1000, 10000]) {
         const result = await timePolicies(count, runs);
         rows.push([`policy pack over ${count} resources`, `${result.ms.toFixed(1)} ms (${result.violations} violations)`]);

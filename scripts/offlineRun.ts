@@ -86,6 +86,7 @@ export async function runProgram(stack: string, overrides: StackConfigValues = {
         register(req, (err: unknown, resp: any) => {
             if (!err) {
                 const urn = resp.getUrn();
+                const properties = pulumi.runtime.deserializeProperties(req.getObject());
                 if (byUrn.has(urn)) {
                     // The engine refuses a program that registers one URN twice.
                     duplicateUrns.push(urn);
@@ -95,8 +96,8 @@ export async function runProgram(stack: string, overrides: StackConfigValues = {
                     name: req.getName(),
                     urn,
                     custom: req.getCustom(),
-                    inputs: unwrapSecrets(pulumi.runtime.deserializeProperties(req.getObject())),
-                    secretPaths: secretPaths(pulumi.runtime.deserializeProperties(req.getObject())),
+                    inputs: unwrapSecrets(properties),
+                    secretPaths: secretPaths(properties),
                     parent: req.getParent(),
                     dependencies: req.getDependenciesList(),
                     protect: req.getProtect() === true,
@@ -116,6 +117,12 @@ export async function runProgram(stack: string, overrides: StackConfigValues = {
         warnings.push(message);
         return Promise.resolve();
     };
+    // The SDK records a stack trace for every promise it tracks, for its leak
+    // report only; formatted through ts-node's source maps, that is most of
+    // an offline run's time on a large stack. The program's own errors keep
+    // their message, which is what the offline plan reports.
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     try {
         const programPath = require.resolve(path.join(REPO_ROOT, "index.ts"));
         delete require.cache[programPath];
@@ -130,6 +137,7 @@ export async function runProgram(stack: string, overrides: StackConfigValues = {
         }
         return { resources: [...byUrn.values()], outputs, warnings };
     } finally {
+        Error.stackTraceLimit = stackTraceLimit;
         (pulumi.log as any).warn = warn;
     }
 }

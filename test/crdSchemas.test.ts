@@ -207,3 +207,16 @@ describe("CRD schemas", () => {
         });
     });
 });
+
+describe("a generated large stack's objects against the CRD schemas", function () {
+    // 60 Applications, 180 workloads, 900 connections of every peer kind (scripts/syntheticStack.ts).
+    this.timeout(120000);
+    it("are all valid CiliumNetworkPolicies and Applications", async () => {
+        const { syntheticApplications } = require("../scripts/syntheticStack");
+        const run = await runProgram("home", { applications: syntheticApplications(60) });
+        const result = await validateCrds(run.resources);
+        assert.deepStrictEqual(result.problems, []);
+        assert.strictEqual(result.validated.application, 60);
+        assert.ok(result.validated.ciliumNetworkPolicy >= 180 + 60, `${result.validated.ciliumNetworkPolicy} policies checked`);
+    });
+});

@@ -591,12 +591,12 @@ const CATALOGUE: Case[] = [
         cls: 7, what: "eight LoadBalancer Services of kube-vip's own loadBalancerClass",
         add: () => Array.from({ length: 8 }, (_, i) => lbService(`lan-${i}`, "apps", { spec: { loadBalancerClass: "kube-vip.io/kube-vip-class" } })),
         // Pinned in the stack: Traefik's two VIPs and the two Pi-holes' (their Applications' values).
-        finds: [["loadbalancer-pool-capacity", /holds 9 addresses; 4 are pinned and 8 Services will ask for one .* so 3 would stay <pending>/]],
+        finds: [["loadbalancer-pool-capacity", /holds 9 addresses; 6 are pinned or reserved and 8 Services will ask for one .* so 5 would stay <pending>/]],
     },
     {
         cls: 7, what: "eight LoadBalancer Services without a class",
         add: () => Array.from({ length: 8 }, (_, i) => lbService(`plain-${i}`, "apps")),
-        finds: [["loadbalancer-pool-capacity", /4 are pinned and 8 Services will ask for one/]],
+        finds: [["loadbalancer-pool-capacity", /6 are pinned or reserved and 8 Services will ask for one/]],
     },
     {
         cls: 7, what: "two Services sharing an address, allowed by a ConfigMapPatch on kubevip",

@@ -239,7 +239,14 @@ describe("stack policy loadbalancer-pool-capacity", () => {
         const services = Array.from({ length: 3 }, (_, i) => ({ type: SERVICE, props: lbService(`s${i}`) }));
         assert.deepStrictEqual(await checkStack(loadBalancerPoolCapacity, [{ type: RELEASE, props: traefikRelease("192.168.1.231", "192.168.1.232") }, ...services], { loadBalancerPool: "192.168.1.231-192.168.1.235" }), []);
         const [message] = await checkStack(loadBalancerPoolCapacity, [{ type: RELEASE, props: traefikRelease("192.168.1.231", "192.168.1.232") }, ...services, { type: SERVICE, props: lbService("s3") }], { loadBalancerPool: "192.168.1.231-192.168.1.235" });
-        assert.match(message, /holds 5 addresses; 2 are pinned and 4 Services will ask for one .* so 1 would stay <pending>/);
+        assert.match(message, /holds 5 addresses; 2 are pinned or reserved and 4 Services will ask for one .* so 1 would stay <pending>/);
+    });
+
+    it("counts an address an Application owns as taken, though its Service is not in the stack (Argo CD creates it)", async () => {
+        const services = Array.from({ length: 3 }, (_, i) => ({ type: SERVICE, props: lbService(`s${i}`) }));
+        const reserved = { reservations: [{ address: "192.168.1.233", owner: "namespace media, Application emby", namespace: "media", ports: ["8096/TCP"] }] };
+        const [message] = await checkStack(loadBalancerPoolCapacity, [{ type: RELEASE, props: traefikRelease("192.168.1.231", "192.168.1.232") }, ...services], { loadBalancerPool: "192.168.1.231-192.168.1.235", ...reserved } as any);
+        assert.match(message, /holds 5 addresses; 3 are pinned or reserved and 3 Services will ask for one .* so 1 would stay <pending>/);
     });
 
     it("does not count another chart's ClusterIP Service (values.service without a type) as asking for an address", async () => {

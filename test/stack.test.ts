@@ -524,3 +524,10 @@ describe("Applications declared without connections", () => {
         }), /applications\[0\]\.connections\.toApps\[0\]\.app = "b"[\s\S]*names no declared Application/);
     });
 });
+
+describe("Argo CD's repo server", () => {
+    it("builds kustomize directories that render Helm charts (--enable-helm), as the home cluster's directories do", async () => {
+        const run = await runProgram("lab");
+        assert.deepStrictEqual(findResource(run, T.release, "argocd-release").inputs.values.configs.cm, { "kustomize.buildOptions": "--enable-helm" });
+    });
+});

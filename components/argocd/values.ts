@@ -20,6 +20,9 @@ export function argoCdValues(settings: ArgoCdSettings) {
         dex: { enabled: false },
         notifications: { enabled: false },
         configs: {
+            // Kustomize directories that render Helm charts (helmCharts:), as
+            // GitOps repositories of homelabs commonly hold, need --enable-helm.
+            cm: { "kustomize.buildOptions": "--enable-helm" },
             secret: settings.adminPasswordBcrypt === undefined ? {} : { argocdServerAdminPassword: settings.adminPasswordBcrypt },
         },
     };
