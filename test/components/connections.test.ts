@@ -1,12 +1,12 @@
 // The connection vocabulary, peer kind by peer kind: what a declaration
 // becomes as Cilium rules, at both ends, and every refusal with its path.
 import * as assert from "assert";
-import { connectionPolicies } from "../components/network-policy/graph";
-import { ciliumPolicySpec } from "../components/network-policy/policy";
-import { ingressFrontends } from "../components/traefik/frontends";
-import { address } from "../config/addressPlan";
-import { parseApplications } from "../config/applications";
-import { formatConfigIssues } from "../config/issues";
+import { connectionPolicies } from "../../components/network-policy/graph";
+import { ciliumPolicySpec } from "../../components/network-policy/policy";
+import { ingressFrontends } from "../../components/traefik/frontends";
+import { address } from "../../config/addressPlan";
+import { parseApplications } from "../../config/applications";
+import { formatConfigIssues } from "../../config/issues";
 
 const NS = "k8s:io.kubernetes.pod.namespace";
 // 192.168.1.231 and .239 as numbers: the frontends web/websecure and web239/websecure239.

@@ -11,10 +11,10 @@
 import * as assert from "assert";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { renderPolicyPackConfig } from "../scripts/policyConfig";
-import { PolicyInput, PolicyPackConfig, Violation, runPolicies } from "../scripts/policyRunner";
-import { REPO_ROOT, runProgram } from "./harness";
-import { PackDiagnostic, PackProcess } from "./packProcess";
+import { renderPolicyPackConfig } from "../../scripts/policyConfig";
+import { PolicyInput, PolicyPackConfig, Violation, runPolicies } from "../../scripts/policyRunner";
+import { REPO_ROOT, runProgram } from "../harness";
+import { PackDiagnostic, PackProcess } from "../packProcess";
 
 type Level = "mandatory" | "advisory";
 

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { execFile, spawn } from "child_process";
-import { NetworkConfig } from "../policy/networkConfig";
+import { NetworkConfig } from "../../policy/networkConfig";
 import {
     applicationsHaveNetworkPolicies,
     ciliumDatapathInvariants,
@@ -15,13 +15,13 @@ import {
     podCidrSeparation,
     uniqueLoadBalancerAddresses,
     worldIngressOnOwnedPorts,
-} from "../policy/policies";
-import { chartName, goTruthy, isolation, loadBalancerServices, parseGoBool } from "../policy/resources";
-import { plan } from "../scripts/plan";
-import { policyConfigPath, policyPackConfigOf, renderPolicyPackConfig } from "../scripts/policyConfig";
-import { PolicyInput, runPolicies } from "../scripts/policyRunner";
-import { StackFileError, listStacks, loadStackConfig } from "../scripts/stackFiles";
-import { ProgramRun, REPO_ROOT, runProgram } from "./harness";
+} from "../../policy/policies";
+import { chartName, goTruthy, isolation, loadBalancerServices, parseGoBool } from "../../policy/resources";
+import { plan } from "../../scripts/plan";
+import { policyConfigPath, policyPackConfigOf, renderPolicyPackConfig } from "../../scripts/policyConfig";
+import { PolicyInput, runPolicies } from "../../scripts/policyRunner";
+import { StackFileError, listStacks, loadStackConfig } from "../../scripts/stackFiles";
+import { ProgramRun, REPO_ROOT, runProgram } from "../harness";
 
 /** The home network, as policy/config/home.json gives it to the pack. */
 const HOME_NETWORK: NetworkConfig = {

@@ -4,9 +4,9 @@
 // the offline plan prints.
 import * as assert from "assert";
 import { isDeepStrictEqual } from "util";
-import { renderPolicyPackConfig } from "../scripts/policyConfig";
-import { plan } from "../scripts/plan";
-import { ProgramRun, REPO_ROOT, findResource, resourcesOfType, runProgram } from "./harness";
+import { renderPolicyPackConfig } from "../../scripts/policyConfig";
+import { plan } from "../../scripts/plan";
+import { ProgramRun, REPO_ROOT, findResource, resourcesOfType, runProgram } from "../harness";
 
 const T = {
     configMap: "kubernetes:core/v1:ConfigMap",

@@ -1,13 +1,13 @@
 // Addresses owned by Applications: in the pool, owned once, left out of what
 // the cloud provider hands out, reachable from the LAN on exactly their ports.
 import * as assert from "assert";
-import { connectionPolicies } from "../components/network-policy/graph";
-import { ciliumPolicySpec } from "../components/network-policy/policy";
-import { RawAddressConfig, buildAddressPlan } from "../config/addressPlan";
-import { parseApplications } from "../config/applications";
-import { addressOwnership, rangeGlobalValue } from "../config/reservations";
-import { poolConfigData } from "../components/kube-vip/cloudProvider";
-import { findResource, runProgram } from "./harness";
+import { connectionPolicies } from "../../components/network-policy/graph";
+import { ciliumPolicySpec } from "../../components/network-policy/policy";
+import { RawAddressConfig, buildAddressPlan } from "../../config/addressPlan";
+import { parseApplications } from "../../config/applications";
+import { addressOwnership, rangeGlobalValue } from "../../config/reservations";
+import { poolConfigData } from "../../components/kube-vip/cloudProvider";
+import { findResource, runProgram } from "../harness";
 
 const HOME: RawAddressConfig = {
     lan: "192.168.1.0/24", lanGateway: "", dhcpScope: "", controlPlaneVip: "192.168.1.230", vipInterface: "eno1",

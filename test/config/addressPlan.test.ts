@@ -1,8 +1,8 @@
 import * as assert from "assert";
 import * as fc from "fast-check";
-import { RawAddressConfig, buildAddressPlan, describeAddresses } from "../config/addressPlan";
-import { formatConfigIssues } from "../config/issues";
-import { formatIpv4, parseCidr, parseIpv4, parseRange } from "../policy/addressing";
+import { RawAddressConfig, buildAddressPlan, describeAddresses } from "../../config/addressPlan";
+import { formatConfigIssues } from "../../config/issues";
+import { formatIpv4, parseCidr, parseIpv4, parseRange } from "../../policy/addressing";
 
 const HOME: RawAddressConfig = {
     lan: "192.168.1.0/24",

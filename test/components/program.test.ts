@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { runProgram } from "./harness";
+import { runProgram } from "../harness";
 
 describe("the program's config edge", () => {
     it("runs the home stack and exports its address plan", async () => {

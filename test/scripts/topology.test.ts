@@ -5,12 +5,12 @@
 // both diagrams valid Mermaid, parsed and laid out by the real library.
 import * as assert from "assert";
 import { JSDOM } from "jsdom";
-import { plan } from "../scripts/plan";
-import { stackSettingsOf } from "../scripts/policyConfig";
-import { StackConfigValues } from "../scripts/stackFiles";
-import { connectionDiagram, mermaidBlocks, portList, topologyDiagram, topologyDocument } from "../scripts/topology";
-import { REPO_ROOT } from "./harness";
-import { HOME_LIKE_APPLICATIONS } from "./topologyFixture";
+import { plan } from "../../scripts/plan";
+import { stackSettingsOf } from "../../scripts/policyConfig";
+import { StackConfigValues } from "../../scripts/stackFiles";
+import { connectionDiagram, mermaidBlocks, portList, topologyDiagram, topologyDocument } from "../../scripts/topology";
+import { REPO_ROOT } from "../harness";
+import { HOME_LIKE_APPLICATIONS } from "../topologyFixture";
 
 interface Diagram {
     /** Node id to its label as text: `<br/>` as a new line, tags dropped. */

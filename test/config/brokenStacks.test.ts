@@ -7,10 +7,10 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { REQUIRED_KEYS } from "../config/stack";
-import { plan } from "../scripts/plan";
-import { StackFileError, loadStackConfig, readProjectFile, secretValue } from "../scripts/stackFiles";
-import { REPO_ROOT } from "./harness";
+import { REQUIRED_KEYS } from "../../config/stack";
+import { plan } from "../../scripts/plan";
+import { StackFileError, loadStackConfig, readProjectFile, secretValue } from "../../scripts/stackFiles";
+import { REPO_ROOT } from "../harness";
 
 const HOME = fs.readFileSync(path.join(REPO_ROOT, "Pulumi.home.yaml"), "utf8");
 const NS = "homelab-network";

@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as https from "https";
 import { AddressInfo } from "net";
 import * as path from "path";
-import { REPO_ROOT } from "./harness";
+import { REPO_ROOT } from "../harness";
 
 const checks = require(path.join(REPO_ROOT, "components", "checks", "cluster-checks.js"));
 

@@ -1,12 +1,12 @@
 // The `applications` config: what a user may write, and the message for each
 // mistake. A mistake here must never widen a network policy.
 import * as assert from "assert";
-import { ApplicationSpec, parseApplications } from "../config/applications";
-import { formatConfigIssues } from "../config/issues";
-import { connectionPolicies } from "../components/network-policy/graph";
-import { ingressFrontends } from "../components/traefik/frontends";
-import { address } from "../config/addressPlan";
-import { repositoryPort, repositoryPorts } from "../components/argocd/policies";
+import { ApplicationSpec, parseApplications } from "../../config/applications";
+import { formatConfigIssues } from "../../config/issues";
+import { connectionPolicies } from "../../components/network-policy/graph";
+import { ingressFrontends } from "../../components/traefik/frontends";
+import { address } from "../../config/addressPlan";
+import { repositoryPort, repositoryPorts } from "../../components/argocd/policies";
 
 const chartApp = { name: "podinfo", repoURL: "https://stefanprodan.github.io/podinfo", chart: "podinfo", targetRevision: "6.7.1" };
 const gitApp = { name: "guestbook", repoURL: "https://github.com/argoproj/argocd-example-apps.git", path: "guestbook", targetRevision: "HEAD" };

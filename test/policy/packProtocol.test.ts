@@ -2,10 +2,10 @@
 // the in-process runner the offline plan uses: both must find the same things
 // and refuse the same configs.
 import * as assert from "assert";
-import { renderPolicyPackConfig } from "../scripts/policyConfig";
-import { PolicyInput, runPolicies } from "../scripts/policyRunner";
-import { REPO_ROOT, runProgram } from "./harness";
-import { PackProcess } from "./packProcess";
+import { renderPolicyPackConfig } from "../../scripts/policyConfig";
+import { PolicyInput, runPolicies } from "../../scripts/policyRunner";
+import { REPO_ROOT, runProgram } from "../harness";
+import { PackProcess } from "../packProcess";
 
 const inputsOf = async (stack: string): Promise<PolicyInput[]> =>
     (await runProgram(stack)).resources.map(r => ({ type: r.type, name: r.name, urn: r.urn, props: r.inputs }));

@@ -8,8 +8,8 @@ import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import { main as preflightCli } from "../scripts/preflight";
-import { REPO_ROOT } from "./harness";
+import { main as preflightCli } from "../../scripts/preflight";
+import { REPO_ROOT } from "../harness";
 
 const preflight = require(path.join(REPO_ROOT, "components", "checks", "preflight.js"));
 const PREFLIGHT_JS = path.join(REPO_ROOT, "components", "checks", "preflight.js");

@@ -1,6 +1,6 @@
 import * as assert from "assert";
-import { ProgramRun, RecordedResource, findResource, resourcesOfType, runProgram, waitsFor } from "./harness";
-import { secretValue } from "../scripts/stackFiles";
+import { ProgramRun, RecordedResource, findResource, resourcesOfType, runProgram, waitsFor } from "../harness";
+import { secretValue } from "../../scripts/stackFiles";
 
 const T = {
     configMap: "kubernetes:core/v1:ConfigMap",

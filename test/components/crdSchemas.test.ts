@@ -4,9 +4,9 @@
 import * as assert from "assert";
 import type { ICiliumNetworkPolicy } from "@kubernetes-models/cilium/cilium.io/v2/CiliumNetworkPolicy";
 import type { IApplication } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application";
-import { TYPES } from "../policy/definitions";
-import { CrdProblem, crdProblems, formatCrdProblems, validateCrds } from "./crdValidation";
-import { RecordedResource, runProgram } from "./harness";
+import { TYPES } from "../../policy/definitions";
+import { CrdProblem, crdProblems, formatCrdProblems, validateCrds } from "../crdValidation";
+import { RecordedResource, runProgram } from "../harness";
 
 function recorded(type: string, name: string, inputs: object): RecordedResource {
     return { type, name, urn: `urn:pulumi:test::homelab-network::${type}::${name}`, custom: true, inputs: inputs as Record<string, any>, parent: "", dependencies: [], protect: false, secretPaths: [], aliases: [] };
@@ -212,7 +212,7 @@ describe("a generated large stack's objects against the CRD schemas", function (
     // 60 Applications, 180 workloads, 900 connections of every peer kind (scripts/syntheticStack.ts).
     this.timeout(120000);
     it("are all valid CiliumNetworkPolicies and Applications", async () => {
-        const { syntheticApplications } = require("../scripts/syntheticStack");
+        const { syntheticApplications } = require("../../scripts/syntheticStack");
         const run = await runProgram("home", { applications: syntheticApplications(60) });
         const result = await validateCrds(run.resources);
         assert.deepStrictEqual(result.problems, []);
