@@ -325,6 +325,23 @@ const CATALOGUE: Case[] = [
         ],
     },
     {
+        cls: 2, what: "a Service pinning Traefik's VIP beside one whose address is unknown in a preview: the stack policy skips only the unknown one",
+        raw: [
+            {
+                type: "kubernetes:core/v1:Service", name: "computed", urn: "urn:pulumi:home::homelab-network::kubernetes:core/v1:Service::computed",
+                props: { apiVersion: "v1", kind: "Service", metadata: { name: "computed", namespace: "apps", annotations: { "kube-vip.io/loadbalancerIPs": UNKNOWN_STRING } }, spec: { type: "LoadBalancer" } },
+            },
+            {
+                type: "kubernetes:core/v1:Service", name: "thief", urn: "urn:pulumi:home::homelab-network::kubernetes:core/v1:Service::thief",
+                props: { apiVersion: "v1", kind: "Service", metadata: { name: "thief", namespace: "apps", annotations: { "kube-vip.io/loadbalancerIPs": "192.168.1.231" } }, spec: { type: "LoadBalancer" } },
+            },
+        ],
+        finds: [
+            ["loadbalancer-addresses-unseen", /Service apps\/computed has a value the preview cannot know/, "advisory"],
+            ["unique-loadbalancer-addresses", /192\.168\.1\.231 .*Service apps\/thief/],
+        ],
+    },
+    {
         cls: 2, what: "a ClusterIP Service carrying a stale loadBalancerIP",
         add: () => new k8s.core.v1.Service(unique("svc"), { metadata: { name: "web", namespace: "apps" }, spec: { type: "ClusterIP", ports: [{ port: 80 }], loadBalancerIP: "192.168.1.50" } }),
         passes: [],
