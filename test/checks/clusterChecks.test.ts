@@ -6,26 +6,13 @@ import * as fs from "fs";
 import * as https from "https";
 import { AddressInfo } from "net";
 import * as path from "path";
+import { fakeKubectl } from "./fakeKubectl";
 import { REPO_ROOT } from "../harness";
 
 const checks = require(path.join(REPO_ROOT, "components", "checks", "cluster-checks.js"));
 
 const noPause = async () => undefined;
 const CRD_QUERY = "jsonpath={.status.conditions[?(@.type==\"Established\")].status}";
-
-/** A kubectl stand-in: answers from `reply(args)`, throws like kubectl when it returns an Error. */
-function fakeKubectl(reply: (args: string[]) => string | Error) {
-    const calls: string[][] = [];
-    const run = (args: string[]) => {
-        calls.push(args);
-        const answer = reply(args);
-        if (answer instanceof Error) {
-            throw answer;
-        }
-        return answer;
-    };
-    return { run, calls };
-}
 
 /** A local HTTPS server on 127.0.0.1 that answers 401 with the fixture certificate `name`. */
 async function apiServer(name: string): Promise<{ server: https.Server; url: string }> {

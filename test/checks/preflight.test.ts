@@ -9,6 +9,7 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { main as preflightCli } from "../../scripts/preflight";
+import { fakeKubectl } from "./fakeKubectl";
 import { REPO_ROOT } from "../harness";
 
 const preflight = require(path.join(REPO_ROOT, "components", "checks", "preflight.js"));
@@ -31,20 +32,6 @@ function guardNetwork(): void {
     after(() => {
         net.Socket.prototype.connect = original;
     });
-}
-
-/** A kubectl stand-in: answers from `reply(args)`, throws like kubectl when it returns an Error. */
-function fakeKubectl(reply: (args: string[]) => string | Error) {
-    const calls: string[][] = [];
-    const run = (args: string[]) => {
-        calls.push(args);
-        const answer = reply(args);
-        if (answer instanceof Error) {
-            throw answer;
-        }
-        return answer;
-    };
-    return { run, calls };
 }
 
 function node(name: string, args: string[] | undefined, version = "v1.35.1+k3s1") {
