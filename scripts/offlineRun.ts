@@ -117,12 +117,18 @@ export async function runProgram(stack: string, overrides: StackConfigValues = {
         warnings.push(message);
         return Promise.resolve();
     };
-    // The SDK records a stack trace for every promise it tracks, for its leak
-    // report only; formatted through ts-node's source maps, that is most of
-    // an offline run's time on a large stack. The program's own errors keep
-    // their message, which is what the offline plan reports.
+    // The SDK records a stack trace for every promise it tracks (for its leak
+    // report) and a whole one for every resource (for source positions the
+    // engine shows); formatted through ts-node's source maps, that is most of
+    // an offline run's time on a large stack. Under mocks neither is shown:
+    // promise traces are left out and resource traces use V8's own
+    // formatting. The program's own errors keep their message, which is what
+    // the offline plan reports.
     const stackTraceLimit = Error.stackTraceLimit;
+    const errors = Error as { prepareStackTrace?: unknown };
+    const prepareStackTrace = errors.prepareStackTrace;
     Error.stackTraceLimit = 0;
+    errors.prepareStackTrace = undefined;
     try {
         const programPath = require.resolve(path.join(REPO_ROOT, "index.ts"));
         delete require.cache[programPath];
@@ -138,6 +144,7 @@ export async function runProgram(stack: string, overrides: StackConfigValues = {
         return { resources: [...byUrn.values()], outputs, warnings };
     } finally {
         Error.stackTraceLimit = stackTraceLimit;
+        errors.prepareStackTrace = prepareStackTrace;
         (pulumi.log as any).warn = warn;
     }
 }

@@ -4,7 +4,7 @@ import type { ApplicationSpec } from "../../config/applications";
 import { KINDS, WORKLOADS_ANNOTATION } from "../../policy/definitions";
 import { NetworkComponent } from "../component";
 import type { WorkloadPolicy } from "../network-policy/policy";
-import { NetworkPolicySet } from "../network-policy/policySet";
+import { NetworkPolicySet, ciliumNetworkPolicy } from "../network-policy/policySet";
 import { ARGOCD } from "./names";
 
 /** The Application object Argo CD syncs, pointed at a namespace this program owns. */
@@ -111,11 +111,13 @@ export class ArgoCdApplication extends NetworkComponent {
 
     constructor(name: string, args: ArgoCdApplicationArgs, opts?: pulumi.ComponentResourceOptions) {
         super(ARGOCD_APPLICATION_TYPE, name, opts);
-        // Not <name>-policies: that name now belongs, by alias, to the namespace's baseline.
-        const policies = new NetworkPolicySet(`${name}-workloads`, { policies: args.policies }, this.childOptions([...args.namespace.ready, args.ciliumCrds]));
-        new k8s.apiextensions.CustomResource(`${name}-app`, applicationManifest(args.spec), this.childOptions([args.argoCd, ...args.namespace.ready, policies]));
+        // Children of this component (a stack holds hundreds of them), named
+        // <name>-workloads-<policy>: <name>-policies now belongs, by alias, to
+        // the namespace's baseline.
+        const policies = args.policies.map(policy => ciliumNetworkPolicy(`${name}-workloads`, policy, this.childOptions([...args.namespace.ready, args.ciliumCrds])));
+        new k8s.apiextensions.CustomResource(`${name}-app`, applicationManifest(args.spec), this.childOptions([args.argoCd, ...args.namespace.ready, ...policies]));
         this.namespace = args.namespace.name;
-        this.policyNames = policies.policyNames;
+        this.policyNames = pulumi.output(policies.map(p => p.metadata.name));
         this.registerOutputs({ namespace: this.namespace, policyNames: this.policyNames });
     }
 }

@@ -9,6 +9,15 @@ export interface NetworkPolicySetArgs {
     readonly policies: readonly WorkloadPolicy[];
 }
 
+/** One CiliumNetworkPolicy object, named `<prefix>-<policy name>`. */
+export function ciliumNetworkPolicy(prefix: string, policy: WorkloadPolicy, opts: pulumi.CustomResourceOptions): k8s.apiextensions.CustomResource {
+    return new k8s.apiextensions.CustomResource(`${prefix}-${policy.name}`, {
+        ...KINDS.ciliumNetworkPolicy,
+        metadata: { name: policy.name, namespace: policy.namespace, labels: { "app.kubernetes.io/managed-by": "pulumi" } },
+        spec: ciliumPolicySpec(policy),
+    }, opts);
+}
+
 /**
  * The CiliumNetworkPolicies of one workload. The CRD is registered by the
  * Cilium operator when it starts, so callers pass a dependency on that wait.
@@ -18,15 +27,7 @@ export class NetworkPolicySet extends NetworkComponent {
 
     constructor(name: string, args: NetworkPolicySetArgs, opts?: pulumi.ComponentResourceOptions) {
         super("homelab:network:NetworkPolicySet", name, opts);
-        const created = args.policies.map(policy => new k8s.apiextensions.CustomResource(
-            `${name}-${policy.name}`,
-            {
-                ...KINDS.ciliumNetworkPolicy,
-                metadata: { name: policy.name, namespace: policy.namespace, labels: { "app.kubernetes.io/managed-by": "pulumi" } },
-                spec: ciliumPolicySpec(policy),
-            },
-            this.childOptions(),
-        ));
+        const created = args.policies.map(policy => ciliumNetworkPolicy(name, policy, this.childOptions()));
         this.policyNames = pulumi.output(created.map(p => p.metadata.name));
         this.registerOutputs({ policyNames: this.policyNames });
     }
