@@ -244,9 +244,10 @@ async function postDeploy(spec, deps = {}) {
     for (const note of reserved.pending) {
         (deps.note ?? console.log)(`pending: ${note}`);
     }
-    for (const workload of ["daemonset/cilium", "deployment/cilium-operator"]) {
+    // Cilium's agents and operator, as the program names them (components/cilium/names.ts).
+    for (const workload of spec.cilium.workloads) {
         try {
-            run(["-n", "kube-system", "rollout", "status", workload, "--timeout=120s"]);
+            run(["-n", spec.cilium.namespace, "rollout", "status", workload, "--timeout=120s"]);
         } catch (error) {
             problems.push(`Cilium's ${workload} is not healthy (${String(error.stderr ?? error.message).trim()}): run cilium status, or kubectl -n kube-system get pods -l k8s-app=cilium`);
         }

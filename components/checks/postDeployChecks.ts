@@ -2,6 +2,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { AddressOwnership } from "../../config/reservations";
 import { LOADBALANCER_IPS_ANNOTATION } from "../../policy/definitions";
+import { CILIUM } from "../cilium/names";
 import { NetworkComponent } from "../component";
 import { clusterCheckCommand } from "./commands";
 
@@ -28,6 +29,7 @@ export function postDeployCheckSpec(args: Omit<PostDeployChecksArgs, "rerunWhenC
         apiServerUrl: args.apiServerUrl,
         serviceAddresses: args.serviceAddresses,
         serviceNamespace: args.serviceNamespace,
+        cilium: { namespace: CILIUM.namespace, workloads: [`daemonset/${CILIUM.agentDaemonSet}`, `deployment/${CILIUM.operatorDeployment}`] },
         ...(reservations.length === 0 ? {} : { reservations, loadBalancerIpsAnnotation: LOADBALANCER_IPS_ANNOTATION }),
     });
 }

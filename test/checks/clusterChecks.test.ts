@@ -136,6 +136,7 @@ describe("cluster checks: after pulumi up", () => {
         apiServerUrl: "https://192.168.1.230:6443",
         serviceAddresses: { "traefik": "192.168.1.231", "traefik-vip239": "192.168.1.239" },
         serviceNamespace: "traefik",
+        cilium: { namespace: "kube-system", workloads: ["daemonset/cilium", "deployment/cilium-operator"] },
     };
     const apiUp = async () => ({ ok: true, detail: "HTTP 401" });
     const healthyCluster = (addresses: Record<string, string>) => fakeKubectl(args => {
@@ -195,6 +196,7 @@ describe("cluster checks: addresses Applications own", () => {
         apiServerUrl: "https://192.168.1.230:6443",
         serviceAddresses: { "traefik": "192.168.1.231" },
         serviceNamespace: "traefik",
+        cilium: { namespace: "kube-system", workloads: ["daemonset/cilium", "deployment/cilium-operator"] },
         loadBalancerIpsAnnotation: "kube-vip.io/loadbalancerIPs",
         reservations: [
             { address: "192.168.1.233", namespace: "media", application: "emby", owner: "Application emby (workload emby, namespace media)" },
