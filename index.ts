@@ -20,6 +20,7 @@ import { secondaryIngressAnnotation } from "./components/traefik/values";
 const settings = loadStackSettings();
 const network = settings.addresses;
 const versions = settings.versions;
+const addressText = describeAddresses(network);
 // Every Application's connections, as the policies of both ends.
 const connections = connectionPolicies(settings.applications, network.ingress);
 
@@ -95,11 +96,11 @@ if (settings.postDeployChecks) {
         serviceAddresses: traefik.serviceAddresses,
         serviceNamespace: TRAEFIK.namespace,
         ownership: settings.ownership,
-        rerunWhenChanged: { versions, addresses: describeAddresses(network), devices: network.ciliumDevices, vipInterface: network.vipInterface },
+        rerunWhenChanged: { versions, addresses: addressText, devices: network.ciliumDevices, vipInterface: network.vipInterface },
     }, { dependsOn: [traefik, argoCd, ...applications] });
 }
 
-export const addressPlan = describeAddresses(network);
+export const addressPlan = addressText;
 export const apiServerUrl = controlPlane.apiServerUrl;
 export const loadBalancerPool = network.loadBalancerPool.text;
 export const traefikServices = traefik.serviceAddresses;

@@ -17,7 +17,7 @@ import { loadBalancerServices } from "../policy/resources";
 import { ProgramRun, REPO_ROOT, runProgram } from "./offlineRun";
 import { portText } from "../config/reservations";
 import type { StackSettings } from "../config/stack";
-import { policyPackConfigOf, stackSettingsOf } from "./policyConfig";
+import { policyPackConfigFor, stackSettingsOf } from "./policyConfig";
 import { PolicyPackConfig, Violation, runPolicies } from "./policyRunner";
 import { StackConfigValues, StackFileError, listStacks } from "./stackFiles";
 import { topologyDocument } from "./topology";
@@ -100,13 +100,13 @@ export async function plan(stack: string, overrides: StackConfigValues = {}, pac
         }
         throw error;
     }
-    const violations = await runPolicies(
-        run.resources.map(r => ({ type: r.type, name: r.name, urn: r.urn, props: r.inputs })),
-        packConfig ?? policyPackConfigOf(root, stack, overrides),
-    );
-
     // The same typed plan the program read its config into.
     const settings = stackSettingsOf(root, stack, overrides);
+    const violations = await runPolicies(
+        run.resources.map(r => ({ type: r.type, name: r.name, urn: r.urn, props: r.inputs })),
+        packConfig ?? policyPackConfigFor(settings),
+    );
+
     const a = settings.addresses;
     const apiUrl = String(run.outputs.apiServerUrl);
 

@@ -67,7 +67,12 @@ export function reservationsOf(ownership: AddressOwnership): Reservation[] {
 
 /** The --policy-pack-config file of a stack: for each policy, the keys of the network it reads. */
 export function policyPackConfigOf(root: string, stack: string, overrides: StackConfigValues = {}): Record<string, Record<string, unknown>> {
-    const network = networkConfigOf(stackSettingsOf(root, stack, overrides));
+    return policyPackConfigFor(stackSettingsOf(root, stack, overrides));
+}
+
+/** The same, from settings already parsed. */
+export function policyPackConfigFor(settings: StackSettings): Record<string, Record<string, unknown>> {
+    const network = networkConfigOf(settings);
     const config: Record<string, Record<string, unknown>> = {};
     for (const policy of [...resourcePolicies, ...stackPolicies]) {
         if (policy.configSchema !== undefined) {

@@ -62,7 +62,7 @@ export function workloadPolicyName(workload: WorkloadSpec): string {
 }
 
 export function connectionPolicies(apps: readonly ApplicationSpec[], frontends: IngressFrontends): ConnectionPolicies {
-    const workloads = new Map<string, ApplicationSpec>(apps.map(app => [app.name, app]));
+    const appsByName = new Map<string, ApplicationSpec>(apps.map(app => [app.name, app]));
     const entrypointPorts = new Map(allFrontends(frontends).flatMap(f => f.entrypoints.map(e => [e.name, e.port] as const)));
     const rules = new Map<string, Rules>();
     const rulesOf = (owner: Owner): Rules => {
@@ -103,7 +103,7 @@ export function connectionPolicies(apps: readonly ApplicationSpec[], frontends: 
     const resolve = (peer: PeerRef): Array<{ owner?: Owner; peer: Peer; ports?: ConnectionSpec["ports"] }> => {
         switch (peer.kind) {
             case "app": {
-                const app = workloads.get(peer.app);
+                const app = appsByName.get(peer.app);
                 const targets = (app?.workloads ?? []).filter(w => peer.workload === undefined || w.name === peer.workload);
                 return targets.map(w => ({ owner: { kind: "workload", workload: w }, peer: podsOf(w) }));
             }
