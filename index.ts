@@ -15,6 +15,11 @@ import { connectionPolicies } from "./components/network-policy/graph";
 import { TRAEFIK } from "./components/traefik/names";
 import { Traefik } from "./components/traefik/traefik";
 import { secondaryIngressAnnotation } from "./components/traefik/values";
+import { installStackTraceRules } from "./components/stackTraces";
+
+// 0. Stack traces: source maps for this project's files only, and none of the
+//    SDK's promise traces unless PULUMI_DEBUG_PROMISE_LEAKS asks for them.
+installStackTraceRules();
 
 // 1. Config: every address, range, interface and version, validated at once.
 const settings = loadStackSettings();

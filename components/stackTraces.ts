@@ -1,0 +1,99 @@
+// How stack traces are formatted while the program runs under `pulumi`.
+//
+// `pulumi preview` and `pulumi up` run index.ts through ts-node, which installs
+// a source-map formatter (Error.prepareStackTrace) that copies every frame of
+// every formatted stack trace and looks it up in a source map. The Pulumi SDK
+// formats far more stack traces than anyone reads: one for every promise it
+// tracks (kept for its promise-leak report, printed only when
+// PULUMI_DEBUG_PROMISE_LEAKS is set) and an unlimited one for every resource
+// (to find the line that declared it). With the home stack's Applications that
+// is thousands of traces, and formatting them was the largest part of the
+// program's own start-up (docs/benchmarks.md). Two rules keep what is read and
+// drop the rest:
+//
+// - Only frames in the project's own files go through the source-map
+//   formatter: those are the files ts-node compiled, whose lines differ from
+//   what runs. Every other frame (the packages in node_modules, Node.js itself)
+//   is printed as V8 prints it, at its line in the JavaScript on disk. The
+//   packages' own source maps point at TypeScript sources they do not ship.
+// - The SDK's per-promise trace is not formatted unless
+//   PULUMI_DEBUG_PROMISE_LEAKS is set, the only case in which it is printed.
+import * as path from "path";
+
+/** The signature of Error.prepareStackTrace. */
+export type StackFormatter = (error: Error, frames: NodeJS.CallSite[]) => unknown;
+
+export interface StackTraceRules {
+    /** The project's root: frames in files under it, outside node_modules, are the project's own. */
+    readonly root: string;
+    /** Format the SDK's per-promise traces (PULUMI_DEBUG_PROMISE_LEAKS is set). */
+    readonly recordPromiseTraces: boolean;
+}
+
+/** What the SDK keeps for a promise's trace when PULUMI_DEBUG_PROMISE_LEAKS is not set. */
+export const PROMISE_TRACE_NOT_RECORDED = "(not recorded: run with PULUMI_DEBUG_PROMISE_LEAKS=1 to record the stack traces of the Pulumi SDK's promises)";
+
+const NODE_MODULES = `${path.sep}node_modules${path.sep}`;
+// The frame in which @pulumi/pulumi takes a promise's trace (runtime/debuggable.js).
+const PROMISE_TRACE_FUNCTION = "debuggablePromise";
+const PROMISE_TRACE_FILE = path.join("@pulumi", "pulumi", "runtime", "debuggable.js");
+
+export function isProjectFrame(frame: NodeJS.CallSite, root: string): boolean {
+    const file = frame.getFileName();
+    return typeof file === "string" && file.startsWith(root + path.sep) && !file.includes(NODE_MODULES);
+}
+
+function isPromiseTrace(frames: NodeJS.CallSite[]): boolean {
+    const top = frames[0];
+    return top !== undefined && top.getFunctionName() === PROMISE_TRACE_FUNCTION && (top.getFileName() ?? "").endsWith(path.sep + PROMISE_TRACE_FILE);
+}
+
+/**
+ * A formatter that sends runs of the project's own frames through `mapped`
+ * (the source-map formatter) and prints every other frame as V8 does. The
+ * result has one line per frame, in order, as `mapped` alone would give.
+ */
+export function withStackTraceRules(mapped: StackFormatter, rules: StackTraceRules): StackFormatter {
+    return (error, frames) => {
+        if (!rules.recordPromiseTraces && isPromiseTrace(frames)) {
+            return PROMISE_TRACE_NOT_RECORDED;
+        }
+        // The formatter's first line (the error's name and message) is the same whatever frames it is given.
+        const header = String(mapped(error, []));
+        let text = header;
+        for (let i = 0; i < frames.length;) {
+            if (!isProjectFrame(frames[i], rules.root)) {
+                text += `\n    at ${String(frames[i])}`;
+                i++;
+                continue;
+            }
+            // A whole run at once: the source-map formatter names a frame's function from the frame below it.
+            let end = i + 1;
+            while (end < frames.length && isProjectFrame(frames[end], rules.root)) {
+                end++;
+            }
+            text += String(mapped(error, frames.slice(i, end))).slice(header.length);
+            i = end;
+        }
+        return text;
+    };
+}
+
+/** On an installed formatter: the source-map formatter it wraps. */
+export const WRAPPED_FORMATTER = Symbol.for("homelab-network.stackTraceRules.wrapped");
+
+/**
+ * Puts the rules in front of the source-map formatter ts-node installed.
+ * Without one (plain Node.js, or the offline plan, which turns formatting off)
+ * there is nothing to wrap and nothing is changed. Installing twice is a no-op.
+ */
+export function installStackTraceRules(root = path.resolve(__dirname, "..")): void {
+    const errors = Error as { prepareStackTrace?: StackFormatter & { [WRAPPED_FORMATTER]?: StackFormatter } };
+    const current = errors.prepareStackTrace;
+    if (current === undefined || current[WRAPPED_FORMATTER] !== undefined) {
+        return;
+    }
+    // The SDK reads the variable the same way: any value turns its leak report's traces on.
+    const formatter = withStackTraceRules(current, { root, recordPromiseTraces: Boolean(process.env.PULUMI_DEBUG_PROMISE_LEAKS) });
+    errors.prepareStackTrace = Object.assign(formatter, { [WRAPPED_FORMATTER]: current });
+}
