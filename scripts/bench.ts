@@ -34,8 +34,16 @@ function median(values: number[]): number {
     return sorted[Math.floor(sorted.length / 2)];
 }
 
-/** Wall-clock milliseconds of one fresh process, and the CPU milliseconds it reported (when it does: BENCH_CPU_MS). */
-function runOnce(args: string[], env: NodeJS.ProcessEnv = process.env): { wall: number; cpu: number } {
+interface Run {
+    wall: number;
+    /** CPU milliseconds the process reported (BENCH_CPU_MS), else NaN. */
+    cpu: number;
+    /** Resources it registered (BENCH_REGISTRATIONS), else NaN. */
+    registrations: number;
+}
+
+/** Wall-clock milliseconds of one fresh process, and what it reported of itself. */
+function runOnce(args: string[], env: NodeJS.ProcessEnv = process.env): Run {
     const start = process.hrtime.bigint();
     let stdout: string;
     try {
@@ -45,8 +53,11 @@ function runOnce(args: string[], env: NodeJS.ProcessEnv = process.env): { wall: 
         throw error;
     }
     const wall = Number(process.hrtime.bigint() - start) / 1e6;
-    const cpu = [...stdout.matchAll(/^BENCH_CPU_MS (\d+(?:\.\d+)?)$/gm)].pop();
-    return { wall, cpu: cpu === undefined ? NaN : Number(cpu[1]) };
+    const reported = (name: string) => {
+        const last = [...stdout.matchAll(new RegExp(`^${name} (\\d+(?:\\.\\d+)?)$`, "gm"))].pop();
+        return last === undefined ? NaN : Number(last[1]);
+    };
+    return { wall, cpu: reported("BENCH_CPU_MS"), registrations: reported("BENCH_REGISTRATIONS") };
 }
 
 /**
@@ -78,8 +89,9 @@ function timeProcess(args: string[], runs: number): number {
 // `node @pulumi/pulumi/cmd/run --monitor=... --dry-run <program>`, whose run()
 // registers ts-node with that tsconfig and requires the program inside the
 // root Stack resource. Here the same entry point runs, unchanged, with Pulumi's
-// mocks in place of the engine's resource monitor. BENCH_MODULES, when set,
-// receives every package file the process loaded.
+// mocks in place of the engine's resource monitor. The process reports its CPU
+// time and how many resources it registered (the root Stack included);
+// BENCH_MODULES, when set, receives every package file it loaded.
 const START_HARNESS = `
 const pulumi = require("@pulumi/pulumi");
 function state(args) {
@@ -93,14 +105,15 @@ function state(args) {
     return s;
 }
 const env = process.env;
-pulumi.runtime.setMocks({ newResource: a => ({ id: a.name + "-id", state: state(a) }), call: a => a.inputs },
+let registrations = 0;
+pulumi.runtime.setMocks({ newResource: a => { registrations++; return { id: a.name + "-id", state: state(a) }; }, call: a => a.inputs },
     env.PULUMI_NODEJS_PROJECT, env.PULUMI_NODEJS_STACK, true);
 // The engine's monitor answers this at exit; Pulumi's mock monitor has no such method.
 pulumi.runtime.getMonitor().signalAndWaitForShutdown = (_req, callback) => callback(null, {});
 // CPU time of this process (all its threads), which load from other processes on the machine barely moves.
 process.on("exit", () => {
     const usage = process.cpuUsage();
-    process.stdout.write("\\nBENCH_CPU_MS " + ((usage.user + usage.system) / 1000).toFixed(1) + "\\n");
+    process.stdout.write("\\nBENCH_CPU_MS " + ((usage.user + usage.system) / 1000).toFixed(1) + "\\nBENCH_REGISTRATIONS " + registrations + "\\n");
 });
 if (env.BENCH_MODULES) {
     process.on("exit", () => require("fs").writeFileSync(env.BENCH_MODULES,
@@ -123,6 +136,23 @@ for (const file of require(process.env.BENCH_MODULE_LIST as string) as string[])
 }
 
 export const namespace = new k8s.core.v1.Namespace("bench").metadata.name;
+`;
+
+// The SDK's floor: the one-resource program made to register as many
+// resources as the home stack does, each a bare Namespace, with the stack
+// trace rules the program installs. Whatever the home stack costs beyond this
+// is its own code; this much, any program with that many resources pays.
+const FLOOR_PROGRAM = `// Written by scripts/bench.ts: as many resources as the home stack registers, each a bare Namespace.
+import * as k8s from "@pulumi/kubernetes";
+import { installStackTraceRules } from ${JSON.stringify(path.join(ROOT, "components", "stackTraces"))};
+
+installStackTraceRules();
+for (const file of require(process.env.BENCH_MODULE_LIST as string) as string[]) {
+    require(file);
+}
+
+const count = Number(process.env.BENCH_NAMESPACES);
+export const namespaces = Array.from({ length: count }, (_, i) => new k8s.core.v1.Namespace(\`bench-\${i}\`).metadata.name);
 `;
 
 function projectTsconfig(): string {
@@ -175,54 +205,109 @@ interface StartUp {
     /** Median CPU milliseconds. */
     oneCpu: number;
     stackCpu: number;
+    /** The ratio stack / one of each pair of runs (run back to back), in wall-clock and CPU time. */
+    ratios: number[];
+    cpuRatios: number[];
+    /** Resources the home stack registers, the root Stack included. */
+    registrations: number;
+    /** The SDK's floor (FLOOR_PROGRAM), run with each pair: its ratios to the one-resource program, and the home stack's to it. */
+    floor?: { wall: number; ratios: number[]; cpuRatios: number[]; stackRatios: number[] };
     /** Instructions, when BENCH_INSTRUCTIONS=1. */
     oneInstructions?: number;
     stackInstructions?: number;
+    floorInstructions?: number;
 }
 
 /**
  * Medians of the one-resource program and of the stack started through
  * `tsconfig`, run in alternation so that load on the machine hits both.
  */
-function timeStartUp(stack: string, tsconfig: string, runs: number): StartUp {
+function timeStartUp(stack: string, tsconfig: string, runs: number, withFloor: boolean): StartUp {
     fs.mkdirSync(BENCH_DIR, { recursive: true });
     const modules = path.join(BENCH_DIR, `modules-${path.basename(tsconfig, ".json")}.json`);
     const oneProgram = path.join(BENCH_DIR, "oneResource.ts");
+    const floorProgram = path.join(BENCH_DIR, "floor.ts");
     const stackProgram = path.join(ROOT, "index.ts");
     const harness = ["-e", START_HARNESS];
-    // Discovery, untimed: which package files does the stack load this way?
-    runOnce(harness, startEnv(stack, tsconfig, stackProgram, { BENCH_MODULES: modules }));
+    // Discovery, untimed: which package files does the stack load this way, and how many resources does it register?
+    const { registrations } = runOnce(harness, startEnv(stack, tsconfig, stackProgram, { BENCH_MODULES: modules }));
     fs.writeFileSync(oneProgram, ONE_RESOURCE_PROGRAM);
-    const oneEnv = startEnv(stack, tsconfig, oneProgram, { BENCH_MODULE_LIST: modules });
-    const stackEnv = startEnv(stack, tsconfig, stackProgram);
-    runOnce(harness, oneEnv);
-    const one: Array<{ wall: number; cpu: number }> = [];
-    const full: Array<{ wall: number; cpu: number }> = [];
-    for (let i = 0; i < runs; i++) {
-        one.push(runOnce(harness, oneEnv));
-        full.push(runOnce(harness, stackEnv));
+    fs.writeFileSync(floorProgram, FLOOR_PROGRAM);
+    const envs = {
+        one: startEnv(stack, tsconfig, oneProgram, { BENCH_MODULE_LIST: modules }),
+        // The root Stack is registered by Pulumi's entry point in every program.
+        floor: startEnv(stack, tsconfig, floorProgram, { BENCH_MODULE_LIST: modules, BENCH_NAMESPACES: String(registrations - 1) }),
+        stack: startEnv(stack, tsconfig, stackProgram),
+    };
+    const programs: Array<keyof typeof envs> = withFloor ? ["one", "floor", "stack"] : ["one", "stack"];
+    for (const program of programs) {
+        runOnce(harness, envs[program]);
     }
+    const runsOf: Record<keyof typeof envs, Run[]> = { one: [], floor: [], stack: [] };
+    for (let i = 0; i < runs; i++) {
+        // The programs of a round run back to back, and which goes first rotates, so that none always follows another.
+        for (let k = 0; k < programs.length; k++) {
+            const program = programs[(i + k) % programs.length];
+            runsOf[program].push(runOnce(harness, envs[program]));
+        }
+    }
+    const { one, floor, stack: full } = runsOf;
     const counted = process.env.BENCH_INSTRUCTIONS === "1"
-        ? { oneInstructions: countInstructions(harness, oneEnv), stackInstructions: countInstructions(harness, stackEnv) }
+        ? {
+            oneInstructions: countInstructions(harness, envs.one),
+            stackInstructions: countInstructions(harness, envs.stack),
+            floorInstructions: withFloor ? countInstructions(harness, envs.floor) : undefined,
+        }
         : {};
     return {
         one: median(one.map(r => r.wall)),
         stack: median(full.map(r => r.wall)),
         oneCpu: median(one.map(r => r.cpu)),
         stackCpu: median(full.map(r => r.cpu)),
+        ratios: full.map((r, i) => r.wall / one[i].wall),
+        cpuRatios: full.map((r, i) => r.cpu / one[i].cpu),
+        registrations,
+        floor: withFloor
+            ? {
+                wall: median(floor.map(r => r.wall)),
+                ratios: floor.map((r, i) => r.wall / one[i].wall),
+                cpuRatios: floor.map((r, i) => r.cpu / one[i].cpu),
+                stackRatios: full.map((r, i) => r.wall / floor[i].wall),
+            }
+            : undefined,
         ...counted,
     };
+}
+
+/**
+ * The median of the pairs' ratios, and their range. Each pair ran back to
+ * back, so load from elsewhere on the machine, which comes and goes over
+ * seconds, falls on both of a pair; a ratio of the two medians would compare
+ * runs made at different times.
+ */
+function ratioText(ratios: number[]): string {
+    return `${median(ratios).toFixed(2)} (median of ${ratios.length} pairs; ${Math.min(...ratios).toFixed(2)} to ${Math.max(...ratios).toFixed(2)})`;
 }
 
 function startUpRows(label: string, start: StartUp, target = ""): Array<[string, string]> {
     return [
         [`${label}: one-resource program`, `${start.one.toFixed(0)} ms`],
         [`${label}: home stack`, `${start.stack.toFixed(0)} ms (one-resource + ${(start.stack - start.one).toFixed(0)} ms)`],
-        [`${label}: start-up ratio, home / one-resource`, `${(start.stack / start.one).toFixed(2)}${target}`],
-        [`${label}: the same ratio in CPU time`, `${(start.stackCpu / start.oneCpu).toFixed(2)} (${start.stackCpu.toFixed(0)} / ${start.oneCpu.toFixed(0)} ms)`],
+        [`${label}: start-up ratio, home / one-resource`, `${ratioText(start.ratios)}${target}`],
+        [`${label}: the same ratio in CPU time`, `${ratioText(start.cpuRatios)} (medians ${start.stackCpu.toFixed(0)} / ${start.oneCpu.toFixed(0)} ms)`],
         ...(start.oneInstructions === undefined || start.stackInstructions === undefined ? [] : [[
             `${label}: the same ratio in instructions`,
             `${(start.stackInstructions / start.oneInstructions).toFixed(2)} (${(start.stackInstructions / 1e9).toFixed(2)} / ${(start.oneInstructions / 1e9).toFixed(2)} G)`,
+        ] as [string, string]]),
+        ...(start.floor === undefined ? [] : [
+            [`${label}: the SDK's floor, ${start.registrations - 1} bare Namespaces`, `${start.floor.wall.toFixed(0)} ms, as many resources as the home stack registers`],
+            [`${label}: the floor / one-resource`, ratioText(start.floor.ratios)],
+            [`${label}: the floor / one-resource in CPU time`, ratioText(start.floor.cpuRatios)],
+            [`${label}: home stack / the floor`, ratioText(start.floor.stackRatios)],
+        ] as Array<[string, string]>),
+        ...(start.oneInstructions === undefined || start.floorInstructions === undefined ? [] : [[
+            `${label}: the floor / one-resource in instructions`,
+            `${(start.floorInstructions / start.oneInstructions).toFixed(2)} (${(start.floorInstructions / 1e9).toFixed(2)} / ${(start.oneInstructions / 1e9).toFixed(2)} G)`,
         ] as [string, string]]),
     ];
 }
@@ -274,8 +359,8 @@ async function main(): Promise<void> {
     const floor = timeProcess(["-e", "require('@pulumi/pulumi'); require('@pulumi/kubernetes')"], runs);
     fs.mkdirSync(BENCH_DIR, { recursive: true });
     const configured = projectTsconfig();
-    const start = timeStartUp("home", configured, runs);
-    const typescriptTranspiler = timeStartUp("home", typescriptTranspilerTsconfig(), runs);
+    const start = timeStartUp("home", configured, runs, true);
+    const typescriptTranspiler = timeStartUp("home", typescriptTranspilerTsconfig(), runs, false);
     const planMs = timeProcess([tsNode, "--transpile-only", "scripts/plan.ts", "--stack", "home", "--diagram", "out/bench-topology.md"], runs);
     const rows: Array<[string, string]> = [
         ["floor: load @pulumi/pulumi + @pulumi/kubernetes", `${floor.toFixed(0)} ms`],
