@@ -13,9 +13,10 @@
 //
 // - Only frames in the project's own files go through the source-map
 //   formatter: those are the files ts-node compiled, whose lines differ from
-//   what runs. Every other frame (the packages in node_modules, Node.js itself)
-//   is printed as V8 prints it, at its line in the JavaScript on disk. The
-//   packages' own source maps point at TypeScript sources they do not ship.
+//   what runs. Every other frame in a file (the packages in node_modules,
+//   Node.js itself) is printed as V8 prints it, at its line in the JavaScript
+//   on disk. The packages' own source maps point at TypeScript sources they do
+//   not ship.
 // - The SDK's per-promise trace is not formatted unless
 //   PULUMI_DEBUG_PROMISE_LEAKS is set, the only case in which it is printed.
 import * as path from "path";
@@ -34,6 +35,8 @@ export interface StackTraceRules {
 export const PROMISE_TRACE_NOT_RECORDED = "(not recorded: run with PULUMI_DEBUG_PROMISE_LEAKS=1 to record the stack traces of the Pulumi SDK's promises)";
 
 const NODE_MODULES = `${path.sep}node_modules${path.sep}`;
+// What each run of frames is formatted for: an error with no name and no message.
+const BLANK_ERROR = Object.freeze({ name: "", message: "" }) as Error;
 // The frame in which @pulumi/pulumi takes a promise's trace (runtime/debuggable.js).
 const PROMISE_TRACE_FUNCTION = "debuggablePromise";
 const PROMISE_TRACE_FILE = path.join("@pulumi", "pulumi", "runtime", "debuggable.js");
@@ -41,6 +44,19 @@ const PROMISE_TRACE_FILE = path.join("@pulumi", "pulumi", "runtime", "debuggable
 export function isProjectFrame(frame: NodeJS.CallSite, root: string): boolean {
     const file = frame.getFileName();
     return typeof file === "string" && file.startsWith(root + path.sep) && !file.includes(NODE_MODULES);
+}
+
+/**
+ * Frames the source-map formatter gets: the project's own, and frames in no
+ * file at all (built-ins such as Array.prototype.map, code run by eval). The
+ * latter cost it no lookup, and it needs them: it maps an eval's origin, and
+ * it names a frame's function from the position of the nearest frame below it
+ * that has one, across built-ins, so a callback of the project's called by
+ * `map` is named as ts-node names it (and keeps the "name (file:line:column)"
+ * form the SDK parses for a resource's source position).
+ */
+function goesThroughSourceMaps(frame: NodeJS.CallSite, root: string): boolean {
+    return isProjectFrame(frame, root) || !frame.getFileName();
 }
 
 function isPromiseTrace(frames: NodeJS.CallSite[]): boolean {
@@ -51,28 +67,32 @@ function isPromiseTrace(frames: NodeJS.CallSite[]): boolean {
 /**
  * A formatter that sends runs of the project's own frames through `mapped`
  * (the source-map formatter) and prints every other frame as V8 does. The
- * result has one line per frame, in order, as `mapped` alone would give.
+ * result has one line per frame, in order; a run's lines are those `mapped`
+ * gives for them within the whole trace, except where a package's own source
+ * map names functions (ts-node's formatter would then name the frame just
+ * above a package's frame after it).
  */
 export function withStackTraceRules(mapped: StackFormatter, rules: StackTraceRules): StackFormatter {
     return (error, frames) => {
         if (!rules.recordPromiseTraces && isPromiseTrace(frames)) {
             return PROMISE_TRACE_NOT_RECORDED;
         }
-        // The formatter's first line (the error's name and message) is the same whatever frames it is given.
-        const header = String(mapped(error, []));
-        let text = header;
+        // The error's own first line once (its name and message may be getters);
+        // each run is formatted for a blank stand-in and its first line cut off.
+        let text = String(mapped(error, []));
+        const blankHeader = String(mapped(BLANK_ERROR, [])).length;
         for (let i = 0; i < frames.length;) {
-            if (!isProjectFrame(frames[i], rules.root)) {
+            if (!goesThroughSourceMaps(frames[i], rules.root)) {
                 text += `\n    at ${String(frames[i])}`;
                 i++;
                 continue;
             }
-            // A whole run at once: the source-map formatter names a frame's function from the frame below it.
+            // A whole run at once: the source-map formatter names a frame's function from the frames below it.
             let end = i + 1;
-            while (end < frames.length && isProjectFrame(frames[end], rules.root)) {
+            while (end < frames.length && goesThroughSourceMaps(frames[end], rules.root)) {
                 end++;
             }
-            text += String(mapped(error, frames.slice(i, end))).slice(header.length);
+            text += String(mapped(BLANK_ERROR, frames.slice(i, end))).slice(blankHeader);
             i = end;
         }
         return text;

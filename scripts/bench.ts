@@ -126,11 +126,14 @@ require(entry);
 `;
 
 // The baseline: one resource, after requiring every package file the home
-// stack loaded (the list its discovery run wrote), so that the two programs
-// differ only by this project's own code.
+// stack loaded (the list its discovery run wrote) and installing the stack
+// trace rules as index.ts does, so that the two programs differ only by this
+// project's own code.
 const ONE_RESOURCE_PROGRAM = `// Written by scripts/bench.ts: the one-resource baseline of the start-up ratio.
 import * as k8s from "@pulumi/kubernetes";
+import { installStackTraceRules } from ${JSON.stringify(path.join(ROOT, "components", "stackTraces"))};
 
+installStackTraceRules();
 for (const file of require(process.env.BENCH_MODULE_LIST as string) as string[]) {
     require(file);
 }
@@ -138,11 +141,11 @@ for (const file of require(process.env.BENCH_MODULE_LIST as string) as string[])
 export const namespace = new k8s.core.v1.Namespace("bench").metadata.name;
 `;
 
-// The SDK's floor: the one-resource program made to register as many
-// resources as the home stack does, each a bare Namespace, with the stack
-// trace rules the program installs. Whatever the home stack costs beyond this
-// is its own code; this much, any program with that many resources pays.
-const FLOOR_PROGRAM = `// Written by scripts/bench.ts: as many resources as the home stack registers, each a bare Namespace.
+// The resource floor: the one-resource program made to register as many
+// resources as the home stack does, each a bare Namespace. Whatever the home
+// stack costs beyond this is its own code; this much, any program with that
+// many resources pays to the SDK.
+const FLOOR_PROGRAM = `// Written by scripts/bench.ts: the resource floor, as many resources as the home stack registers, each a bare Namespace.
 import * as k8s from "@pulumi/kubernetes";
 import { installStackTraceRules } from ${JSON.stringify(path.join(ROOT, "components", "stackTraces"))};
 
@@ -205,12 +208,12 @@ interface StartUp {
     /** Median CPU milliseconds. */
     oneCpu: number;
     stackCpu: number;
-    /** The ratio stack / one of each pair of runs (run back to back), in wall-clock and CPU time. */
+    /** The ratio stack / one within each round of runs, in wall-clock and CPU time. */
     ratios: number[];
     cpuRatios: number[];
     /** Resources the home stack registers, the root Stack included. */
     registrations: number;
-    /** The SDK's floor (FLOOR_PROGRAM), run with each pair: its ratios to the one-resource program, and the home stack's to it. */
+    /** The resource floor (FLOOR_PROGRAM), run in each round: its ratios to the one-resource program, and the home stack's to it. */
     floor?: { wall: number; ratios: number[]; cpuRatios: number[]; stackRatios: number[] };
     /** Instructions, when BENCH_INSTRUCTIONS=1. */
     oneInstructions?: number;
@@ -239,15 +242,16 @@ function timeStartUp(stack: string, tsconfig: string, runs: number, withFloor: b
         floor: startEnv(stack, tsconfig, floorProgram, { BENCH_MODULE_LIST: modules, BENCH_NAMESPACES: String(registrations - 1) }),
         stack: startEnv(stack, tsconfig, stackProgram),
     };
-    const programs: Array<keyof typeof envs> = withFloor ? ["one", "floor", "stack"] : ["one", "stack"];
+    // A round runs the home stack between the others, right after or before
+    // each, and every other round reverses the order, so that no program
+    // always follows another.
+    const programs: Array<keyof typeof envs> = withFloor ? ["one", "stack", "floor"] : ["one", "stack"];
     for (const program of programs) {
         runOnce(harness, envs[program]);
     }
     const runsOf: Record<keyof typeof envs, Run[]> = { one: [], floor: [], stack: [] };
     for (let i = 0; i < runs; i++) {
-        // The programs of a round run back to back, and which goes first rotates, so that none always follows another.
-        for (let k = 0; k < programs.length; k++) {
-            const program = programs[(i + k) % programs.length];
+        for (const program of i % 2 === 0 ? programs : [...programs].reverse()) {
             runsOf[program].push(runOnce(harness, envs[program]));
         }
     }
@@ -280,13 +284,13 @@ function timeStartUp(stack: string, tsconfig: string, runs: number, withFloor: b
 }
 
 /**
- * The median of the pairs' ratios, and their range. Each pair ran back to
- * back, so load from elsewhere on the machine, which comes and goes over
- * seconds, falls on both of a pair; a ratio of the two medians would compare
- * runs made at different times.
+ * The median of the ratios within each round, and their range. The programs
+ * of a round run one after another, so load from elsewhere on the machine,
+ * which comes and goes over seconds, falls on all of them; a ratio of two
+ * medians would compare runs made at different moments.
  */
 function ratioText(ratios: number[]): string {
-    return `${median(ratios).toFixed(2)} (median of ${ratios.length} pairs; ${Math.min(...ratios).toFixed(2)} to ${Math.max(...ratios).toFixed(2)})`;
+    return `${median(ratios).toFixed(2)} (median of ${ratios.length} rounds; ${Math.min(...ratios).toFixed(2)} to ${Math.max(...ratios).toFixed(2)})`;
 }
 
 function startUpRows(label: string, start: StartUp, target = ""): Array<[string, string]> {
@@ -300,13 +304,13 @@ function startUpRows(label: string, start: StartUp, target = ""): Array<[string,
             `${(start.stackInstructions / start.oneInstructions).toFixed(2)} (${(start.stackInstructions / 1e9).toFixed(2)} / ${(start.oneInstructions / 1e9).toFixed(2)} G)`,
         ] as [string, string]]),
         ...(start.floor === undefined ? [] : [
-            [`${label}: the SDK's floor, ${start.registrations - 1} bare Namespaces`, `${start.floor.wall.toFixed(0)} ms, as many resources as the home stack registers`],
-            [`${label}: the floor / one-resource`, ratioText(start.floor.ratios)],
-            [`${label}: the floor / one-resource in CPU time`, ratioText(start.floor.cpuRatios)],
-            [`${label}: home stack / the floor`, ratioText(start.floor.stackRatios)],
+            [`${label}: resource floor, ${start.registrations - 1} bare Namespaces`, `${start.floor.wall.toFixed(0)} ms: as many resources as the home stack registers (${start.registrations}, the root Stack included)`],
+            [`${label}: resource floor / one-resource`, ratioText(start.floor.ratios)],
+            [`${label}: resource floor / one-resource in CPU time`, ratioText(start.floor.cpuRatios)],
+            [`${label}: home stack / resource floor`, ratioText(start.floor.stackRatios)],
         ] as Array<[string, string]>),
         ...(start.oneInstructions === undefined || start.floorInstructions === undefined ? [] : [[
-            `${label}: the floor / one-resource in instructions`,
+            `${label}: resource floor / one-resource in instructions`,
             `${(start.floorInstructions / start.oneInstructions).toFixed(2)} (${(start.floorInstructions / 1e9).toFixed(2)} / ${(start.oneInstructions / 1e9).toFixed(2)} G)`,
         ] as [string, string]]),
     ];

@@ -47,33 +47,82 @@ function formattingWith<T>(formatter: StackFormatter | undefined, body: () => T)
     }
 }
 
-interface Position { file?: string; line?: number }
+// A module compiled as `pulumi preview` compiles the program (swc, whose source
+// maps name functions, unlike TypeScript's), written under the project root.
+const SWC_FIXTURE_SOURCE = `// Written by test/components/stackTraces.test.ts.
+interface Unused { readonly a: number }
+type Capture = () => unknown;
+
+export function viaMap(capture: Capture): unknown[] {
+    return [0].map(() => capture());
+}
+
+export function viaEval(capture: Capture): unknown {
+    return eval("capture()");
+}
+`;
+
+function swcFixture(): { file: string; viaMap(capture: () => unknown): unknown[]; viaEval(capture: () => unknown): unknown } {
+    const file = path.join(ROOT, "out", "test", "stackTracesFixture.js");
+    const swc = require("@swc/core") as typeof import("@swc/core");
+    const { code } = swc.transformSync(SWC_FIXTURE_SOURCE, {
+        filename: file.replace(/\.js$/, ".ts"), sourceMaps: "inline", swcrc: false,
+        jsc: { parser: { syntax: "typescript" }, target: "es2020" }, module: { type: "commonjs" },
+    });
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, code);
+    delete require.cache[file];
+    return { file, ...require(file) };
+}
+
+interface Position { file?: string; line?: number; column?: number }
 // The SDK's own way of finding the line that declared a resource (Resource.callsites, private).
 const sdkCallsites = (): Position[] => (Reflect.get(pulumi.Resource, "callsites") as () => Position[]).call(pulumi.Resource);
 
 describe("stack traces under pulumi (components/stackTraces.ts)", () => {
-    it("sends each run of the project's own frames to the source-map formatter and prints every other frame as V8 does", () => {
+    it("sends each run of the project's own frames (with built-ins among them) to the source-map formatter and prints every other frame as V8 does", () => {
         const calls: NodeJS.CallSite[][] = [];
         const frames = [
             frame(path.join(SDK, "resource.js"), "Resource", 10),
             frame(path.join(ROOT, "components", "component.ts"), "NetworkComponent", 20),
+            frame(undefined, "Array.map", 25),
             frame(path.join(ROOT, "index.ts"), "main", 30),
             frame("node:internal/modules/cjs/loader", "Module._compile", 40),
             frame(path.join(ROOT, "config", "load.ts"), "loadStackSettings", 50),
             frame(undefined, "eval", 60),
+            frame(path.join(SDK, "cmd", "run", "run.js"), "runProgram", 70),
+            frame(undefined, "new Promise", 80),
         ];
         const text = String(withStackTraceRules(recordingFormatter(calls), { root: ROOT, recordPromiseTraces: false })(new Error("boom"), frames));
         assert.deepStrictEqual(text.split("\n"), [
             "Error: boom",
             `    at Resource (${path.join(SDK, "resource.js")}:10:1)`,
             `    at mapped NetworkComponent (${path.join(ROOT, "components", "component.ts")}:20:1)`,
+            "    at mapped Array.map (<anonymous>:25:1)",
             `    at mapped main (${path.join(ROOT, "index.ts")}:30:1)`,
             "    at Module._compile (node:internal/modules/cjs/loader:40:1)",
             `    at mapped loadStackSettings (${path.join(ROOT, "config", "load.ts")}:50:1)`,
-            "    at eval (<anonymous>:60:1)",
+            "    at mapped eval (<anonymous>:60:1)",
+            `    at runProgram (${path.join(SDK, "cmd", "run", "run.js")}:70:1)`,
+            "    at mapped new Promise (<anonymous>:80:1)",
         ]);
-        // The header once with no frames, then the two runs, each whole and in order.
-        assert.deepStrictEqual(calls.map(c => c.map(f => f.getFunctionName())), [[], ["NetworkComponent", "main"], ["loadStackSettings"]]);
+        // The error's header once, the blank stand-in's, then each run whole and in order.
+        assert.deepStrictEqual(calls.map(c => c.map(f => f.getFunctionName())),
+            [[], [], ["NetworkComponent", "Array.map", "main"], ["loadStackSettings", "eval"], ["new Promise"]]);
+    });
+
+    it("reads the error's name and message once, however often they change", () => {
+        let reads = 0;
+        const error = Object.defineProperty(new Error(), "message", { get: () => "x".repeat(++reads) });
+        const frames = [frame(path.join(ROOT, "index.ts"), "a"), frame(path.join(SDK, "resource.js"), "b"), frame(path.join(ROOT, "index.ts"), "c")];
+        const text = String(withStackTraceRules(recordingFormatter([]), { root: ROOT, recordPromiseTraces: false })(error, frames));
+        assert.deepStrictEqual(text.split("\n"), [
+            "Error: x",
+            `    at mapped a (${path.join(ROOT, "index.ts")}:1:1)`,
+            `    at b (${path.join(SDK, "resource.js")}:1:1)`,
+            `    at mapped c (${path.join(ROOT, "index.ts")}:1:1)`,
+        ]);
+        assert.strictEqual(reads, 1);
     });
 
     it("counts only files under the project root and outside node_modules as the project's own", () => {
@@ -114,6 +163,27 @@ describe("stack traces under pulumi (components/stackTraces.ts)", () => {
         assert.ok(before[0].file?.endsWith(path.join("@pulumi", "resource.ts")) && !fs.existsSync(before[0].file), `before: ${before[0].file}`);
         assert.strictEqual(after[0].file, path.join(SDK, "resource.js"));
         assert.ok(fs.existsSync(after[0].file));
+    });
+
+    it("names and places swc-compiled frames called through built-ins and eval as ts-node's formatter does", () => {
+        const fixture = swcFixture();
+        const mapped = sourceMapFormatter();
+        const ruled = withStackTraceRules(mapped, { root: ROOT, recordPromiseTraces: false });
+        const probe = () => new Error("probe").stack;
+        // The lines of a trace that are the fixture's or in no file (the built-in map, the eval).
+        const own = (text: unknown) => String(text).split("\n").slice(1).filter(l => l.includes("stackTracesFixture") || /\(<anonymous>\)|<anonymous>:\d/.test(l));
+        for (const call of [() => fixture.viaMap(probe)[0], () => fixture.viaEval(probe)]) {
+            const before = own(formattingWith(mapped, call));
+            assert.ok(before.some(l => l.includes("stackTracesFixture.ts:")), `mapped to the TypeScript source: ${before.join("\n")}`);
+            assert.notDeepStrictEqual(own(formattingWith(undefined, call)), before, "the transpiled lines differ, else this test proves nothing");
+            assert.deepStrictEqual(own(formattingWith(ruled, call)), before);
+        }
+        // And the positions the SDK sends with a resource declared in such a callback.
+        const positions = (formatter: StackFormatter) => formattingWith(formatter, () => fixture.viaMap(sdkCallsites)[0] as Position[])
+            .filter(p => p.file?.includes("stackTracesFixture"));
+        const expected = positions(mapped);
+        assert.strictEqual(expected.length, 2, "the arrow passed to map and viaMap itself");
+        assert.deepStrictEqual(positions(ruled), expected);
     });
 
     it("is what the pinned SDK's promises carry once installed: nothing formatted, unless asked", () => {
