@@ -12,7 +12,8 @@
 // drop the rest:
 //
 // - Only frames in the project's own files go through the source-map
-//   formatter: those are the files ts-node compiled, whose lines differ from
+//   formatter (with the built-in and eval frames among them, which need no
+//   lookup): those are the files ts-node compiled, whose lines differ from
 //   what runs. Every other frame in a file (the packages in node_modules,
 //   Node.js itself) is printed as V8 prints it, at its line in the JavaScript
 //   on disk. The packages' own source maps point at TypeScript sources they do
@@ -65,8 +66,9 @@ function isPromiseTrace(frames: NodeJS.CallSite[]): boolean {
 }
 
 /**
- * A formatter that sends runs of the project's own frames through `mapped`
- * (the source-map formatter) and prints every other frame as V8 does. The
+ * A formatter that sends runs of the project's own frames (and of frames in
+ * no file among them) through `mapped`, the source-map formatter, and prints
+ * every other frame as V8 does. The
  * result has one line per frame, in order; a run's lines are those `mapped`
  * gives for them within the whole trace, except where a package's own source
  * map names functions (ts-node's formatter would then name the frame just
