@@ -125,27 +125,14 @@ process.argv = [process.execPath, entry, "--monitor=mock", "--project=" + env.PU
 require(entry);
 `;
 
-// The baseline: one resource, after requiring every package file the home
-// stack loaded (the list its discovery run wrote) and installing the stack
-// trace rules as index.ts does, so that the two programs differ only by this
-// project's own code.
-const ONE_RESOURCE_PROGRAM = `// Written by scripts/bench.ts: the one-resource baseline of the start-up ratio.
-import * as k8s from "@pulumi/kubernetes";
-import { installStackTraceRules } from ${JSON.stringify(path.join(ROOT, "components", "stackTraces"))};
-
-installStackTraceRules();
-for (const file of require(process.env.BENCH_MODULE_LIST as string) as string[]) {
-    require(file);
-}
-
-export const namespace = new k8s.core.v1.Namespace("bench").metadata.name;
-`;
-
-// The resource floor: the one-resource program made to register as many
-// resources as the home stack does, each a bare Namespace. Whatever the home
-// stack costs beyond this is its own code; this much, any program with that
-// many resources pays to the SDK.
-const FLOOR_PROGRAM = `// Written by scripts/bench.ts: the resource floor, as many resources as the home stack registers, each a bare Namespace.
+// The baseline and the resource floor are one program: it requires every
+// package file the home stack loaded (the list its discovery run wrote),
+// installs the stack-trace rules as index.ts does, and declares
+// BENCH_NAMESPACES bare Namespaces. With one, it is the baseline, which
+// differs from the home stack only by this project's own code. With as many
+// as the home stack registers resources, it is the resource floor: what any
+// program with that many resources pays to the SDK, whatever its code.
+const NAMESPACES_PROGRAM = `// Written by scripts/bench.ts: the one-resource baseline and the resource floor of the start-up ratio.
 import * as k8s from "@pulumi/kubernetes";
 import { installStackTraceRules } from ${JSON.stringify(path.join(ROOT, "components", "stackTraces"))};
 
@@ -213,7 +200,7 @@ interface StartUp {
     cpuRatios: number[];
     /** Resources the home stack registers, the root Stack included. */
     registrations: number;
-    /** The resource floor (FLOOR_PROGRAM), run in each round: its ratios to the one-resource program, and the home stack's to it. */
+    /** The resource floor (NAMESPACES_PROGRAM with as many resources as the home stack), run in each round: its ratios to the one-resource program, and the home stack's to it. */
     floor?: { wall: number; ratios: number[]; cpuRatios: number[]; stackRatios: number[] };
     /** Instructions, when BENCH_INSTRUCTIONS=1. */
     oneInstructions?: number;
@@ -228,18 +215,16 @@ interface StartUp {
 function timeStartUp(stack: string, tsconfig: string, runs: number, withFloor: boolean): StartUp {
     fs.mkdirSync(BENCH_DIR, { recursive: true });
     const modules = path.join(BENCH_DIR, `modules-${path.basename(tsconfig, ".json")}.json`);
-    const oneProgram = path.join(BENCH_DIR, "oneResource.ts");
-    const floorProgram = path.join(BENCH_DIR, "floor.ts");
+    const namespacesProgram = path.join(BENCH_DIR, "namespaces.ts");
     const stackProgram = path.join(ROOT, "index.ts");
     const harness = ["-e", START_HARNESS];
     // Discovery, untimed: which package files does the stack load this way, and how many resources does it register?
     const { registrations } = runOnce(harness, startEnv(stack, tsconfig, stackProgram, { BENCH_MODULES: modules }));
-    fs.writeFileSync(oneProgram, ONE_RESOURCE_PROGRAM);
-    fs.writeFileSync(floorProgram, FLOOR_PROGRAM);
+    fs.writeFileSync(namespacesProgram, NAMESPACES_PROGRAM);
     const envs = {
-        one: startEnv(stack, tsconfig, oneProgram, { BENCH_MODULE_LIST: modules }),
+        one: startEnv(stack, tsconfig, namespacesProgram, { BENCH_MODULE_LIST: modules, BENCH_NAMESPACES: "1" }),
         // The root Stack is registered by Pulumi's entry point in every program.
-        floor: startEnv(stack, tsconfig, floorProgram, { BENCH_MODULE_LIST: modules, BENCH_NAMESPACES: String(registrations - 1) }),
+        floor: startEnv(stack, tsconfig, namespacesProgram, { BENCH_MODULE_LIST: modules, BENCH_NAMESPACES: String(registrations - 1) }),
         stack: startEnv(stack, tsconfig, stackProgram),
     };
     // A round runs the home stack between the others, right after or before

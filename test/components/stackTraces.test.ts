@@ -113,16 +113,20 @@ describe("stack traces under pulumi (components/stackTraces.ts)", () => {
 
     it("reads the error's name and message once, however often they change", () => {
         let reads = 0;
-        const error = Object.defineProperty(new Error(), "message", { get: () => "x".repeat(++reads) });
+        let nameReads = 0;
+        const error = Object.defineProperties(new Error(), {
+            message: { get: () => "x".repeat(++reads) },
+            name: { get: () => `E${"r".repeat(++nameReads)}` },
+        });
         const frames = [frame(path.join(ROOT, "index.ts"), "a"), frame(path.join(SDK, "resource.js"), "b"), frame(path.join(ROOT, "index.ts"), "c")];
         const text = String(withStackTraceRules(recordingFormatter([]), { root: ROOT, recordPromiseTraces: false })(error, frames));
         assert.deepStrictEqual(text.split("\n"), [
-            "Error: x",
+            "Er: x",
             `    at mapped a (${path.join(ROOT, "index.ts")}:1:1)`,
             `    at b (${path.join(SDK, "resource.js")}:1:1)`,
             `    at mapped c (${path.join(ROOT, "index.ts")}:1:1)`,
         ]);
-        assert.strictEqual(reads, 1);
+        assert.deepStrictEqual({ reads, nameReads }, { reads: 1, nameReads: 1 });
     });
 
     it("counts only files under the project root and outside node_modules as the project's own", () => {
