@@ -66,3 +66,30 @@ export function notableAddressesIn(range: Ipv4Range, context: AddressContext): s
     }
     return [...candidates].sort((a, b) => a - b).map(address => describeAddress(address, context)).filter(text => text.includes("("));
 }
+
+/** "it is the API VIP and in the router's DHCP scope …", or "" for an ordinary address. */
+export function whatItIs(address: number, context: AddressContext): string {
+    const roles = addressRoles(address, context);
+    return roles.length === 0 ? "" : `: it is ${roles.join(" and ")}`;
+}
+
+/** Why an address outside the pool is dangerous, from what it is. */
+export function whyItMatters(address: number, context: AddressContext): string {
+    const roles = addressRoles(address, context).join(" ");
+    if (roles.includes("the API VIP")) {
+        return "kube-vip would announce the Kubernetes API's own address for a Service, and the API would drop off the LAN";
+    }
+    if (roles.includes("the gateway")) {
+        return "kube-vip would answer ARP for the router's address and take the whole LAN's way out";
+    }
+    if (roles.includes("network address") || roles.includes("broadcast address")) {
+        return "no host may use that address; announcing it breaks the LAN's broadcast";
+    }
+    if (roles.includes("outside the LAN")) {
+        return "kube-vip answers ARP only on the node's own network, so nothing would reach it";
+    }
+    if (roles.includes("DHCP scope")) {
+        return "the router could hand the same address to a DHCP client (an ARP conflict)";
+    }
+    return "kube-vip's cloud provider does not check this, so the address could collide with a host on the LAN";
+}

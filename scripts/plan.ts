@@ -13,7 +13,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { rangeContains, rangeSize } from "../policy/addressing";
-import { loadBalancerServices } from "../policy/resources";
+import { loadBalancerServices } from "../policy/addresses";
 import { ProgramRun, REPO_ROOT, runProgram } from "./offlineRun";
 import { portText } from "../config/reservations";
 import type { StackSettings } from "../config/stack";

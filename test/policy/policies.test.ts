@@ -4,19 +4,12 @@ import * as os from "os";
 import * as path from "path";
 import { execFile, spawn } from "child_process";
 import { NetworkConfig } from "../../policy/networkConfig";
-import {
-    applicationsHaveNetworkPolicies,
-    ciliumDatapathInvariants,
-    controlPlaneVipPlacement,
-    kubeVipImagesPinned,
-    loadBalancerAddressInPool,
-    loadBalancerPoolCapacity,
-    loadBalancerPoolPlacement,
-    podCidrSeparation,
-    uniqueLoadBalancerAddresses,
-    worldIngressOnOwnedPorts,
-} from "../../policy/policies";
-import { chartName, goTruthy, isolation, loadBalancerServices, parseGoBool } from "../../policy/resources";
+import { loadBalancerAddressInPool, loadBalancerServices, uniqueLoadBalancerAddresses } from "../../policy/addresses";
+import { ciliumDatapathInvariants, podCidrSeparation } from "../../policy/cilium";
+import { applicationsHaveNetworkPolicies, isolation, worldIngressOnOwnedPorts } from "../../policy/isolation";
+import { controlPlaneVipPlacement, kubeVipImagesPinned } from "../../policy/kubeVip";
+import { loadBalancerPoolCapacity, loadBalancerPoolPlacement } from "../../policy/pools";
+import { chartName, goTruthy, parseGoBool } from "../../policy/readers";
 import { plan } from "../../scripts/plan";
 import { policyConfigPath, policyPackConfigOf, renderPolicyPackConfig } from "../../scripts/policyConfig";
 import { PolicyInput, runPolicies } from "../../scripts/policyRunner";
