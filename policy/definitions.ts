@@ -96,12 +96,14 @@ export const KUBE_VIP_POOL_CONFIG_MAP = { name: "kubevip", namespace: "kube-syst
 export const GLOBAL_RANGE_KEY = "range-global";
 
 /**
+ * How the pack recognises a kube-vip container, whoever deployed it (the
+ * program's own kube-vip objects are named in components/kube-vip/names.ts):
  * kube-vip's image names (the last path segment, under any registry: the
  * project moved from docker.io/plndr to ghcr.io/kube-vip) and the environment
  * variables that configure it. `vip_address` is the older name of `address`
  * and wins when both are set. Booleans are read with Go's strconv.ParseBool.
  */
-export const KUBE_VIP = {
+export const KUBE_VIP_CONTAINER = {
     images: ["kube-vip", "kube-vip-iptables", "kube-vip-cloud-provider"],
     addressEnv: ["vip_address", "address"],
     controlPlaneEnv: "cp_enable",

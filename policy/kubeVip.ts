@@ -7,7 +7,7 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import { whatItIs } from "./addressRoles";
 import { formatIpv4, formatRange, lanPlacementProblems, parseIpv4, rangeContains } from "./addressing";
-import { CHARTS, KINDS, KUBE_VIP, KUBE_VIP_POOL_CONFIG_MAP, TYPES, typeToken } from "./definitions";
+import { CHARTS, KINDS, KUBE_VIP_CONTAINER, KUBE_VIP_POOL_CONFIG_MAP, TYPES, typeToken } from "./definitions";
 import { LAN_KEYS, lanLayout, networkNeeds } from "./networkConfig";
 import { ObjectView, ResourceView, helmSources, isNamedConfigMap, isObject, metaName, metaNamespace, objectsOf, parseGoBool, via } from "./readers";
 
@@ -45,10 +45,10 @@ function containersOf(view: ObjectView): any[] {
 }
 
 function isKubeVipContainer(container: any): boolean {
-    const images = KUBE_VIP.images as readonly string[];
+    const images = KUBE_VIP_CONTAINER.images as readonly string[];
     const named = (typeof container?.image === "string" && images.includes(imageName(container.image))) || images.includes(container?.name);
     const env: any[] = Array.isArray(container?.env) ? container.env : [];
-    return named || env.some(e => (KUBE_VIP.signatureEnv as readonly string[]).includes(e?.name));
+    return named || env.some(e => (KUBE_VIP_CONTAINER.signatureEnv as readonly string[]).includes(e?.name));
 }
 
 /** kube-vip as it will run: containers recognised by image name or by kube-vip's own variables, and the kube-vip chart's values. */
@@ -71,7 +71,7 @@ export function kubeVipInstances(resource: ResourceView): KubeVipInstance[] {
         const values = source.values;
         const env = Object.fromEntries(Object.entries(isObject(values.env) ? values.env : {}).map(([k, v]) => [k, String(v)]));
         // The chart renders config.address as vip_address when cp_enable is true.
-        if (parseGoBool(env[KUBE_VIP.controlPlaneEnv]) === true && values.config?.address !== undefined) {
+        if (parseGoBool(env[KUBE_VIP_CONTAINER.controlPlaneEnv]) === true && values.config?.address !== undefined) {
             env.vip_address = String(values.config.address);
         }
         const repository = values.image?.repository;
@@ -97,13 +97,13 @@ export function kubeVipContainers(resource: ResourceView): Array<{ owner: string
  * address and leaves cp_enable to the workload it patches.
  */
 export function holdsControlPlaneVip(instance: KubeVipInstance): boolean {
-    const enabled = parseGoBool(instance.env[KUBE_VIP.controlPlaneEnv]);
+    const enabled = parseGoBool(instance.env[KUBE_VIP_CONTAINER.controlPlaneEnv]);
     return enabled === true || (instance.patch && enabled === undefined && kubeVipAddresses(instance).length > 0);
 }
 
 /** The addresses a kube-vip instance advertises as its VIP: vip_address (the older name) and address. */
 export function kubeVipAddresses(instance: KubeVipInstance): Array<{ variable: string; value: string }> {
-    return KUBE_VIP.addressEnv.filter(name => instance.env[name] !== undefined && instance.env[name] !== "").map(name => ({ variable: name, value: instance.env[name] }));
+    return KUBE_VIP_CONTAINER.addressEnv.filter(name => instance.env[name] !== undefined && instance.env[name] !== "").map(name => ({ variable: name, value: instance.env[name] }));
 }
 
 // ---------------------------------------------------------------------------

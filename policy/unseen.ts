@@ -5,7 +5,7 @@
 
 import { ResourceValidationPolicy, StackValidationPolicy, UnknownValueError } from "@pulumi/policy";
 import { parseAllDocuments } from "yaml";
-import { CHARTS, KINDS, KUBE_VIP, RENDERING_COMPONENTS, TYPES, kindOfToken } from "./definitions";
+import { CHARTS, KINDS, KUBE_VIP_CONTAINER, RENDERING_COMPONENTS, TYPES, kindOfToken } from "./definitions";
 import { ResourceView, applicationSources, helmSources, isKind, isObject, parseYamlObject, readEach, yamlTexts } from "./readers";
 import { externalIpClaims, loadBalancerServices } from "./addresses";
 import { argoDestinations } from "./argoCd";
@@ -74,7 +74,7 @@ export function unseenShapes(resource: ResourceView): string[] {
         reasons.push(`reads manifests from ${props.file ?? props.directory ?? "files"}, which the pack cannot read before the provider renders them. Fix: check the rendered objects in a pulumi preview`);
     }
     for (const instance of kubeVipInstances(resource)) {
-        const hidden = instance.unseenEnv.filter(name => [...KUBE_VIP.addressEnv, KUBE_VIP.controlPlaneEnv].includes(name as never));
+        const hidden = instance.unseenEnv.filter(name => [...KUBE_VIP_CONTAINER.addressEnv, KUBE_VIP_CONTAINER.controlPlaneEnv].includes(name as never));
         if (hidden.length > 0) {
             reasons.push(`sets kube-vip's ${hidden.join(", ")} through valueFrom, which the pack cannot read: the VIP it advertises goes unchecked. Fix: set the value inline`);
         }
