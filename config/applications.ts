@@ -12,14 +12,11 @@ import { ARGOCD } from "../components/argocd/names";
 import { PLATFORM_IDS, PlatformId } from "../components/network-policy/platform";
 import { TRAEFIK } from "../components/traefik/names";
 import { parseCidr, parseIpv4 } from "../policy/addressing";
+import type { PortSpec } from "../policy/ports";
 import type { ConfigIssue } from "./issues";
 
-/** A port, or a range of ports (`endPort`), a workload listens on or connects to. */
-export interface PortSpec {
-    readonly port: number;
-    readonly endPort?: number;
-    readonly protocol: "TCP" | "UDP";
-}
+// The port type belongs to the pack, which reads the same values in its config.
+export type { PortSpec } from "../policy/ports";
 
 export type Labels = Record<string, string>;
 

@@ -17,6 +17,8 @@ export interface AddressOwner {
     readonly description: string;
     /** The config key that declares it. */
     readonly key: string;
+    /** The name of Traefik's Service, for Traefik's addresses. */
+    readonly service?: string;
     /** The Application and workload, for application-owned addresses. */
     readonly application?: string;
     readonly workload?: string;
@@ -46,6 +48,7 @@ export function addressOwnership(plan: AddressPlan, apps: readonly ApplicationSp
             owner: {
                 kind: "traefik",
                 description: `Traefik Service ${frontend.serviceName}`,
+                service: frontend.serviceName,
                 key: i === 0 ? "ingressVip" : "ingressSecondaryVip",
                 namespace: TRAEFIK.namespace,
                 // The pod ports behind the Service: what a policy sees after service translation.
@@ -95,11 +98,6 @@ export function addressOwnership(plan: AddressPlan, apps: readonly ApplicationSp
     const taken = new Set(reservations.map(r => r.address.value));
     const unpinned = runsOf(rangeAddresses(plan.loadBalancerPool).filter(a => !taken.has(a)));
     return { ownership: { reservations, unpinned }, issues };
-}
-
-/** A port as the pack config and the stack output write it: `8096/TCP`, `6000-6010/UDP`. */
-export function portText(port: PortSpec): string {
-    return `${port.port}${port.endPort === undefined ? "" : `-${port.endPort}`}/${port.protocol}`;
 }
 
 /** Sorted addresses as first-last runs. */

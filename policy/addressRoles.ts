@@ -3,7 +3,7 @@
 // parts of the network they read from the pack config.
 
 import { Ipv4Block, Ipv4Range, formatIpv4, formatRange, rangeContains } from "./addressing";
-import { ParsedReservation } from "./networkConfig";
+import { ParsedReservation } from "./reservations";
 
 /** The parts of the network an address can be recognised by; each optional. */
 export interface AddressContext {

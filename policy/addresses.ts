@@ -7,7 +7,8 @@ import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy"
 import { AddressContext, describeAddress, whatItIs, whyItMatters } from "./addressRoles";
 import { formatRange, parseIpv4, rangeContains } from "./addressing";
 import { CHARTS, KINDS, KUBE_VIP_LOADBALANCER_CLASS, LOADBALANCER_IPS_ANNOTATION, TYPES } from "./definitions";
-import { LAN_KEYS, ParsedReservation, networkNeeds } from "./networkConfig";
+import { LAN_KEYS, networkNeeds } from "./networkConfig";
+import { ParsedReservation } from "./reservations";
 import { HelmSource, ObjectView, ResourceView, helmSources, isKind, isObject, metaName, metaNamespace, objectsOf, readEach, readable, via } from "./readers";
 import { POOL_CONFIG_MAP, addressSharing, kubeVipConfigData } from "./kubeVip";
 
@@ -21,8 +22,8 @@ export interface LoadBalancerService {
     readonly namespace: string;
     /** Addresses it pins; empty when it lets the cloud provider choose. */
     readonly pinned: readonly string[];
-    /** Names a reservation's owner may end with: `Service <name>`, `Service <ns>/<name>`, `Application <name>`. */
-    readonly identities: readonly string[];
+    /** The Argo CD Application whose values declare it, when so. */
+    readonly application?: string;
     /** `<namespace>/<name>` of the Service, when known, so a patch and its Service count once. */
     readonly service?: string;
     /** A patch of a Service declared elsewhere. */
@@ -99,7 +100,6 @@ function objectServices(view: ObjectView): LoadBalancerService[] {
         owner: `${isPatch ? "ServicePatch" : "Service"} ${namespace}/${name}${via(view)}`,
         namespace,
         pinned,
-        identities: [`Service ${name}`, `Service ${namespace}/${name}`],
         service: `${namespace}/${name}`,
         patch: isPatch,
     }];
@@ -148,7 +148,7 @@ function valuesClaims(source: HelmSource): ValuesClaims {
     const services: LoadBalancerService[] = [];
     const externalIps: ExternalIpClaim[] = [];
     const traefik = source.chart === CHARTS.traefik;
-    const add = (shape: ServiceShape, owner: string, identities: string[], service: string | undefined, defaultType?: string) => {
+    const add = (shape: ServiceShape, owner: string, service: string | undefined, defaultType?: string) => {
         if (!shape.enabled) {
             return;
         }
@@ -157,23 +157,22 @@ function valuesClaims(source: HelmSource): ValuesClaims {
         }
         const type = shape.type ?? defaultType ?? (shape.pinned.length > 0 ? "LoadBalancer" : undefined);
         if (type === "LoadBalancer" && !foreignClass(shape.loadBalancerClass)) {
-            services.push({ owner, namespace: source.namespace, pinned: shape.pinned, identities, service });
+            services.push({ owner, namespace: source.namespace, pinned: shape.pinned, service, ...(source.application === undefined ? {} : { application: source.application }) });
         }
     };
     if (traefik && isObject(source.values.service)) {
         const service = source.values.service;
         const named = (name: string) => ({
             owner: `Service ${source.namespace}/${name} (from ${source.kind === "application" ? source.owner : `Helm release ${source.release}`})`,
-            identities: [`Service ${name}`, `Service ${source.namespace}/${name}`, ...source.identities],
             service: `${source.namespace}/${name}`,
         });
         const main = named(source.release);
-        add(serviceShape(service), main.owner, main.identities, main.service, "LoadBalancer");
+        add(serviceShape(service), main.owner, main.service, "LoadBalancer");
         for (const [key, extra] of Object.entries(isObject(service.additionalServices) ? service.additionalServices : {})) {
             if (isObject(extra)) {
                 const additional = named(`${source.release}-${key}`);
                 // The chart renders an additional Service as ClusterIP unless its spec says otherwise.
-                add(serviceShape(extra), additional.owner, additional.identities, additional.service, "ClusterIP");
+                add(serviceShape(extra), additional.owner, additional.service, "ClusterIP");
             }
         }
     }
@@ -183,7 +182,7 @@ function valuesClaims(source: HelmSource): ValuesClaims {
         }
         const shape = serviceShape(node);
         if (shape.relevant) {
-            add(shape, `${source.owner}, values ${path === "" ? "(top level)" : path}`, [...source.identities], undefined);
+            add(shape, `${source.owner}, values ${path === "" ? "(top level)" : path}`, undefined);
         }
         return true;
     });
@@ -271,6 +270,12 @@ export const noServiceExternalIps: ResourceValidationPolicy = {
     },
 };
 
+/** Whether a reservation's holder may pin the address with this Service: Traefik's Service of that name, or any Service the Application declares. */
+function heldBy(reservation: ParsedReservation, service: LoadBalancerService): boolean {
+    const holder = reservation.holder;
+    return holder.kind === "traefik" ? service.service === `${reservation.namespace}/${holder.service}` : service.application === holder.name;
+}
+
 const uniqueNeeds = networkNeeds("reservations");
 export const uniqueLoadBalancerAddresses: StackValidationPolicy = {
     name: "unique-loadbalancer-addresses",
@@ -297,10 +302,8 @@ export const uniqueLoadBalancerAddresses: StackValidationPolicy = {
                 owners.set(address, list);
             }
         }
-        const holds = (reservation: ParsedReservation, service: LoadBalancerService) =>
-            service.identities.some(identity => reservation.owner === identity || reservation.owner.endsWith(` ${identity}`));
         // A reservation whose owner pins nothing here stands in for it.
-        const absentOwners = reservations.filter(reservation => !services.some(service => holds(reservation, service)));
+        const absentOwners = reservations.filter(reservation => !services.some(service => heldBy(reservation, service)));
         for (const [address, list] of owners) {
             const parsed = parseIpv4(address);
             const reservedFor = parsed.ok ? absentOwners.filter(r => r.address === parsed.value) : [];
@@ -310,7 +313,7 @@ export const uniqueLoadBalancerAddresses: StackValidationPolicy = {
                 const what = parsed.ok ? describeAddress(parsed.value, { reservations }) : address;
                 const reserved = reservedFor.length === 0 ? "" : ` and reserved for ${reservedFor.map(r => r.owner).join(", ")} (not in this stack)`;
                 const holders = parsed.ok ? reservations.filter(r => r.address === parsed.value) : [];
-                const others = list.filter(service => !holders.some(r => holds(r, service))).map(service => service.owner);
+                const others = list.filter(service => !holders.some(r => heldBy(r, service))).map(service => service.owner);
                 const share = holders.length > 0
                     ? `Fix: ${address} belongs to ${holders.map(r => r.owner).join(", ")}; pin another free address of the pool for ${others.join("; ")}.`
                     : `Fix: give each its own address, or let ${closed.join(", ")} share with allow-share-<namespace>: "true" in the ${POOL_CONFIG_MAP} (Services sharing an address need distinct ports).`;

@@ -165,22 +165,6 @@ export const SECOND_ALLOCATOR_KINDS: ReadonlyArray<{ readonly group: string; rea
 ];
 
 /**
- * An address of the LAN someone owns, as the pack config lists them
- * (`reservations`). `owner` is for people ("Traefik Service traefik") and ends
- * with the kind and name of the object that may pin the address: `Service
- * <name>`, `Service <namespace>/<name>` or `Application <name>`; any other
- * object pinning it collides with the owner.
- */
-export interface Reservation {
-    readonly address: string;
-    readonly owner: string;
-    /** The namespace of the pods behind the address, when known. */
-    readonly namespace?: string;
-    /** The pod ports served there, as `8096/TCP` or `6000-6010/UDP`. */
-    readonly ports?: readonly string[];
-}
-
-/**
  * The annotation on an Argo CD Application that lists the workloads the stack
  * declares for it (JSON: [{name, selector}]), so the pack can check that a
  * policy selects each one.

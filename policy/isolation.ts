@@ -7,6 +7,7 @@ import { StackValidationPolicy } from "@pulumi/policy";
 import { formatIpv4 } from "./addressing";
 import { CILIUM_NAMESPACE_LABELS, KINDS, TYPES, WORKLOADS_ANNOTATION } from "./definitions";
 import { networkNeeds } from "./networkConfig";
+import { formatPort } from "./ports";
 import { ResourceView, isKind, isObject, metaName, metaNamespace, objectsOf, readEach, readable, via } from "./readers";
 import { argoDestinations } from "./argoCd";
 
@@ -270,12 +271,6 @@ function rulePorts(rule: Record<string, any>): RulePort[] {
     return entries.map(e => ({ port: Number(e.port), ...(e.endPort === undefined ? {} : { endPort: Number(e.endPort) }), protocol: String(e.protocol ?? "ANY").toUpperCase() }));
 }
 
-function parsePortText(text: string): RulePort {
-    const [range, protocol] = text.split("/");
-    const [port, endPort] = range.split("-").map(Number);
-    return { port, ...(endPort === undefined ? {} : { endPort }), protocol };
-}
-
 /** Whether `inner` lies within `outer` (ports, range and protocol). */
 function portWithin(inner: RulePort, outer: RulePort): boolean {
     if (inner.port === undefined || outer.port === undefined) {
@@ -286,7 +281,7 @@ function portWithin(inner: RulePort, outer: RulePort): boolean {
 }
 
 function portLabel(port: RulePort): string {
-    return port.port === undefined ? "every port" : `${port.port}${port.endPort === undefined ? "" : `-${port.endPort}`}/${port.protocol}`;
+    return port.port === undefined ? "every port" : formatPort({ ...port, port: port.port });
 }
 
 /** Whether a rule admits the LAN and the internet: Cilium's world (or all) entity, or 0.0.0.0/0. */
@@ -313,7 +308,7 @@ export const worldIngressOnOwnedPorts: StackValidationPolicy = {
             }
             const namespace: string = resource.props.metadata?.namespace ?? "default";
             const owned = reservations.filter(r => r.namespace === namespace && r.ports !== undefined);
-            const served = owned.flatMap(r => (r.ports ?? []).map(parsePortText));
+            const served: RulePort[] = owned.flatMap(r => r.ports ?? []);
             const name = `CiliumNetworkPolicy ${namespace}/${resource.props.metadata?.name ?? resource.name}`;
             (resource.props.spec.ingress ?? []).forEach((rule: Record<string, any>, index: number) => {
                 if (typeof rule !== "object" || rule === null || !admitsWorld(rule)) {
@@ -323,7 +318,7 @@ export const worldIngressOnOwnedPorts: StackValidationPolicy = {
                 if (unserved.length === 0) {
                     return;
                 }
-                const addresses = owned.map(r => `${formatIpv4(r.address)} (${r.owner}: ${(r.ports ?? []).join(", ")})`);
+                const addresses = owned.map(r => `${formatIpv4(r.address)} (${r.owner}: ${(r.ports ?? []).map(formatPort).join(", ")})`);
                 reportViolation(
                     `${name} lets the LAN in (ingress rule ${index}) on ${unserved.map(portLabel).join(", ")}, which ${addresses.length === 0 ? `no address owned in namespace ${namespace} serves` : `none of the addresses owned in namespace ${namespace} serves: ${addresses.join("; ")}`}. ` +
                     "Fix: give the workload a loadBalancerAddresses entry with exactly these ports in the stack's applications config, or narrow the rule to the ports its Service publishes.",

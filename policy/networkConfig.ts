@@ -7,7 +7,7 @@
 
 import { PolicyConfigSchema } from "@pulumi/policy";
 import { Ipv4Block, Ipv4Range, LanLayout, Parsed, parseCidr, parseIpv4, parseRange } from "./addressing";
-import { Reservation } from "./definitions";
+import { ParsedReservation, RESERVATIONS_SCHEMA, Reservation, parseReservations } from "./reservations";
 
 /** The network as the pack config writes it: text, one key per fact. */
 export interface NetworkConfig {
@@ -37,16 +37,6 @@ export interface Network {
     readonly reservations: readonly ParsedReservation[];
 }
 
-/** A reservation with its address as a number. */
-export interface ParsedReservation {
-    readonly address: number;
-    readonly owner: string;
-    /** The namespace of the pods behind the address, when known. */
-    readonly namespace?: string;
-    /** The pod ports served there (`8096/TCP`), when known: the only ports the LAN may reach in that namespace. */
-    readonly ports?: readonly string[];
-}
-
 interface KeySpec<K extends NetworkKey> {
     readonly description: string;
     /** Optional string keys may be "" (unknown); an optional key of another type may be left out. */
@@ -65,46 +55,12 @@ const KEYS: { readonly [K in NetworkKey]: KeySpec<K> } = {
     podCidr: { description: "Cilium's pod CIDR.", optional: false, parse: parseCidr },
     serviceCidr: { description: "The cluster's Service CIDR.", optional: false, parse: parseCidr },
     reservations: {
-        description: "Addresses someone owns, each {address, owner}; owner ends with the kind and name of the object that may pin it (e.g. \"Traefik Service traefik\").",
+        description: "Addresses someone owns, each {address, holder, namespace, ports}; holder names the object that may pin it: {kind: \"traefik\", service} or {kind: \"application\", name}.",
         optional: true,
-        schema: {
-            type: "array",
-            default: [],
-            items: {
-                type: "object",
-                properties: { address: { type: "string" }, owner: { type: "string" }, namespace: { type: "string" }, ports: { type: "array", items: { type: "string" } } },
-                required: ["address", "owner"],
-                additionalProperties: false,
-            },
-        },
+        schema: RESERVATIONS_SCHEMA,
         parse: parseReservations,
     },
 };
-
-function parseReservations(list: Reservation[]): Parsed<ParsedReservation[]> {
-    const parsed: ParsedReservation[] = [];
-    for (const [index, entry] of list.entries()) {
-        if (typeof entry !== "object" || entry === null || typeof entry.address !== "string" || typeof entry.owner !== "string" || entry.owner.trim() === "") {
-            return { ok: false, reason: `entry ${index} is ${JSON.stringify(entry)}, not {address, owner}` };
-        }
-        const address = parseIpv4(entry.address);
-        if (!address.ok) {
-            return { ok: false, reason: `entry ${index} (${entry.owner}) has the address "${entry.address}", which ${address.reason}` };
-        }
-        const ports = (entry as { ports?: unknown }).ports;
-        if (ports !== undefined && (!Array.isArray(ports) || !ports.every(p => typeof p === "string" && /^[0-9]{1,5}(-[0-9]{1,5})?\/(TCP|UDP)$/.test(p)))) {
-            return { ok: false, reason: `entry ${index} (${entry.owner}) has the ports ${JSON.stringify(ports)}, not a list like ["8096/TCP", "53/UDP"]` };
-        }
-        const namespace = (entry as { namespace?: unknown }).namespace;
-        parsed.push({
-            address: address.value,
-            owner: entry.owner.trim(),
-            ...(typeof namespace === "string" ? { namespace } : {}),
-            ...(ports === undefined ? {} : { ports: ports as string[] }),
-        });
-    }
-    return { ok: true, value: parsed };
-}
 
 /** The keys that describe the LAN around the VIPs. */
 export const LAN_KEYS = ["lan", "lanGateway", "dhcpScope"] as const;

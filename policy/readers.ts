@@ -94,8 +94,8 @@ export function chartName(reference: unknown): string | undefined {
 export interface HelmSource {
     /** e.g. `Helm release kube-system/cilium (chart cilium)`. */
     readonly owner: string;
-    /** Names a reservation's owner may end with, e.g. `Application podinfo`. */
-    readonly identities: readonly string[];
+    /** The Argo CD Application whose source it is (not an ApplicationSet's), so a reservation it holds lets its Services pin the address. */
+    readonly application?: string;
     readonly release: string;
     readonly namespace: string;
     readonly chart?: string;
@@ -185,7 +185,6 @@ export function helmSources(resource: ResourceView): HelmSource[] {
         const what = resource.type === TYPES.release ? "Helm release" : "helm.v4.Chart";
         return [{
             owner: `${what} ${namespace}/${release}${chart === undefined ? "" : ` (chart ${chart})`}`,
-            identities: [`${what} ${release}`, `${what} ${namespace}/${release}`, `Release ${release}`],
             release, namespace, chart,
             values: isObject(props.values) ? props.values : {},
             kind: resource.type === TYPES.release ? "release" : "chart",
@@ -201,7 +200,7 @@ export function helmSources(resource: ResourceView): HelmSource[] {
             const helm = isObject(source.helm) ? source.helm : {};
             return {
                 owner: `${what} ${name}`,
-                identities: [`${isApplication ? "Application" : "ApplicationSet"} ${name}`],
+                ...(isApplication ? { application: name } : {}),
                 release: typeof helm.releaseName === "string" ? helm.releaseName : name,
                 namespace,
                 chart: chartName(source.chart ?? source.path),

@@ -14,8 +14,8 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { rangeContains, rangeSize } from "../policy/addressing";
 import { loadBalancerServices } from "../policy/addresses";
+import { formatPort } from "../policy/ports";
 import { ProgramRun, REPO_ROOT, runProgram } from "./offlineRun";
-import { portText } from "../config/reservations";
 import type { StackSettings } from "../config/stack";
 import { policyPackConfigFor, stackSettingsOf } from "./policyConfig";
 import { PolicyPackConfig, Violation, runPolicies } from "./policyRunner";
@@ -46,7 +46,7 @@ function poolTable(settings: StackSettings, run: ProgramRun): string[] {
     const owned = settings.ownership.reservations.filter(r => rangeContains(pool, r.address.value)).sort((x, y) => x.address.value - y.address.value);
     const rows = owned.map(({ address, owner }) => {
         const detail = owner.kind === "application"
-            ? `: ${(owner.ports ?? []).map(portText).join(", ")}`
+            ? `: ${(owner.ports ?? []).map(formatPort).join(", ")}`
             : (pinnedBy.get(address.text) ?? []).map(s => `: pinned by ${s}`).join("");
         return `    ${address.text.padEnd(15)} ${owner.description}${detail}`;
     });

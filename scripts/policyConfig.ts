@@ -6,11 +6,11 @@
 import * as fs from "fs";
 import * as path from "path";
 import { formatConfigIssues } from "../config/issues";
-import { AddressOwnership, portText } from "../config/reservations";
+import { AddressOwnership } from "../config/reservations";
 import { StackSettings, parseStackConfig } from "../config/stack";
-import { Reservation } from "../policy/definitions";
 import { NetworkConfig } from "../policy/networkConfig";
 import { resourcePolicies, stackPolicies } from "../policy/policies";
+import { Reservation } from "../policy/reservations";
 import { StackConfigValues, configReader, listStacks, loadStackConfig, secretTeller } from "./stackFiles";
 
 /** A stack's settings, parsed from its files as the program parses its config; throws on a config error. */
@@ -40,27 +40,21 @@ export function networkConfigOf(settings: StackSettings): NetworkConfig {
 }
 
 /**
- * The addresses of the pool someone owns: Traefik's Services (`Traefik
- * Service traefik`, `Traefik Service traefik-vip<octet>`) and Applications
- * (`... Application emby`). Each owner ends with the kind and name of the
- * object that may pin the address, so the pack lets that one pin it and
- * names the owner when anything else does.
+ * The addresses of the pool someone owns, each with its holder: one of
+ * Traefik's Services by name, or an Application, so the pack lets that one pin
+ * the address and names the owner when anything else does.
  */
 export function reservationsOf(ownership: AddressOwnership): Reservation[] {
     return ownership.reservations.flatMap(({ address, owner }): Reservation[] => {
+        const served = { namespace: owner.namespace, ports: owner.ports ?? [] };
         switch (owner.kind) {
             case "api":
                 // The pack knows the API VIP as controlPlaneVip.
                 return [];
             case "traefik":
-                return [{ address: address.text, owner: owner.description, namespace: owner.namespace, ports: (owner.ports ?? []).map(portText) }];
+                return [{ address: address.text, holder: { kind: "traefik", service: owner.service! }, ...served }];
             case "application":
-                return [{
-                    address: address.text,
-                    owner: `${owner.workload === undefined ? "" : `workload ${owner.workload} of `}namespace ${owner.namespace}, Application ${owner.application}`,
-                    namespace: owner.namespace,
-                    ports: (owner.ports ?? []).map(portText),
-                }];
+                return [{ address: address.text, holder: { kind: "application", name: owner.application!, ...(owner.workload === undefined ? {} : { workload: owner.workload }) }, ...served }];
         }
     });
 }

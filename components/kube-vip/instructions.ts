@@ -1,8 +1,9 @@
 // What an Application's author puts in the Service that holds an address the
 // stack reserved for it: the stack output `loadBalancerAddresses`. Pure.
 
-import { AddressOwnership, portText } from "../../config/reservations";
+import { AddressOwnership } from "../../config/reservations";
 import { LOADBALANCER_IPS_ANNOTATION } from "../../policy/definitions";
+import { formatPort } from "../../policy/ports";
 
 export interface ServiceInstructions {
     readonly application: string;
@@ -26,7 +27,7 @@ export function serviceInstructions(ownership: AddressOwnership): Record<string,
             application: r.owner.application!,
             ...(r.owner.workload === undefined ? {} : { workload: r.owner.workload }),
             namespace: r.owner.namespace!,
-            ports: (r.owner.ports ?? []).map(portText),
+            ports: (r.owner.ports ?? []).map(formatPort),
             service: { annotations: { [LOADBALANCER_IPS_ANNOTATION]: r.address.text }, type: "LoadBalancer", externalTrafficPolicy: "Local" },
         }]));
 }

@@ -10,6 +10,7 @@ import { ARGOCD } from "../../components/argocd/names";
 import { HUBBLE_RELAY, HUBBLE_UI } from "../../components/cilium/names";
 import { PLATFORM_PODS, PlatformId } from "../../components/network-policy/platform";
 import { KUBE_DNS_PODS } from "../../components/network-policy/policy";
+import { formatPort } from "../../policy/ports";
 import { parseCidr } from "../../policy/addressing";
 
 export type Labels = Record<string, string>;
@@ -498,16 +499,12 @@ export function platformPolicyOf(namespace: string, labels: Labels): string | un
 
 // --- Ports as text -------------------------------------------------------------
 
-export function portText(p: PortSpec): string {
-    return `${p.port}${p.endPort === undefined ? "" : `-${p.endPort}`}/${p.protocol}`;
-}
-
 export function portsText(ports: CiliumPorts): string {
     switch (ports.kind) {
         case "any":
             return "every port";
         case "ports":
-            return ports.ports.map(portText).join(", ");
+            return ports.ports.map(formatPort).join(", ");
         case "icmp":
             return `ICMP ${ports.types.join(", ")}`;
     }

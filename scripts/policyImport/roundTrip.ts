@@ -11,6 +11,7 @@ import type { IngressFrontends } from "../../components/traefik/frontends";
 import { allFrontends } from "../../components/traefik/frontends";
 import { connectionPolicies } from "../../components/network-policy/graph";
 import { ciliumPolicySpec } from "../../components/network-policy/policy";
+import { formatPort } from "../../policy/ports";
 import {
     CiliumPeer,
     CiliumPorts,
@@ -19,7 +20,6 @@ import {
     isObject,
     platformPeerOf,
     podSetKey,
-    portText,
     readEndpointSelector,
     readRule,
 } from "./cilium";
@@ -60,7 +60,7 @@ function portAtoms(ports: CiliumPorts): string[] {
         case "any":
             return ["any"];
         case "ports":
-            return ports.ports.map(portText);
+            return ports.ports.map(formatPort);
         case "icmp":
             return ports.types.map(t => `icmp:${t}`);
     }

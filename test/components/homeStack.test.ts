@@ -141,12 +141,12 @@ describe("the home stack's Applications", () => {
     it("gives the pack config the four Application-owned addresses, named by their owners", () => {
         const config = JSON.parse(renderPolicyPackConfig(REPO_ROOT, "home"));
         assert.deepStrictEqual(config["unique-loadbalancer-addresses"].reservations, [
-            { address: "192.168.1.231", owner: "Traefik Service traefik", namespace: "traefik", ports: ["8000/TCP", "8443/TCP"] },
-            { address: "192.168.1.239", owner: "Traefik Service traefik-vip239", namespace: "traefik", ports: ["8001/TCP", "8444/TCP"] },
-            { address: "192.168.1.233", owner: "workload emby of namespace media, Application emby", namespace: "media", ports: ["8096/TCP", "8920/TCP"] },
-            { address: "192.168.1.235", owner: "workload server of namespace minecraft, Application minecraft", namespace: "minecraft", ports: ["25565/TCP", "19132/UDP", "8080/TCP"] },
-            { address: "192.168.1.232", owner: "workload pihole of namespace dns, Application pihole", namespace: "dns", ports: ["53/UDP", "53/TCP"] },
-            { address: "192.168.1.238", owner: "workload pihole of namespace dns, Application pihole-03", namespace: "dns", ports: ["53/UDP", "53/TCP"] },
+            { address: "192.168.1.231", holder: { kind: "traefik", service: "traefik" }, namespace: "traefik", ports: [{ port: 8000, protocol: "TCP" }, { port: 8443, protocol: "TCP" }] },
+            { address: "192.168.1.239", holder: { kind: "traefik", service: "traefik-vip239" }, namespace: "traefik", ports: [{ port: 8001, protocol: "TCP" }, { port: 8444, protocol: "TCP" }] },
+            { address: "192.168.1.233", holder: { kind: "application", name: "emby", workload: "emby" }, namespace: "media", ports: [{ port: 8096, protocol: "TCP" }, { port: 8920, protocol: "TCP" }] },
+            { address: "192.168.1.235", holder: { kind: "application", name: "minecraft", workload: "server" }, namespace: "minecraft", ports: [{ port: 25565, protocol: "TCP" }, { port: 19132, protocol: "UDP" }, { port: 8080, protocol: "TCP" }] },
+            { address: "192.168.1.232", holder: { kind: "application", name: "pihole", workload: "pihole" }, namespace: "dns", ports: [{ port: 53, protocol: "UDP" }, { port: 53, protocol: "TCP" }] },
+            { address: "192.168.1.238", holder: { kind: "application", name: "pihole-03", workload: "pihole" }, namespace: "dns", ports: [{ port: 53, protocol: "UDP" }, { port: 53, protocol: "TCP" }] },
         ]);
     });
 });

@@ -31,7 +31,7 @@ interface Case {
     /** A change to the pack's config, e.g. a known gateway. */
     readonly network?: Record<string, string>;
     /** Reservations to add to the pack's config, as another stack would list them. */
-    readonly reserve?: Array<{ address: string; owner: string }>;
+    readonly reserve?: Array<{ address: string; holder: { kind: string; name: string } }>;
     /** Rogue: what must be found ([policy, message, level]; mandatory unless said). */
     readonly finds?: Array<[string, RegExp, Level?]>;
     /** Harmless: the advisories it may raise (none unless listed); no mandatory violation. */
@@ -203,13 +203,13 @@ const CATALOGUE: Case[] = [
     },
     {
         cls: 2, what: "a Service pinned to an address an Application owns",
-        reserve: [{ address: "192.168.1.236", owner: "Argo CD Application podinfo" }],
+        reserve: [{ address: "192.168.1.236", holder: { kind: "application", name: "podinfo" } }],
         add: () => lbService("web", "apps", { annotations: pin("192.168.1.236") }),
-        finds: [["unique-loadbalancer-addresses", /192\.168\.1\.236 \(the address of Argo CD Application podinfo\) is pinned by 1 Service and reserved for Argo CD Application podinfo .*Fix: 192\.168\.1\.236 belongs to Argo CD Application podinfo; pin another free address of the pool for Service apps\/web/]],
+        finds: [["unique-loadbalancer-addresses", /192\.168\.1\.236 \(the address of Application podinfo\) is pinned by 1 Service and reserved for Application podinfo .*Fix: 192\.168\.1\.236 belongs to Application podinfo; pin another free address of the pool for Service apps\/web/]],
     },
     {
         cls: 2, what: "the Application that owns an address pinning it in its values",
-        reserve: [{ address: "192.168.1.236", owner: "Argo CD Application podinfo" }],
+        reserve: [{ address: "192.168.1.236", holder: { kind: "application", name: "podinfo" } }],
         add: () => {
             application("podinfo", { source: { repoURL: "https://stefanprodan.github.io/podinfo", chart: "podinfo", targetRevision: "6.7.1", helm: { valuesObject: { service: { type: "LoadBalancer", loadBalancerIP: "192.168.1.236" } } } } });
             ciliumPolicy("web", "default-deny", { endpointSelector: {}, ingress: [{}], egress: [{}] });
@@ -676,7 +676,7 @@ describe("a catalogue of careless pull requests, through the in-process runner a
     });
     after(() => pack?.stop());
 
-    function packConfig(network: Record<string, string> = {}, reserve: Array<{ address: string; owner: string }> = []): PolicyPackConfig {
+    function packConfig(network: Record<string, string> = {}, reserve: Array<{ address: string; holder: { kind: string; name: string } }> = []): PolicyPackConfig {
         const config = JSON.parse(renderPolicyPackConfig(REPO_ROOT, "home")) as Record<string, Record<string, unknown>>;
         for (const entry of Object.values(config)) {
             for (const [key, value] of Object.entries(network)) {

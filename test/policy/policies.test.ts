@@ -237,7 +237,7 @@ describe("stack policy loadbalancer-pool-capacity", () => {
 
     it("counts an address an Application owns as taken, though its Service is not in the stack (Argo CD creates it)", async () => {
         const services = Array.from({ length: 3 }, (_, i) => ({ type: SERVICE, props: lbService(`s${i}`) }));
-        const reserved = { reservations: [{ address: "192.168.1.233", owner: "namespace media, Application emby", namespace: "media", ports: ["8096/TCP"] }] };
+        const reserved = { reservations: [{ address: "192.168.1.233", holder: { kind: "application", name: "emby" }, namespace: "media", ports: [{ port: 8096, protocol: "TCP" }] }] };
         const [message] = await checkStack(loadBalancerPoolCapacity, [{ type: RELEASE, props: traefikRelease("192.168.1.231", "192.168.1.232") }, ...services], { loadBalancerPool: "192.168.1.231-192.168.1.235", ...reserved } as any);
         assert.match(message, /holds 5 addresses; 3 are pinned or reserved and 3 Services will ask for one .* so 1 would stay <pending>/);
     });
@@ -438,9 +438,9 @@ describe("the pack's reservations", () => {
     it("lists the lab's Traefik VIPs under the names the program gives their Services, and its Pi-hole's address under its Application, each with the namespace and pod ports behind it", () => {
         const config = JSON.parse(renderPolicyPackConfig(REPO_ROOT, "lab"));
         assert.deepStrictEqual(config["unique-loadbalancer-addresses"].reservations, [
-            { address: "10.20.1.20", owner: "Traefik Service traefik", namespace: "traefik", ports: ["8000/TCP", "8443/TCP"] },
-            { address: "10.20.1.40", owner: "Traefik Service traefik-vip40", namespace: "traefik", ports: ["8001/TCP", "8444/TCP"] },
-            { address: "10.20.1.30", owner: "namespace dns, Application pihole", namespace: "dns", ports: ["53/UDP", "53/TCP"] },
+            { address: "10.20.1.20", holder: { kind: "traefik", service: "traefik" }, namespace: "traefik", ports: [{ port: 8000, protocol: "TCP" }, { port: 8443, protocol: "TCP" }] },
+            { address: "10.20.1.40", holder: { kind: "traefik", service: "traefik-vip40" }, namespace: "traefik", ports: [{ port: 8001, protocol: "TCP" }, { port: 8444, protocol: "TCP" }] },
+            { address: "10.20.1.30", holder: { kind: "application", name: "pihole" }, namespace: "dns", ports: [{ port: 53, protocol: "UDP" }, { port: 53, protocol: "TCP" }] },
         ]);
     });
 
@@ -448,10 +448,10 @@ describe("the pack's reservations", () => {
         const config = JSON.parse(JSON.stringify(policyPackConfigOf(REPO_ROOT, "home", {
             applications: [{ name: "emby", namespace: "media", repoURL: "https://git.example.org/a.git", path: "emby", targetRevision: "main", loadBalancerAddresses: [{ address: "192.168.1.233", ports: [8096, 8920] }] }],
         })));
-        assert.deepStrictEqual(config["world-ingress-on-owned-ports"].reservations[2], { address: "192.168.1.233", owner: "namespace media, Application emby", namespace: "media", ports: ["8096/TCP", "8920/TCP"] });
+        assert.deepStrictEqual(config["world-ingress-on-owned-ports"].reservations[2], { address: "192.168.1.233", holder: { kind: "application", name: "emby" }, namespace: "media", ports: [{ port: 8096, protocol: "TCP" }, { port: 8920, protocol: "TCP" }] });
     });
 
-    it("is one optional key, a list of {address, owner}, on the policies that describe or reserve addresses", () => {
+    it("is one optional key, a list of {address, holder}, on the policies that describe or reserve addresses", () => {
         const schema = uniqueLoadBalancerAddresses.configSchema!;
         assert.strictEqual((schema.properties.reservations as { type: string }).type, "array");
         assert.deepStrictEqual(schema.required, []);
@@ -460,7 +460,7 @@ describe("the pack's reservations", () => {
 
     it("refuses an entry that is no address, naming its owner", async () => {
         const config = homePackConfig();
-        config["unique-loadbalancer-addresses"].reservations = [{ address: "192.168.1.2311", owner: "Application podinfo" }];
+        config["unique-loadbalancer-addresses"].reservations = [{ address: "192.168.1.2311", holder: { kind: "application", name: "podinfo" } }];
         await assert.rejects(runPolicies([], config), /unique-loadbalancer-addresses is invalid: reservations entry 0 \(Application podinfo\) has the address "192\.168\.1\.2311"/);
         config["unique-loadbalancer-addresses"].reservations = "192.168.1.236";
         await assert.rejects(runPolicies([], config), /unique-loadbalancer-addresses\.reservations is "192\.168\.1\.236", which is not of type array/);
@@ -504,7 +504,7 @@ describe("how the pack reads charts, flags and selectors", () => {
 describe("stack policy world-ingress-on-owned-ports", () => {
     const CNP = "kubernetes:cilium.io/v2:CiliumNetworkPolicy";
     const policy = (namespace: string, ingress: unknown[]) => ({ type: CNP, props: { metadata: { name: "p", namespace }, spec: { endpointSelector: { matchLabels: { app: "emby" } }, ingress } } });
-    const emby = { reservations: [{ address: "192.168.1.233", owner: "namespace media, Application emby", namespace: "media", ports: ["8096/TCP", "8920/TCP"] }] };
+    const emby = { reservations: [{ address: "192.168.1.233", holder: { kind: "application", name: "emby" }, namespace: "media", ports: [{ port: 8096, protocol: "TCP" }, { port: 8920, protocol: "TCP" }] }] };
 
     it("passes LAN ingress on exactly the ports an address owned in the namespace serves", async () => {
         assert.deepStrictEqual(await checkStack(worldIngressOnOwnedPorts, [policy("media", [{ fromEntities: ["world", "cluster"], toPorts: [{ ports: [{ port: "8096", protocol: "TCP" }] }] }])], emby as any), []);
