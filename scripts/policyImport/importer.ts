@@ -338,208 +338,263 @@ interface RuleState {
 
 const DNS_PORTS: readonly PortSpec[] = [{ port: 53, protocol: "UDP" }, { port: 53, protocol: "TCP" }];
 
-export function importPolicies(policies: readonly SourcePolicy[], options: ImportOptions): ImportResult {
-    const states: RuleState[] = [];
-    const platform: PlatformPolicy[] = [];
-    const apps = new Map<string, AppDraft>();
-    const workloads = new Map<string, WorkloadDraft>();
-    const defaultDenied = new Set<string>();
-    const defaultDenyFiles: Array<{ file: string; namespace: string }> = [];
-    const pending: Array<{ policy: SourcePolicy; workload?: WorkloadDraft; policyReason?: Reason; wholeNamespace?: boolean; ruleStates: Array<{ state: RuleState; raw: unknown; direction: Direction }> }> = [];
+/** A policy read in the first pass, waiting for its rules to be read in the second. */
+interface PendingPolicy {
+    readonly policy: SourcePolicy;
+    readonly workload?: WorkloadDraft;
+    readonly policyReason?: Reason;
+    readonly wholeNamespace: boolean;
+    readonly ruleStates: ReadonlyArray<{ readonly state: RuleState; readonly raw: unknown; readonly direction: Direction }>;
+}
 
-    // Pass 1: the policies, their workloads and Applications.
+/** What the first pass learns: every rule's state, the platform's policies, the Applications and workloads the rest import into. */
+interface Drafts {
+    readonly states: RuleState[];
+    readonly platform: PlatformPolicy[];
+    readonly apps: Map<string, AppDraft>;
+    readonly workloads: Map<string, WorkloadDraft>;
+    readonly defaultDenied: Set<string>;
+    readonly pending: PendingPolicy[];
+}
+
+export function importPolicies(policies: readonly SourcePolicy[], options: ImportOptions): ImportResult {
+    const drafts = readPolicies(policies);
+    const entrypoints = new Map(allFrontends(options.frontends).flatMap(f => f.entrypoints.map(e => [e.port, e.name] as const)));
+    const intents = drafts.pending.flatMap(pending => pending.ruleStates.flatMap(rule => ruleIntents(pending, rule, drafts.workloads)));
+    const widenings = connectIntents(intents, drafts.states, entrypoints, options);
+    markMissingBaselines(drafts.states, drafts.apps);
+    const applications = importedApplications(drafts.apps);
+    const namespacesWithoutDefaultDeny = [...new Set(applications.map(a => a.namespace))].filter(ns => !drafts.defaultDenied.has(ns)).sort();
+    return { applications, rules: drafts.states.map(state => outcome(state)), platform: drafts.platform, widenings, namespacesWithoutDefaultDeny, options };
+}
+
+/** Pass 1: the policies, their workloads and Applications; a default deny joins the Application of its folder and namespace. */
+function readPolicies(policies: readonly SourcePolicy[]): Drafts {
+    const drafts: Drafts = { states: [], platform: [], apps: new Map(), workloads: new Map(), defaultDenied: new Set(), pending: [] };
+    const defaultDenyFiles: Array<{ file: string; namespace: string }> = [];
     for (const policy of policies) {
-        const spec = policy.spec;
-        const selector = readEndpointSelector(spec.endpointSelector, policy.namespace);
-        const ruleStates: Array<{ state: RuleState; raw: unknown; direction: Direction }> = [];
-        const denyStates: RuleState[] = [];
-        for (const section of ["ingress", "egress", "ingressDeny", "egressDeny"] as const) {
-            const list = spec[section];
-            (Array.isArray(list) ? list : []).forEach((raw, index) => {
-                const ref: RuleRef = { file: policy.file, doc: policy.doc, policy: policy.name, namespace: policy.namespace, section, index, ...(policy.specIndex === undefined ? {} : { specIndex: policy.specIndex }) };
-                const state: RuleState = { ref, reasons: [], widened: [], emitted: false, baseline: false };
-                states.push(state);
-                if (section === "ingress" || section === "egress") {
-                    ruleStates.push({ state, raw, direction: section });
-                } else {
-                    denyStates.push(state);
-                }
-            });
-        }
-        const platformName = selector.ok ? platformPolicyOf(policy.namespace, selector.pods.labels) : platformPolicyOf(policy.namespace, {});
-        if (platformName !== undefined) {
-            const rules = [...ruleStates.map(r => r.state), ...denyStates];
-            rules.forEach(s => (s.platform = true));
-            platform.push({ file: policy.file, name: policy.name, namespace: policy.namespace, platform: platformName, rules: rules.length });
+        const pending = readPolicy(policy, drafts);
+        if (pending === undefined) {
             continue;
         }
-        for (const state of denyStates) {
-            state.reasons.push({ code: "deny", detail: "a deny rule; the generated policies have allows only" });
-        }
-        const isDefaultDeny = selector.ok && Object.keys(selector.pods.labels).length === 0
-            && ruleStates.some(r => r.direction === "ingress") && ruleStates.some(r => r.direction === "egress")
-            && ruleStates.every(r => !isObject(r.raw) || Object.keys(r.raw).length === 0);
-        if (isDefaultDeny) {
-            defaultDenied.add(policy.namespace);
+        if (isDefaultDeny(pending)) {
+            drafts.defaultDenied.add(policy.namespace);
             defaultDenyFiles.push({ file: policy.file, namespace: policy.namespace });
         }
-        let policyReason: Reason | undefined;
-        if (!selector.ok) {
-            policyReason = { code: "policy-selector", detail: `the endpointSelector ${selector.reason}` };
-        } else if (labelProblem(selector.pods) !== undefined) {
-            policyReason = { code: "policy-selector", detail: `the endpointSelector ${labelProblem(selector.pods)!}` };
-        } else if (isReservedNamespace(policy.namespace)) {
-            policyReason = { code: "platform-namespace", detail: `namespace ${policy.namespace} belongs to the platform; the program refuses Applications there` };
-        }
-        const wholeNamespace = selector.ok && Object.keys(selector.pods.labels).length === 0;
-        let workload: WorkloadDraft | undefined;
-        if (policyReason === undefined && selector.ok && !wholeNamespace) {
-            const key = podSetKey(selector.pods);
-            workload = workloads.get(key);
-            if (workload === undefined) {
-                const folder = folderOf(policy.file);
-                const appKey = `${folder}\u0000${policy.namespace}`;
-                let app = apps.get(appKey);
-                if (app === undefined) {
-                    app = { name: "", folder, namespace: policy.namespace, files: [], workloads: [] };
-                    apps.set(appKey, app);
-                }
-                workload = { name: "", key, pods: selector.pods, app, policies: [], to: [], from: [] };
-                app.workloads.push(workload);
-                workloads.set(key, workload);
-            }
-            workload.policies.push(policy.name);
-            if (!workload.app.files.includes(policy.file)) {
-                workload.app.files.push(policy.file);
-            }
-        }
-        pending.push({ policy, workload, policyReason, wholeNamespace, ruleStates });
+        drafts.pending.push(pending);
     }
-
     // A default deny belongs with the Application of its folder and namespace, if there is one.
     for (const { file, namespace } of defaultDenyFiles) {
-        const app = apps.get(`${folderOf(file)}\u0000${namespace}`);
+        const app = drafts.apps.get(`${folderOf(file)}\u0000${namespace}`);
         if (app !== undefined && !app.files.includes(file)) {
             app.files.push(file);
         }
     }
-    nameApplications([...apps.values()]);
+    nameApplications([...drafts.apps.values()]);
+    return drafts;
+}
 
-    // Pass 2: each rule's peers and ports, as intents.
-    const intents: Intent[] = [];
-    const entrypoints = new Map(allFrontends(options.frontends).flatMap(f => f.entrypoints.map(e => [e.port, e.name] as const)));
-    for (const { policy, workload, policyReason, wholeNamespace, ruleStates } of pending) {
-        for (const { state, raw, direction } of ruleStates) {
-            if (policyReason !== undefined) {
-                state.reasons.push(policyReason);
-                continue;
+/** One policy's rules as states, and its workload; undefined for a platform policy, which is recorded apart. */
+function readPolicy(policy: SourcePolicy, drafts: Drafts): PendingPolicy | undefined {
+    const spec = policy.spec;
+    const selector = readEndpointSelector(spec.endpointSelector, policy.namespace);
+    const ruleStates: Array<{ state: RuleState; raw: unknown; direction: Direction }> = [];
+    const denyStates: RuleState[] = [];
+    for (const section of ["ingress", "egress", "ingressDeny", "egressDeny"] as const) {
+        const list = spec[section];
+        (Array.isArray(list) ? list : []).forEach((raw, index) => {
+            const ref: RuleRef = { file: policy.file, doc: policy.doc, policy: policy.name, namespace: policy.namespace, section, index, ...(policy.specIndex === undefined ? {} : { specIndex: policy.specIndex }) };
+            const state: RuleState = { ref, reasons: [], widened: [], emitted: false, baseline: false };
+            drafts.states.push(state);
+            if (section === "ingress" || section === "egress") {
+                ruleStates.push({ state, raw, direction: section });
+            } else {
+                denyStates.push(state);
             }
-            const rule = readRule(raw, direction, policy.namespace);
-            if (rule.empty) {
-                state.baseline = true;
-                state.note = "an empty rule (default deny): every namespace's baseline denies what no rule allows";
-                continue;
-            }
-            if (wholeNamespace || workload === undefined) {
-                state.reasons.push({ code: "whole-namespace-policy", detail: `the policy selects every pod of namespace ${policy.namespace}` });
-                continue;
-            }
-            const badPorts = rule.ports.filter(p => !p.ok);
-            if (badPorts.length > 0) {
-                for (const p of badPorts) {
-                    if (!p.ok) {
-                        state.reasons.push({ code: p.code, detail: p.reason });
-                    }
-                }
-                continue;
-            }
-            const dnsNames = (rule.dnsPatterns ?? []).filter(p => p !== "*");
-            if (dnsNames.length > 0) {
-                // Only DNS lookups of these names: the baseline and the vocabulary allow every name.
-                state.reasons.push({ code: "dns-names", detail: `DNS rules allow lookups of ${dnsNames.join(", ")} only` });
-                continue;
-            }
-            const portSets = rule.ports.flatMap(p => (p.ok ? [p.value] : []));
-            for (const p of rule.ports) {
-                if (p.ok && p.narrowed !== undefined) {
-                    state.reasons.push({ code: "narrowed", detail: p.narrowed });
-                }
-            }
-            const add = (peer: Intent["peer"], ports: CiliumPorts) => {
-                intents.push({ rule: state.ref, workload, direction, peer, ports });
-                state.emitted = true;
-            };
-            const entities: string[] = [];
-            const fqdns: string[] = [];
-            for (const part of rule.parts) {
-                if (part.kind !== "peer") {
-                    state.reasons.push({ code: part.code, detail: `${part.what}: ${part.reason}` });
-                    continue;
-                }
-                const peer = part.peer;
-                switch (peer.kind) {
-                    case "entity":
-                        entities.push(peer.entity);
-                        break;
-                    case "fqdn": {
-                        const pattern = peer.name ?? peer.pattern!;
-                        if (accepts.fqdn(pattern)) {
-                            fqdns.push(pattern);
-                        } else {
-                            state.reasons.push({ code: "other-peer", detail: `${part.what}: ${pattern} is not a DNS name or pattern the vocabulary accepts` });
-                        }
-                        break;
-                    }
-                    case "cidr":
-                        portSets.forEach(ports => add({ kind: "cidr", cidr: peer.cidr }, ports));
-                        break;
-                    case "pods": {
-                        const pods = peer.pods;
-                        if (labelProblem(pods) !== undefined) {
-                            state.reasons.push({ code: "selector", detail: `${part.what}: the selector ${labelProblem(pods)!}` });
-                            continue;
-                        }
-                        if (direction === "egress" && isKubeDns(pods)) {
-                            // DNS: the baseline's; any other port of CoreDNS's is a platform peer.
-                            for (const ports of portSets) {
-                                const rest = ports.kind === "ports" ? ports.ports.filter(p => !DNS_PORTS.some(d => samePort(p, d))) : undefined;
-                                if (ports.kind === "ports" && rest!.length < ports.ports.length) {
-                                    state.baseline = true;
-                                }
-                                if (rest === undefined || rest.length > 0) {
-                                    add({ kind: "platform", id: "coredns" }, rest === undefined ? ports : { kind: "ports", ports: rest });
-                                }
-                            }
-                            continue;
-                        }
-                        const id = platformPeerOf(pods);
-                        const target = workloads.get(podSetKey(pods));
-                        if (id !== undefined) {
-                            portSets.forEach(ports => add({ kind: "platform", id }, ports));
-                        } else if (target !== undefined) {
-                            portSets.forEach(ports => add({ kind: "workload", workload: target }, ports));
-                        } else {
-                            portSets.forEach(ports => add({ kind: "pods", namespace: pods.namespace, labels: pods.labels }, ports));
-                        }
-                        break;
-                    }
-                }
-            }
-            if (entities.length > 0) {
-                const names = [...new Set(entities)].sort();
-                portSets.forEach(ports => add({ kind: "entity", entities: names }, ports));
-            }
-            if (fqdns.length > 0) {
-                const patterns = [...new Set(fqdns)].sort();
-                portSets.forEach(ports => add({ kind: "fqdn", patterns }, ports));
-            }
-            if (state.baseline && !state.emitted && state.reasons.length === 0) {
-                state.note = "DNS to kube-dns: every namespace's baseline allows it";
+        });
+    }
+    const platformName = selector.ok ? platformPolicyOf(policy.namespace, selector.pods.labels) : platformPolicyOf(policy.namespace, {});
+    if (platformName !== undefined) {
+        const rules = [...ruleStates.map(r => r.state), ...denyStates];
+        rules.forEach(s => (s.platform = true));
+        drafts.platform.push({ file: policy.file, name: policy.name, namespace: policy.namespace, platform: platformName, rules: rules.length });
+        return undefined;
+    }
+    for (const state of denyStates) {
+        state.reasons.push({ code: "deny", detail: "a deny rule; the generated policies have allows only" });
+    }
+    let policyReason: Reason | undefined;
+    if (!selector.ok) {
+        policyReason = { code: "policy-selector", detail: `the endpointSelector ${selector.reason}` };
+    } else if (labelProblem(selector.pods) !== undefined) {
+        policyReason = { code: "policy-selector", detail: `the endpointSelector ${labelProblem(selector.pods)!}` };
+    } else if (isReservedNamespace(policy.namespace)) {
+        policyReason = { code: "platform-namespace", detail: `namespace ${policy.namespace} belongs to the platform; the program refuses Applications there` };
+    }
+    const wholeNamespace = selector.ok && Object.keys(selector.pods.labels).length === 0;
+    const workload = policyReason === undefined && selector.ok && !wholeNamespace ? workloadOf(policy, selector.pods, drafts) : undefined;
+    return { policy, workload, policyReason, wholeNamespace, ruleStates };
+}
+
+/** A policy that selects every pod of its namespace and has only empty rules, both ways. */
+function isDefaultDeny({ wholeNamespace, ruleStates }: PendingPolicy): boolean {
+    return wholeNamespace
+        && ruleStates.some(r => r.direction === "ingress") && ruleStates.some(r => r.direction === "egress")
+        && ruleStates.every(r => !isObject(r.raw) || Object.keys(r.raw).length === 0);
+}
+
+/** The workload a policy selects, created with its Application (one per folder and namespace) when first seen. */
+function workloadOf(policy: SourcePolicy, pods: PodSet, drafts: Drafts): WorkloadDraft {
+    const key = podSetKey(pods);
+    let workload = drafts.workloads.get(key);
+    if (workload === undefined) {
+        const folder = folderOf(policy.file);
+        const appKey = `${folder}\u0000${policy.namespace}`;
+        let app = drafts.apps.get(appKey);
+        if (app === undefined) {
+            app = { name: "", folder, namespace: policy.namespace, files: [], workloads: [] };
+            drafts.apps.set(appKey, app);
+        }
+        workload = { name: "", key, pods, app, policies: [], to: [], from: [] };
+        app.workloads.push(workload);
+        drafts.workloads.set(key, workload);
+    }
+    workload.policies.push(policy.name);
+    if (!workload.app.files.includes(policy.file)) {
+        workload.app.files.push(policy.file);
+    }
+    return workload;
+}
+
+/** Pass 2: one rule's peers and ports, as intents; what it cannot express goes into its state's reasons. */
+function ruleIntents(pending: PendingPolicy, { state, raw, direction }: PendingPolicy["ruleStates"][number], workloads: ReadonlyMap<string, WorkloadDraft>): Intent[] {
+    const { policy, workload, policyReason, wholeNamespace } = pending;
+    if (policyReason !== undefined) {
+        state.reasons.push(policyReason);
+        return [];
+    }
+    const rule = readRule(raw, direction, policy.namespace);
+    if (rule.empty) {
+        state.baseline = true;
+        state.note = "an empty rule (default deny): every namespace's baseline denies what no rule allows";
+        return [];
+    }
+    if (wholeNamespace || workload === undefined) {
+        state.reasons.push({ code: "whole-namespace-policy", detail: `the policy selects every pod of namespace ${policy.namespace}` });
+        return [];
+    }
+    const badPorts = rule.ports.filter(p => !p.ok);
+    if (badPorts.length > 0) {
+        for (const p of badPorts) {
+            if (!p.ok) {
+                state.reasons.push({ code: p.code, detail: p.reason });
             }
         }
+        return [];
     }
+    const dnsNames = (rule.dnsPatterns ?? []).filter(p => p !== "*");
+    if (dnsNames.length > 0) {
+        // Only DNS lookups of these names: the baseline and the vocabulary allow every name.
+        state.reasons.push({ code: "dns-names", detail: `DNS rules allow lookups of ${dnsNames.join(", ")} only` });
+        return [];
+    }
+    const portSets = rule.ports.flatMap(p => (p.ok ? [p.value] : []));
+    for (const p of rule.ports) {
+        if (p.ok && p.narrowed !== undefined) {
+            state.reasons.push({ code: "narrowed", detail: p.narrowed });
+        }
+    }
+    const intents: Intent[] = [];
+    const add = (peer: Intent["peer"], ports: CiliumPorts) => {
+        intents.push({ rule: state.ref, workload, direction, peer, ports });
+        state.emitted = true;
+    };
+    const entities: string[] = [];
+    const fqdns: string[] = [];
+    for (const part of rule.parts) {
+        if (part.kind !== "peer") {
+            state.reasons.push({ code: part.code, detail: `${part.what}: ${part.reason}` });
+            continue;
+        }
+        const peer = part.peer;
+        switch (peer.kind) {
+            case "entity":
+                entities.push(peer.entity);
+                break;
+            case "fqdn": {
+                const pattern = peer.name ?? peer.pattern!;
+                if (accepts.fqdn(pattern)) {
+                    fqdns.push(pattern);
+                } else {
+                    state.reasons.push({ code: "other-peer", detail: `${part.what}: ${pattern} is not a DNS name or pattern the vocabulary accepts` });
+                }
+                break;
+            }
+            case "cidr":
+                portSets.forEach(ports => add({ kind: "cidr", cidr: peer.cidr }, ports));
+                break;
+            case "pods":
+                podsIntents(peer.pods, part.what, { state, direction, portSets, workloads, add });
+                break;
+        }
+    }
+    if (entities.length > 0) {
+        const names = [...new Set(entities)].sort();
+        portSets.forEach(ports => add({ kind: "entity", entities: names }, ports));
+    }
+    if (fqdns.length > 0) {
+        const patterns = [...new Set(fqdns)].sort();
+        portSets.forEach(ports => add({ kind: "fqdn", patterns }, ports));
+    }
+    if (state.baseline && !state.emitted && state.reasons.length === 0) {
+        state.note = "DNS to kube-dns: every namespace's baseline allows it";
+    }
+    return intents;
+}
 
-    // Pass 3: merge the intents into connections, both ends of workload pairs at once.
+/** A pods peer of a rule: CoreDNS (the baseline's DNS, any other port a platform peer), a platform peer, an imported workload, or other pods. */
+function podsIntents(pods: PodSet, what: string, rule: {
+    readonly state: RuleState;
+    readonly direction: Direction;
+    readonly portSets: readonly CiliumPorts[];
+    readonly workloads: ReadonlyMap<string, WorkloadDraft>;
+    readonly add: (peer: Intent["peer"], ports: CiliumPorts) => void;
+}): void {
+    const { state, direction, portSets, workloads, add } = rule;
+    if (labelProblem(pods) !== undefined) {
+        state.reasons.push({ code: "selector", detail: `${what}: the selector ${labelProblem(pods)!}` });
+        return;
+    }
+    if (direction === "egress" && isKubeDns(pods)) {
+        // DNS: the baseline's; any other port of CoreDNS's is a platform peer.
+        for (const ports of portSets) {
+            const rest = ports.kind === "ports" ? ports.ports.filter(p => !DNS_PORTS.some(d => samePort(p, d))) : undefined;
+            if (ports.kind === "ports" && rest!.length < ports.ports.length) {
+                state.baseline = true;
+            }
+            if (rest === undefined || rest.length > 0) {
+                add({ kind: "platform", id: "coredns" }, rest === undefined ? ports : { kind: "ports", ports: rest });
+            }
+        }
+        return;
+    }
+    const id = platformPeerOf(pods);
+    const target = workloads.get(podSetKey(pods));
+    if (id !== undefined) {
+        portSets.forEach(ports => add({ kind: "platform", id }, ports));
+    } else if (target !== undefined) {
+        portSets.forEach(ports => add({ kind: "workload", workload: target }, ports));
+    } else {
+        portSets.forEach(ports => add({ kind: "pods", namespace: pods.namespace, labels: pods.labels }, ports));
+    }
+}
+
+/**
+ * Pass 3: merges the intents into connections on the workloads, both ends of
+ * workload pairs at once; returns where an end will allow more than its own
+ * rules did (none with noWiden, which keeps both ends as written instead).
+ */
+function connectIntents(intents: readonly Intent[], states: readonly RuleState[], entrypoints: ReadonlyMap<number, string>, options: ImportOptions): Widening[] {
     const widenings: Widening[] = [];
     const byState = new Map(states.map(s => [ruleId(s.ref), s]));
     const stateOf = (ref: RuleRef) => byState.get(ruleId(ref))!;
@@ -635,16 +690,21 @@ export function importPolicies(policies: readonly SourcePolicy[], options: Impor
         const connection: ImportedConnection = { peer: finalPeer(entry.peer, entry.ports!, entry.direction, entrypoints), ports: entry.ports!, rules: entry.rules };
         (entry.direction === "egress" ? entry.workload.to : entry.workload.from).push(connection);
     }
+    return widenings;
+}
 
-    // The baseline exists only in namespaces an Application is imported into.
+/** The baseline exists only in namespaces an Application is imported into. */
+function markMissingBaselines(states: readonly RuleState[], apps: ReadonlyMap<string, AppDraft>): void {
     const appNamespaces = new Set([...apps.values()].map(app => app.namespace));
     for (const state of states) {
         if (state.baseline && !state.emitted && !appNamespaces.has(state.ref.namespace)) {
             state.reasons.push({ code: "no-baseline", detail: `no workload of namespace ${state.ref.namespace} is imported, so no Application declares its baseline` });
         }
     }
-    const rules: RuleOutcome[] = states.map(state => outcome(state));
-    const applications: ImportedApplication[] = [...apps.values()]
+}
+
+function importedApplications(apps: ReadonlyMap<string, AppDraft>): ImportedApplication[] {
+    return [...apps.values()]
         .sort((a, b) => a.name.localeCompare(b.name))
         .map(app => ({
             name: app.name,
@@ -661,8 +721,6 @@ export function importPolicies(policies: readonly SourcePolicy[], options: Impor
                 from: sortConnections(w.from),
             })),
         }));
-    const namespacesWithoutDefaultDeny = [...new Set(applications.map(a => a.namespace))].filter(ns => !defaultDenied.has(ns)).sort();
-    return { applications, rules, platform, widenings, namespacesWithoutDefaultDeny, options };
 }
 
 /** Calls to Traefik on its entrypoint ports (TCP) are calls to a public hostname: `ingress:`. */
