@@ -6,6 +6,7 @@ import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy"
 import { AddressContext, notableAddressesIn } from "./addressRoles";
 import {
     Ipv4Range,
+    Parsed,
     blockAsRange,
     formatIpv4,
     formatRange,
@@ -73,16 +74,25 @@ export function secondAllocators(resource: ResourceView): SecondAllocator[] {
     return found;
 }
 
+/** A range first-last, or a CIDR block when it holds a slash, as the range it covers. */
+function parseRangeOrCidr(text: string): Parsed<Ipv4Range> {
+    if (!text.includes("/")) {
+        return parseRange(text);
+    }
+    const block = parseCidr(text);
+    return block.ok ? { ok: true, value: blockAsRange(block.value) } : block;
+}
+
 /** A kube-vip pool value: comma-separated ranges, or CIDRs when it holds a slash. */
 function parsePoolValue(value: string): { ranges: Ipv4Range[]; problems: string[] } {
     const ranges: Ipv4Range[] = [];
     const problems: string[] = [];
     for (const part of value.split(",").map(p => p.trim()).filter(p => p !== "")) {
-        const parsed = part.includes("/") ? parseCidr(part) : parseRange(part);
+        const parsed = parseRangeOrCidr(part);
         if (!parsed.ok) {
             problems.push(`"${part}" ${parsed.reason}`);
         } else {
-            ranges.push("cidr" in parsed.value ? blockAsRange(parsed.value) : parsed.value);
+            ranges.push(parsed.value);
         }
     }
     return { ranges, problems };
@@ -143,11 +153,11 @@ export const singleLoadBalancerAllocator: ResourceValidationPolicy = {
         for (const allocator of secondAllocators(args)) {
             const notes: string[] = [];
             for (const block of allocator.blocks) {
-                const parsed = block.includes("/") ? parseCidr(block) : parseRange(block);
+                const parsed = parseRangeOrCidr(block);
                 if (!parsed.ok) {
                     continue;
                 }
-                const range = "cidr" in parsed.value ? blockAsRange(parsed.value) : parsed.value;
+                const range = parsed.value;
                 const notable = notableAddressesIn(range, context);
                 const overlap = rangesOverlap(range, net.loadBalancerPool) ? `overlaps the pool ${pool}` : "";
                 const parts = [overlap, notable.length > 0 ? `includes ${notable.join(", ")}` : ""].filter(p => p !== "");
