@@ -8,14 +8,12 @@ import { formatIpv4 } from "./addressing";
 import { CILIUM_NAMESPACE_LABELS, KINDS, TYPES, WORKLOADS_ANNOTATION } from "./definitions";
 import { networkNeeds } from "./networkConfig";
 import { formatPort } from "./ports";
-import { ResourceView, isKind, isObject, metaName, metaNamespace, objectsOf, readEach, readable, via } from "./readers";
+import { DIRECTIONS, Direction, ResourceView, isKind, isObject, metaName, metaNamespace, objectsOf, readEach, readable, via } from "./readers";
 import { argoDestinations } from "./argoCd";
 
 // ---------------------------------------------------------------------------
 // Readers: which namespaces are default-deny
 
-export type Direction = "ingress" | "egress";
-export const DIRECTIONS: readonly Direction[] = ["ingress", "egress"];
 
 /** A network policy as far as namespace isolation goes. */
 export interface Isolation {

@@ -9,6 +9,10 @@ import { PolicyResource, UnknownValueError } from "@pulumi/policy";
 import { parseAllDocuments } from "yaml";
 import { KINDS, Kind, RENDERING_COMPONENTS, TYPES, kindOfToken, typeToken } from "./definitions";
 
+/** The two directions of a network policy rule. */
+export type Direction = "ingress" | "egress";
+export const DIRECTIONS: readonly Direction[] = ["ingress", "egress"];
+
 export interface ResourceView {
     readonly type: string;
     readonly name: string;
