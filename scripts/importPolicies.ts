@@ -1,4 +1,5 @@
-// Imports existing CiliumNetworkPolicies: `npm run import-policies -- <folder>`.
+// Imports existing CiliumNetworkPolicies (`homelab-network import-policies <folder> --stack <name>`,
+// the command line in scripts/cli/importPolicies.ts).
 //
 // Reads every CiliumNetworkPolicy under the folder (every YAML file, every
 // document; SOPS-encrypted files skipped), prints the `applications` config
@@ -8,9 +9,9 @@
 // the printed config back through the program and checks that the generated
 // policies allow exactly what the expressed rules allowed.
 //
-// Exit codes: 0 every application rule expressed, 1 some not (they are
-// listed), 2 nothing to import, an unreadable policy file, a stack config
-// with errors, or a round trip that found a difference, 64 bad usage.
+// Exit codes (scripts/cli/exitCodes.ts): 0 every application rule expressed,
+// 1 some not (they are listed), 2 nothing to import, an unreadable policy
+// file, a stack config with errors, or a round trip that found a difference.
 
 import * as fs from "fs";
 import * as path from "path";
@@ -21,20 +22,10 @@ import { renderApplicationsYaml, renderReport } from "./policyImport/render";
 import { roundTrip } from "./policyImport/roundTrip";
 import { formatConfigIssues } from "../config/issues";
 import { parseStackConfig } from "../config/stack";
-import { configReader, listStacks, loadStackConfig } from "./stackFiles";
+import { configReader, loadStackConfig } from "./stackFiles";
+import { UsageError } from "./cli/command";
 
 const REPO_ROOT = path.resolve(__dirname, "..");
-
-export const USAGE = [
-    "usage: npm run import-policies -- <folder> [--stack <name>] [--repo-url <url>] [--target-revision <rev>]",
-    "                                           [--path-prefix <dir>] [--exclude <dir>]... [--no-widen] [--out <file>]",
-    "  --stack            the stack whose Traefik entrypoints calls to Traefik are matched against (default: home)",
-    "  --repo-url, --target-revision   written into every Application instead of the TODO placeholders",
-    "  --path-prefix      put before each folder to guess the Application's path (default: the folder's path in its Git repository, or its name)",
-    "  --exclude          a folder (relative to <folder>) not to read; repeatable",
-    "  --no-widen         never open an end of a connection the original did not: one-sided connections become pods peers",
-    "  --out              write the config to this file instead of stdout",
-].join("\n");
 
 export interface ImportDeps {
     readonly out?: (text: string) => void;
@@ -43,50 +34,16 @@ export interface ImportDeps {
     readonly frontends?: IngressFrontends;
 }
 
-interface Args {
-    folder: string;
-    stack: string;
-    repoURL?: string;
-    targetRevision?: string;
-    pathPrefix?: string;
-    exclude: string[];
-    noWiden: boolean;
-    out?: string;
-}
-
-function parseArgs(argv: readonly string[]): Args | string {
-    const args: Partial<Args> & { exclude: string[] } = { exclude: [], noWiden: false, stack: "home" };
-    const valued: Record<string, (v: string) => void> = {
-        "--stack": v => (args.stack = v),
-        "--repo-url": v => (args.repoURL = v),
-        "--target-revision": v => (args.targetRevision = v),
-        "--path-prefix": v => (args.pathPrefix = v),
-        "--exclude": v => args.exclude.push(v),
-        "--out": v => (args.out = v),
-    };
-    for (let i = 0; i < argv.length; i++) {
-        const arg = argv[i];
-        if (valued[arg] !== undefined) {
-            const value = argv[i + 1];
-            if (value === undefined || value.startsWith("--")) {
-                return `${arg} needs a value`;
-            }
-            valued[arg](value);
-            i++;
-        } else if (arg === "--no-widen") {
-            args.noWiden = true;
-        } else if (arg.startsWith("--")) {
-            return `unknown option ${arg}`;
-        } else if (args.folder === undefined) {
-            args.folder = arg;
-        } else {
-            return `one folder only (got ${args.folder} and ${arg})`;
-        }
-    }
-    if (args.folder === undefined) {
-        return "name the folder to import";
-    }
-    return args as Args;
+/** What the command line asks for (scripts/cli/importPolicies.ts). */
+export interface ImportArgs {
+    readonly folder: string;
+    readonly stack: string;
+    readonly repoURL?: string;
+    readonly targetRevision?: string;
+    readonly pathPrefix?: string;
+    readonly exclude: readonly string[];
+    readonly noWiden: boolean;
+    readonly out?: string;
 }
 
 /** The folder's path inside its Git repository (for Argo CD's `path`), or its own name outside one. */
@@ -101,25 +58,15 @@ function guessPathPrefix(folder: string): string {
     }
 }
 
-export async function main(argv: readonly string[], deps: ImportDeps = {}): Promise<number> {
+export async function importFolder(args: ImportArgs, deps: ImportDeps = {}): Promise<number> {
     const out = deps.out ?? ((text: string) => process.stdout.write(text));
     const err = deps.err ?? ((text: string) => process.stderr.write(text));
-    const args = parseArgs(argv);
-    if (typeof args === "string") {
-        err(`${args}\n${USAGE}\n`);
-        return 64;
-    }
     const folder = path.resolve(args.folder);
     if (!fs.existsSync(folder) || !fs.statSync(folder).isDirectory()) {
-        err(`${args.folder} is not a folder\n${USAGE}\n`);
-        return 64;
+        throw new UsageError(`${args.folder} is not a folder`);
     }
     let frontends = deps.frontends;
     if (frontends === undefined) {
-        if (!listStacks(REPO_ROOT).includes(args.stack)) {
-            err(`There is no Pulumi.${args.stack}.yaml; the stacks here are: ${listStacks(REPO_ROOT).join(", ")}\n`);
-            return 64;
-        }
         // The stack's config as the program reads it; only its address plan (Traefik's frontends) is used.
         const { project, values } = loadStackConfig(REPO_ROOT, args.stack);
         const parsed = parseStackConfig(configReader(values));
@@ -171,11 +118,4 @@ export async function main(argv: readonly string[], deps: ImportDeps = {}): Prom
     }
     const figures = coverage(result);
     return figures.applicationCounted === figures.applicationRules ? 0 : 1;
-}
-
-if (require.main === module) {
-    main(process.argv.slice(2)).then(code => process.exit(code), error => {
-        console.error(error);
-        process.exit(70);
-    });
 }

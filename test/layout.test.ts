@@ -21,7 +21,7 @@ function importsOf(file: string): string[] {
     return [...source.matchAll(/(?:from\s+|import\s+|require\(\s*)["']([^"']+)["']/g)].map(m => m[1]);
 }
 
-const CODE = [...filesUnder("config", /\.ts$/), ...filesUnder("components", /\.(ts|js)$/), ...filesUnder("policy", /\.ts$/), ...filesUnder("scripts", /\.ts$/), "index.ts"];
+const CODE = [...filesUnder("config", /\.ts$/), ...filesUnder("components", /\.(ts|js)$/), ...filesUnder("policy", /\.ts$/), ...filesUnder("scripts", /\.ts$/), ...filesUnder("tools", /\.ts$/), "index.ts"];
 
 describe("the layout", () => {
     it("keeps config/ pure: no resources, and the Pulumi SDK only at the program's edge (config/load.ts)", () => {

@@ -20,8 +20,8 @@
 //     answer, so only the first deploy probes, and not even that when this
 //     stack's kube-vip DaemonSet already exists (a stack deployed before the
 //     preflight existed).
-// Exit codes: 0 clean, 1 mismatches, 2 usage, or the cluster could not be read
-// (kubectl missing, API unreachable).
+// Exit codes (those of every homelab-network command): 0 clean, 1 mismatches,
+// 2 usage, 3 the cluster could not be read (kubectl missing, API unreachable).
 "use strict";
 const fs = require("node:fs");
 const net = require("node:net");
@@ -530,7 +530,7 @@ async function main(argv, deps = {}) {
     } catch (error) {
         if (error instanceof KubectlMissing || error instanceof ClusterUnreadable) {
             err(`K3s preflight could not run: ${error.message}`);
-            return 2;
+            return 3;
         }
         throw error;
     }

@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import { main as preflightCli } from "../../scripts/preflight";
+import { main as preflightCli } from "../../scripts/cli/preflight";
 import { fakeKubectl } from "./fakeKubectl";
 import { REPO_ROOT } from "../harness";
 
@@ -270,7 +270,7 @@ describe("preflight: when the cluster cannot be read", () => {
             stderr: "The connection to the server 192.168.1.10:6443 was refused - did you specify the right host or port?\n",
         });
         const code = await preflight.main(argv, { ...io.deps, run: fakeKubectl(() => refused).run });
-        assert.strictEqual(code, 2);
+        assert.strictEqual(code, 3);
         assert.deepStrictEqual(io.out, []);
         assert.strictEqual(io.err.length, 1);
         assert.match(io.err[0], /^K3s preflight could not run: kubectl could not read the cluster's nodes: The connection to the server 192\.168\.1\.10:6443 was refused/);
@@ -283,7 +283,7 @@ describe("preflight: when the cluster cannot be read", () => {
         const io = capture();
         const klog = 'E1126 23:25:40.157330   20986 memcache.go:265] "Unhandled Error" err="couldn\'t get current server API group list: Get \\"http://localhost:8080/api?timeout=15s\\": dial tcp 127.0.0.1:8080: connect: connection refused"';
         const refused = Object.assign(new Error("exit 1"), { stderr: `${klog}\n${klog}\nThe connection to the server localhost:8080 was refused - did you specify the right host or port?\n` });
-        assert.strictEqual(await preflight.main(argv, { ...io.deps, run: fakeKubectl(() => refused).run }), 2);
+        assert.strictEqual(await preflight.main(argv, { ...io.deps, run: fakeKubectl(() => refused).run }), 3);
         assert.match(io.err[0], /^K3s preflight could not run: kubectl could not read the cluster's nodes: The connection to the server localhost:8080 was refused - did you specify the right host or port\?\n/);
         assert.match(io.err[0], /kubectl found no kubeconfig and fell back to localhost:8080: copy \/etc\/rancher\/k3s\/k3s\.yaml from the first server and set KUBECONFIG to it/);
         assert.doesNotMatch(io.err[0], /memcache/);
@@ -292,7 +292,7 @@ describe("preflight: when the cluster cannot be read", () => {
     it("tells refused credentials apart from an unreachable server", async () => {
         const io = capture();
         const denied = Object.assign(new Error("exit 1"), { stderr: "error: You must be logged in to the server (Unauthorized)" });
-        assert.strictEqual(await preflight.main(argv, { ...io.deps, run: fakeKubectl(() => denied).run }), 2);
+        assert.strictEqual(await preflight.main(argv, { ...io.deps, run: fakeKubectl(() => denied).run }), 3);
         assert.match(io.err[0], /The API refused the kubeconfig's credentials/);
     });
 
@@ -301,7 +301,7 @@ describe("preflight: when the cluster cannot be read", () => {
         const missing = () => {
             throw new preflight.KubectlMissing("kubectl is not on PATH: install it");
         };
-        assert.strictEqual(await preflight.main(argv, { ...io.deps, run: missing }), 2);
+        assert.strictEqual(await preflight.main(argv, { ...io.deps, run: missing }), 3);
         assert.deepStrictEqual(io.err, ["K3s preflight could not run: kubectl is not on PATH: install it"]);
     });
 
@@ -310,7 +310,7 @@ describe("preflight: when the cluster cannot be read", () => {
         const empty = fs.mkdtempSync(path.join(os.tmpdir(), "preflight-nopath-"));
         execFile(process.execPath, [PREFLIGHT_JS, ...argv], { env: { ...process.env, PATH: empty } }, (error, stdout, stderr) => {
             fs.rmSync(empty, { recursive: true, force: true });
-            assert.strictEqual(error?.code, 2);
+            assert.strictEqual(error?.code, 3);
             assert.strictEqual(stdout, "");
             assert.match(stderr, /^K3s preflight could not run: kubectl is not on PATH/);
             done();
@@ -470,21 +470,33 @@ describe("preflight: npm run preflight -- --stack <name>", () => {
     it("exits 2 on a missing or unknown stack, naming the stacks there are", async () => {
         const none = capture();
         assert.strictEqual(await preflightCli([], { ...none.io, probe: noProbe }), 2);
-        assert.match(none.err[0], /^usage: npm run preflight -- --stack <name> \[--skip-vip-probe\]/);
+        assert.match(none.err[0], /^homelab-network preflight: --stack is required \(there is no default stack\); the stacks here are: .*\bhome\b/);
+        assert.match(none.err[0], /\nusage: homelab-network preflight --stack <name> \[--skip-vip-probe\]\n/);
         const unknown = capture();
-        assert.strictEqual(await preflightCli(["--stack", "nosuch"], { ...unknown.io, probe: noProbe }), 2);
-        assert.match(unknown.err[0], /There is no Pulumi\.nosuch\.yaml; the stacks here are: .*\bhome\b/);
+        assert.strictEqual(await preflightCli(["--stack", "hom"], { ...unknown.io, probe: noProbe }), 2);
+        assert.match(unknown.err[0], /there is no Pulumi\.hom\.yaml: did you mean home\?; the stacks here are: .*\bhome\b/);
+        const typo = capture();
+        assert.strictEqual(await preflightCli(["--stack", "home", "--skip-vip-prob"], { ...typo.io, probe: noProbe }), 2);
+        assert.match(typo.err[0], /^homelab-network preflight: unknown option --skip-vip-prob: did you mean --skip-vip-probe\?/);
+    });
+
+    it("exits 3, not 2, when the cluster cannot be read", async () => {
+        const c = capture();
+        const missing = () => {
+            throw new preflight.KubectlMissing("kubectl is not on PATH: install it");
+        };
+        assert.strictEqual(await preflightCli(["--stack", "home", "--skip-vip-probe"], { ...c.io, run: missing, probe: noProbe }), 3);
+        assert.deepStrictEqual(c.err, ["K3s preflight could not run: kubectl is not on PATH: install it"]);
     });
 
     it("is the npm script `preflight`, and runs as a command (with kubectl faked, the probe skipped)", function (done) {
         this.timeout(20000);
         const scripts = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")).scripts;
-        assert.strictEqual(scripts.preflight, "ts-node --transpile-only scripts/preflight.ts");
+        assert.strictEqual(scripts.preflight, "node scripts/homelab-network.js preflight");
         const bin = fs.mkdtempSync(path.join(os.tmpdir(), "preflight-npm-"));
         fs.writeFileSync(path.join(bin, "kubectl"), "#!/bin/sh\ncat \"$FAKE_NODES\"\n", { mode: 0o755 });
         fs.writeFileSync(path.join(bin, "nodes.json"), nodeList(node("k3s-1", GOOD_SERVER)));
-        const tsNode = path.join(REPO_ROOT, "node_modules", "ts-node", "dist", "bin.js");
-        execFile(process.execPath, [tsNode, "--transpile-only", path.join(REPO_ROOT, "scripts", "preflight.ts"), "--stack", "home", "--skip-vip-probe"],
+        execFile(process.execPath, [path.join(REPO_ROOT, "scripts", "homelab-network.js"), "preflight", "--stack", "home", "--skip-vip-probe"],
             { cwd: REPO_ROOT, env: { ...process.env, PATH: `${bin}:/usr/bin:/bin`, FAKE_NODES: path.join(bin, "nodes.json") } }, (error, stdout, stderr) => {
                 fs.rmSync(bin, { recursive: true, force: true });
                 assert.strictEqual(error, null, stderr);

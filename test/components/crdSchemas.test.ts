@@ -209,10 +209,10 @@ describe("CRD schemas", () => {
 });
 
 describe("a generated large stack's objects against the CRD schemas", function () {
-    // 60 Applications, 180 workloads, 900 connections of every peer kind (scripts/syntheticStack.ts).
+    // 60 Applications, 180 workloads, 900 connections of every peer kind (tools/syntheticStack.ts).
     this.timeout(120000);
     it("are all valid CiliumNetworkPolicies and Applications", async () => {
-        const { syntheticApplications } = require("../../scripts/syntheticStack");
+        const { syntheticApplications } = require("../../tools/syntheticStack");
         const run = await runProgram("home", { applications: syntheticApplications(60) });
         const result = await validateCrds(run.resources);
         assert.deepStrictEqual(result.problems, []);

@@ -16,7 +16,7 @@ import { parseIpv4 } from "../../policy/addressing";
 import { connectionPolicies } from "../../components/network-policy/graph";
 import { ciliumPolicySpec } from "../../components/network-policy/policy";
 import { allFrontends, ingressFrontends } from "../../components/traefik/frontends";
-import { main } from "../../scripts/importPolicies";
+import { main } from "../../scripts/cli/importPolicies";
 import { readPolicyFolder } from "../../scripts/policyImport/files";
 import { ImportResult, ImportedConnection, importPolicies, ruleId } from "../../scripts/policyImport/importer";
 import { renderApplicationsYaml, renderReport } from "../../scripts/policyImport/render";
@@ -303,7 +303,7 @@ describe("npm run import-policies", () => {
     async function run(...argv: string[]) {
         let stdout = "";
         let stderr = "";
-        const code = await main(argv, { out: t => (stdout += t), err: t => (stderr += t) });
+        const code = await main([...argv, ...(argv.includes("--stack") ? [] : ["--stack", "home"])], { out: t => (stdout += t), err: t => (stderr += t) });
         return { code, stdout, stderr };
     }
     let scratch: string;
@@ -345,11 +345,29 @@ describe("npm run import-policies", () => {
         assert.match(unreadable.stderr, /not read: template\.yaml: not YAML/);
     });
 
-    it("exits 64 on bad usage, saying how to call it", async () => {
-        for (const argv of [[], ["--no-such-option", FIXTURES], [path.join(scratch, "missing")], [FIXTURES, "--stack"], [FIXTURES, "--stack", "nowhere"]]) {
-            const { code, stderr } = await run(...argv);
-            assert.strictEqual(code, 64, argv.join(" "));
-            assert.match(stderr, /usage: npm run import-policies|There is no Pulumi\.nowhere\.yaml/);
+    it("exits 2 on bad usage, saying what is wrong and how to call it", async () => {
+        const cases: Array<[string[], RegExp]> = [
+            [[], /import-policies: <folder> is missing/],
+            [["--no-such-option", FIXTURES], /unknown option --no-such-option/],
+            [["--no-wide", FIXTURES], /unknown option --no-wide: did you mean --no-widen\?/],
+            [[path.join(scratch, "missing")], /missing is not a folder/],
+            [[FIXTURES, "--stack"], /--stack needs a value/],
+            [[FIXTURES, "--stack", "nowhere"], /there is no Pulumi\.nowhere\.yaml/],
+            [[FIXTURES, FIXTURES], /unexpected argument/],
+        ];
+        for (const [argv, problem] of cases) {
+            const { code, stdout, stderr } = await run(...argv);
+            assert.strictEqual(code, 2, argv.join(" "));
+            assert.strictEqual(stdout, "");
+            assert.match(stderr, problem, argv.join(" "));
+            assert.match(stderr, /\nusage: homelab-network import-policies <folder> --stack <name> /, argv.join(" "));
         }
+    });
+
+    it("has no default stack: without --stack it stops before reading the folder", async () => {
+        let stderr = "";
+        const code = await main([FIXTURES], { err: t => (stderr += t) });
+        assert.strictEqual(code, 2);
+        assert.match(stderr, /^homelab-network import-policies: --stack is required \(there is no default stack\); the stacks here are: .*\bhome\b/);
     });
 });

@@ -22,9 +22,9 @@ import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
 import { LOADBALANCER_IPS_ANNOTATION, TYPES } from "../policy/definitions";
-import { policyPackConfigOf } from "./policyConfig";
-import { PolicyInput, runPolicies } from "./policyRunner";
-import { SECRET_PLACEHOLDER, loadStackConfig } from "./stackFiles";
+import { policyPackConfigOf } from "../scripts/policyConfig";
+import { PolicyInput, runPolicies } from "../scripts/policyRunner";
+import { SECRET_PLACEHOLDER, loadStackConfig } from "../scripts/stackFiles";
 
 const ROOT = path.resolve(__dirname, "..");
 const BENCH_DIR = path.join(ROOT, "out", "bench");
@@ -132,7 +132,7 @@ require(entry);
 // differs from the home stack only by this project's own code. With as many
 // as the home stack registers resources, it is the resource floor: what any
 // program with that many resources pays to the SDK, whatever its code.
-const NAMESPACES_PROGRAM = `// Written by scripts/bench.ts: the one-resource baseline and the resource floor of the start-up ratio.
+const NAMESPACES_PROGRAM = `// Written by tools/bench.ts: the one-resource baseline and the resource floor of the start-up ratio.
 import * as k8s from "@pulumi/kubernetes";
 import { installStackTraceRules } from ${JSON.stringify(path.join(ROOT, "components", "stackTraces"))};
 
@@ -330,11 +330,11 @@ async function timePolicies(count: number, runs: number): Promise<{ ms: number; 
     return { ms: median(samples), violations };
 }
 
-/** The offline plan of a generated stack, in a fresh process per run (the node flags are the plan script's). */
+/** The offline plan of a generated stack, in a fresh process per run (with the node flags of the plan command, scripts/homelab-network.js). */
 function timeSyntheticPlan(count: number, runs: number): { ms: number; workloads: number; connections: number; resources: number } {
     const samples: Array<{ ms: number; workloads: number; connections: number; resources: number }> = [];
     for (let i = 0; i < runs; i++) {
-        const out = execFileSync(process.execPath, ["--max-semi-space-size=64", "-r", "ts-node/register/transpile-only", "scripts/planSynthetic.ts", String(count)], { cwd: ROOT, encoding: "utf8" });
+        const out = execFileSync(process.execPath, ["--max-semi-space-size=64", "-r", "ts-node/register/transpile-only", "tools/planSynthetic.ts", String(count)], { cwd: ROOT, encoding: "utf8" });
         samples.push(JSON.parse(out.trim().split("\n").pop()!));
     }
     const ms = median(samples.map(s => s.ms));
@@ -343,14 +343,14 @@ function timeSyntheticPlan(count: number, runs: number): { ms: number; workloads
 
 async function main(): Promise<void> {
     const runs = Number(process.env.BENCH_RUNS ?? "5");
-    const tsNode = require.resolve("ts-node/dist/bin.js");
     console.log(`machine: ${os.cpus().length} x ${os.cpus()[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB; node ${process.version}; median of ${runs} runs\n`);
     const floor = timeProcess(["-e", "require('@pulumi/pulumi'); require('@pulumi/kubernetes')"], runs);
     fs.mkdirSync(BENCH_DIR, { recursive: true });
     const configured = projectTsconfig();
     const start = timeStartUp("home", configured, runs, true);
     const typescriptTranspiler = timeStartUp("home", typescriptTranspilerTsconfig(), runs, false);
-    const planMs = timeProcess([tsNode, "--transpile-only", "scripts/plan.ts", "--stack", "home", "--diagram", "out/bench-topology.md"], runs);
+    // As a user runs it: the command, which starts Node again with the plan's flags.
+    const planMs = timeProcess(["scripts/homelab-network.js", "plan", "--stack", "home", "--diagram", "out/bench-topology.md"], runs);
     const rows: Array<[string, string]> = [
         ["floor: load @pulumi/pulumi + @pulumi/kubernetes", `${floor.toFixed(0)} ms`],
         ...startUpRows(`preview start (${configured})`, start, " (target: at most 1.20)"),

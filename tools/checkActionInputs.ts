@@ -1,4 +1,4 @@
-// `ts-node scripts/checkActionInputs.ts <action.yml>`: compares the inputs
+// `ts-node tools/checkActionInputs.ts <action.yml>`: compares the inputs
 // recorded in test/fixtures/pulumi-actions.json (what the workflow tests
 // check the workflows' `with:` against) with pulumi/actions' own action.yml
 // at the pinned commit. The pull-request workflow downloads that file and runs
@@ -30,7 +30,7 @@ export function inputDifferences(recorded: readonly string[], actionYml: string)
 if (require.main === module) {
     const file = process.argv[2];
     if (file === undefined) {
-        console.error("usage: ts-node scripts/checkActionInputs.ts <pulumi/actions action.yml>");
+        console.error("usage: ts-node tools/checkActionInputs.ts <pulumi/actions action.yml>");
         process.exit(64);
     }
     const recorded = recordedAction(path.resolve(__dirname, ".."));

@@ -1,0 +1,42 @@
+// `homelab-network plan --stack <name> [--diagram <file>]`: the offline plan
+// (scripts/plan.ts) from the command line.
+
+import * as fs from "fs";
+import * as path from "path";
+import { Command, Io, requireStack } from "./command";
+import { EXIT } from "./exitCodes";
+
+export const command: Command<Io> = {
+    name: "plan",
+    summary: "run the program and the policy pack offline for a stack, and print the plan",
+    synopsis: "--stack <name> [--diagram <file>]",
+    description: [
+        "Runs the real program under Pulumi's mocks with the stack's config, runs the real policy pack over what it",
+        "would deploy, and prints the address plan, the resources per component and every violation. Needs no",
+        "cluster and no Pulumi CLI. Writes no file unless --diagram names one.",
+    ].join("\n"),
+    options: {
+        stack: { type: "string", value: "<name>", description: "the stack: reads Pulumi.<name>.yaml" },
+        diagram: { type: "string", value: "<file>", description: "write the stack's topology (two Mermaid diagrams, Markdown) to this file" },
+    },
+    exitCodes: {
+        [EXIT.clean]: "the plan is clean (advisories allowed)",
+        [EXIT.findings]: "a mandatory policy violation",
+        [EXIT.usage]: "a usage or config error",
+    },
+    async run(commandLine, io) {
+        const out = io.out ?? ((text: string) => process.stdout.write(text));
+        const err = io.err ?? ((text: string) => process.stderr.write(text));
+        const stack = requireStack(commandLine);
+        const diagram = commandLine.values.diagram as string | undefined;
+        const { plan } = await import("../plan");
+        const result = await plan(stack);
+        (result.exitCode === EXIT.usage ? err : out)(`${result.report}\n`);
+        if (diagram !== undefined && result.diagram !== undefined) {
+            fs.mkdirSync(path.dirname(path.resolve(diagram)), { recursive: true });
+            fs.writeFileSync(diagram, result.diagram);
+            out(`\nTopology diagram: ${diagram}\n`);
+        }
+        return result.exitCode;
+    },
+};
