@@ -32,6 +32,8 @@ export interface ImportDeps {
     readonly err?: (text: string) => void;
     /** The Traefik frontends to match calls against; default: the stack's. */
     readonly frontends?: IngressFrontends;
+    /** The folder whose stack files are read; default: this repository. */
+    readonly root?: string;
 }
 
 /** What the command line asks for (scripts/cli/importPolicies.ts). */
@@ -68,7 +70,7 @@ export async function importFolder(args: ImportArgs, deps: ImportDeps = {}): Pro
     let frontends = deps.frontends;
     if (frontends === undefined) {
         // The stack's config as the program reads it; only its address plan (Traefik's frontends) is used.
-        const { project, values } = loadStackConfig(REPO_ROOT, args.stack);
+        const { project, values } = loadStackConfig(deps.root ?? REPO_ROOT, args.stack);
         const parsed = parseStackConfig(configReader(values));
         if (!parsed.ok) {
             err(`${formatConfigIssues(parsed.issues, project, args.stack)}\n`);

@@ -25,11 +25,13 @@ export interface PreflightDeps {
     readonly probe?: (address: string) => Promise<{ answers: boolean; detail: string }>;
     readonly out?: (text: string) => void;
     readonly err?: (text: string) => void;
+    /** The folder whose stack files are read; default: this repository. */
+    readonly root?: string;
 }
 
 /** Checks the cluster against a stack; a config error throws, as it would stop pulumi up. */
 export async function preflightStack(stack: string, skipVipProbe: boolean, deps: PreflightDeps = {}): Promise<number> {
     // The same typed settings the program reads.
-    const args = preflightOptions(preflightArgs(stackSettingsOf(REPO_ROOT, stack)));
+    const args = preflightOptions(preflightArgs(stackSettingsOf(deps.root ?? REPO_ROOT, stack)));
     return checks.main([...args, "--first-deploy", ...(skipVipProbe ? ["--skip-vip-probe"] : [])], deps);
 }

@@ -6,12 +6,20 @@
 import * as path from "path";
 import { parseArgs } from "util";
 import { EXIT, EXIT_MEANINGS, ExitCode } from "./exitCodes";
-import { StackFileError, listStacks, nearestKey } from "../stackFiles";
+import type * as StackFiles from "../stackFiles";
 
-/** Where a command writes: stdout for its result, stderr for reports and errors. Tests pass their own. */
-export interface Io {
+// The stack files' reader loads YAML and the config's parsers: required when
+// a command reads a stack or explains a typo, so that --help stays quick.
+const stackFiles = (): typeof StackFiles => require("../stackFiles");
+
+/** What a command reads and writes besides its command line; tests pass their own. */
+export interface CommandDeps {
+    /** stdout: the command's result. */
     readonly out?: (text: string) => void;
+    /** stderr: reports and errors. */
     readonly err?: (text: string) => void;
+    /** The folder whose Pulumi.yaml and Pulumi.<stack>.yaml are read; default: this repository. */
+    readonly root?: string;
 }
 
 export interface OptionSpec {
@@ -27,7 +35,7 @@ export interface CommandLine {
     readonly positionals: readonly string[];
 }
 
-export interface Command<D extends Io = Io> {
+export interface Command<D extends CommandDeps = CommandDeps> {
     readonly name: string;
     /** One line, for the tool's --help. */
     readonly summary: string;
@@ -100,7 +108,7 @@ export function parseCommandLine(command: Command<any>, argv: readonly string[])
 function optionProblem(error: Error & { code?: string }, argv: readonly string[], known: readonly string[]): string {
     if (error.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
         const typed = argv.find(arg => arg.startsWith("-") && !known.includes(arg.replace(/^--?/, "").split("=")[0])) ?? "";
-        const near = nearestKey(typed.replace(/^--?/, "").split("=")[0], known);
+        const near = stackFiles().nearestKey(typed.replace(/^--?/, "").split("=")[0], known);
         return `unknown option ${typed}${near === undefined ? "" : `: did you mean --${near}?`}`;
     }
     if (error.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
@@ -111,14 +119,14 @@ function optionProblem(error: Error & { code?: string }, argv: readonly string[]
 }
 
 /** The stack named by --stack: required, and one that has a Pulumi.<stack>.yaml. */
-export function requireStack(commandLine: CommandLine, root: string = REPO_ROOT): string {
+export function requireStack(commandLine: CommandLine, root: string | undefined): string {
     const stack = commandLine.values.stack;
-    const stacks = listStacks(root);
+    const stacks = stackFiles().listStacks(root ?? REPO_ROOT);
     if (typeof stack !== "string") {
         throw new UsageError(`--stack is required (there is no default stack); the stacks here are: ${stacks.join(", ") || "none"}`);
     }
     if (!stacks.includes(stack)) {
-        const near = nearestKey(stack, stacks);
+        const near = stackFiles().nearestKey(stack, stacks);
         throw new UsageError(`there is no Pulumi.${stack}.yaml${near === undefined ? "" : `: did you mean ${near}?`}; the stacks here are: ${stacks.join(", ") || "none"}`);
     }
     return stack;
@@ -129,7 +137,7 @@ export function requireStack(commandLine: CommandLine, root: string = REPO_ROOT)
  * config errors become their message (exit 2); anything else is a bug in the
  * tool: its message, and the stack trace only with HOMELAB_NETWORK_DEBUG=1.
  */
-export async function runCommand<D extends Io>(command: Command<D>, argv: readonly string[], deps: D): Promise<number> {
+export async function runCommand<D extends CommandDeps>(command: Command<D>, argv: readonly string[], deps: D): Promise<number> {
     const out = deps.out ?? ((text: string) => process.stdout.write(text));
     const err = deps.err ?? ((text: string) => process.stderr.write(text));
     try {
@@ -144,7 +152,7 @@ export async function runCommand<D extends Io>(command: Command<D>, argv: readon
             err(`${TOOL} ${command.name}: ${error.message}\nusage: ${TOOL} ${command.name} ${command.synopsis}\n(${TOOL} ${command.name} --help for more)\n`);
             return EXIT.usage;
         }
-        if (error instanceof StackFileError) {
+        if (error instanceof stackFiles().StackFileError) {
             err(`${error.message}\n`);
             return EXIT.usage;
         }

@@ -34,7 +34,7 @@ export const command: Command<ImportDeps> = {
     },
     async run(commandLine, deps) {
         const { values } = commandLine;
-        const stack = requireStack(commandLine);
+        const stack = requireStack(commandLine, deps.root);
         const { importFolder } = await import("../importPolicies");
         return importFolder({
             folder: commandLine.positionals[0],

@@ -2,9 +2,9 @@
 // the tool's --help, the subcommand by name, "did you mean" for a typo.
 
 import { COMMANDS } from "./commands";
-import { Io, TOOL, runCommand } from "./command";
+import { CommandDeps, TOOL, runCommand } from "./command";
 import { EXIT, EXIT_MEANINGS } from "./exitCodes";
-import { nearestKey } from "../stackFiles";
+import type * as StackFiles from "../stackFiles";
 
 export function toolHelp(): string {
     const width = Math.max(...COMMANDS.map(c => c.name.length));
@@ -23,7 +23,7 @@ export function toolHelp(): string {
     ].join("\n");
 }
 
-export async function cli(argv: readonly string[], io: Io = {}): Promise<number> {
+export async function cli(argv: readonly string[], io: CommandDeps = {}): Promise<number> {
     const out = io.out ?? ((text: string) => process.stdout.write(text));
     const err = io.err ?? ((text: string) => process.stderr.write(text));
     const [name, ...rest] = argv;
@@ -39,6 +39,7 @@ export async function cli(argv: readonly string[], io: Io = {}): Promise<number>
     const [wanted, args] = name === "help" ? [rest[0], ["--help"]] : [name, rest];
     const command = COMMANDS.find(c => c.name === wanted);
     if (command === undefined) {
+        const { nearestKey } = require("../stackFiles") as typeof StackFiles;
         const near = nearestKey(wanted, COMMANDS.map(c => c.name));
         err(`${TOOL}: there is no command ${JSON.stringify(wanted)}${near === undefined ? "" : `: did you mean ${near}?`}\n`
             + `the commands are: ${COMMANDS.map(c => c.name).join(", ")} (${TOOL} --help says more)\n`);

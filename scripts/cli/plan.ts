@@ -3,10 +3,10 @@
 
 import * as fs from "fs";
 import * as path from "path";
-import { Command, Io, requireStack } from "./command";
+import { Command, CommandDeps, requireStack } from "./command";
 import { EXIT } from "./exitCodes";
 
-export const command: Command<Io> = {
+export const command: Command<CommandDeps> = {
     name: "plan",
     summary: "run the program and the policy pack offline for a stack, and print the plan",
     synopsis: "--stack <name> [--diagram <file>]",
@@ -27,10 +27,10 @@ export const command: Command<Io> = {
     async run(commandLine, io) {
         const out = io.out ?? ((text: string) => process.stdout.write(text));
         const err = io.err ?? ((text: string) => process.stderr.write(text));
-        const stack = requireStack(commandLine);
+        const stack = requireStack(commandLine, io.root);
         const diagram = commandLine.values.diagram as string | undefined;
         const { plan } = await import("../plan");
-        const result = await plan(stack);
+        const result = await plan(stack, {}, undefined, io.root);
         (result.exitCode === EXIT.usage ? err : out)(`${result.report}\n`);
         if (diagram !== undefined && result.diagram !== undefined) {
             fs.mkdirSync(path.dirname(path.resolve(diagram)), { recursive: true });

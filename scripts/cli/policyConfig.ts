@@ -3,11 +3,10 @@
 
 import * as fs from "fs";
 import * as path from "path";
-import { Command, Io, REPO_ROOT, UsageError, requireStack } from "./command";
+import { Command, CommandDeps, REPO_ROOT, UsageError, requireStack } from "./command";
 import { EXIT } from "./exitCodes";
-import { StackFileError, listStacks } from "../stackFiles";
 
-export const command: Command<Io> = {
+export const command: Command<CommandDeps> = {
     name: "policy-config",
     summary: "write (or --check) the policy pack's config policy/config/<stack>.json from the stack's config",
     synopsis: "(--stack <name> | --all) [--check]",
@@ -29,22 +28,24 @@ export const command: Command<Io> = {
     async run(commandLine, io) {
         const out = io.out ?? ((text: string) => process.stdout.write(text));
         const err = io.err ?? ((text: string) => process.stderr.write(text));
+        const { StackFileError, listStacks } = await import("../stackFiles");
+        const root = io.root ?? REPO_ROOT;
         if (commandLine.values.all === true && commandLine.values.stack !== undefined) {
             throw new UsageError("--stack and --all exclude each other");
         }
         if (commandLine.values.all !== true && commandLine.values.stack === undefined) {
-            throw new UsageError(`name a stack with --stack <name>, or --all; the stacks here are: ${listStacks(REPO_ROOT).join(", ")}`);
+            throw new UsageError(`name a stack with --stack <name>, or --all; the stacks here are: ${listStacks(root).join(", ")}`);
         }
-        const stacks = commandLine.values.all === true ? listStacks(REPO_ROOT) : [requireStack(commandLine)];
+        const stacks = commandLine.values.all === true ? listStacks(root) : [requireStack(commandLine, root)];
         const check = commandLine.values.check === true;
         const { policyConfigPath, renderPolicyPackConfig } = await import("../policyConfig");
         let code: number = EXIT.clean;
         for (const stack of stacks) {
-            const file = policyConfigPath(REPO_ROOT, stack);
-            const shown = path.relative(REPO_ROOT, file);
+            const file = policyConfigPath(root, stack);
+            const shown = path.relative(root, file);
             let text: string;
             try {
-                text = renderPolicyPackConfig(REPO_ROOT, stack);
+                text = renderPolicyPackConfig(root, stack);
             } catch (error) {
                 if (!(error instanceof StackFileError)) {
                     throw error;

@@ -25,7 +25,7 @@ export const command: Command<PreflightDeps> = {
         [EXIT.cluster]: "the cluster could not be read: kubectl missing, the API unreachable or refusing",
     },
     async run(commandLine, deps) {
-        const stack = requireStack(commandLine);
+        const stack = requireStack(commandLine, deps.root);
         const { preflightStack } = await import("../preflight");
         // The check writes whole reports without their line end, as to console.log.
         const line = (stream: NodeJS.WriteStream) => (text: string) => stream.write(`${text}\n`);
