@@ -57,6 +57,14 @@ describe("the layout", () => {
         }
     });
 
+    it("keeps the developer tools on top: nothing the product runs imports tools/", () => {
+        for (const file of CODE.filter(f => !f.startsWith(`tools${path.sep}`))) {
+            for (const specifier of importsOf(file).filter(s => s.startsWith("."))) {
+                assert.ok(!path.resolve(REPO_ROOT, path.dirname(file), specifier).startsWith(path.join(REPO_ROOT, "tools")), `${file} imports ${specifier}`);
+            }
+        }
+    });
+
     it("has the pack import nothing from outside policy/", () => {
         for (const file of filesUnder("policy", /\.ts$/)) {
             for (const specifier of importsOf(file).filter(s => s.startsWith("."))) {

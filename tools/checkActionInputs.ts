@@ -31,7 +31,7 @@ if (require.main === module) {
     const file = process.argv[2];
     if (file === undefined) {
         console.error("usage: ts-node tools/checkActionInputs.ts <pulumi/actions action.yml>");
-        process.exit(64);
+        process.exit(2);
     }
     const recorded = recordedAction(path.resolve(__dirname, ".."));
     const differences = inputDifferences(recorded.inputs, fs.readFileSync(file, "utf8"));

@@ -156,6 +156,11 @@ describe("the home stack's offline plan", () => {
         const result = await plan("home");
         assert.strictEqual(result.exitCode, 0, result.report);
         const lines = result.report.split("\n");
+        // The counts travel in the result (tools/planSynthetic.ts reads them there), and the report prints the same.
+        const header = lines.findIndex(l => l.startsWith("Resources per component"));
+        assert.strictEqual(lines[header], `Resources per component (${result.counts?.resources} in all)`);
+        assert.ok(result.counts!.resources > 50, String(result.counts?.resources));
+        assert.strictEqual(lines.slice(header + 1).findIndex(l => l === ""), result.counts?.components);
         const from = lines.findIndex(l => /^ {2}pool /.test(l));
         assert.deepStrictEqual(lines.slice(from, from + 8).map(l => l.trim().replace(/ +/g, " ")), [
             "pool 192.168.1.231-192.168.1.239 (9 addresses, 6 owned)",
