@@ -113,7 +113,7 @@ function optionProblem(error: Error & { code?: string }, argv: readonly string[]
     }
     if (error.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
         const option = /'(--[a-z-]+)/.exec(error.message)?.[1] ?? "an option";
-        return `${option} needs a value`;
+        return /does not take an argument/.test(error.message) ? `${option} takes no value` : `${option} needs a value`;
     }
     return error.message;
 }

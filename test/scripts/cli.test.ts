@@ -102,6 +102,8 @@ describe("homelab-network", () => {
         }
         const both = await inProcess(["policy-config", "--all", "--stack", "home"]);
         assert.deepStrictEqual([both.code, both.stderr.split("\n")[0]], [EXIT.usage, "homelab-network policy-config: --stack and --all exclude each other"]);
+        const flag = await inProcess(["policy-config", "--all", "--check=yes"]);
+        assert.deepStrictEqual([flag.code, flag.stderr.split("\n")[0]], [EXIT.usage, "homelab-network policy-config: --check takes no value"]);
         const neither = await inProcess(["policy-config"]);
         assert.match(neither.stderr, /^homelab-network policy-config: name a stack with --stack <name>, or --all; the stacks here are: home, lab\n/);
     });
