@@ -130,9 +130,28 @@ function canonicalCidr(text) {
     return `${formatIpv4(Math.floor(address / size) * size)}/${match[2]}`;
 }
 
-/** The IPv4 CIDR among a K3s CIDR flag's values (dual-stack lists it beside an IPv6 one). */
-function ipv4Cidr(value) {
-    return value.split(",").map(canonicalCidr).find(cidr => cidr !== undefined);
+/**
+ * The IPv4 CIDR among every value of a K3s CIDR flag. K3s's --cluster-cidr and
+ * --service-cidr are list flags: a dual-stack cluster gives them as one
+ * comma-separated value or, from a YAML list in config.yaml, as the flag
+ * repeated once per family. K3s takes the first CIDR of each family.
+ */
+function ipv4Cidr(values) {
+    return values.flatMap(value => value.split(",")).map(canonicalCidr).find(cidr => cidr !== undefined);
+}
+
+/** K3s subcommands that register a Node (and so write k3s.io/node-args). */
+const NODE_SUBCOMMANDS = new Set(["server", "agent"]);
+
+/**
+ * The K3s subcommand of a node-args list and the arguments after it. K3s
+ * records its command line from the first argument on, so global flags
+ * (`k3s --debug server ...`) come before the subcommand; config.yaml's values
+ * are inserted right after the subcommand.
+ */
+function splitSubcommand(args) {
+    const index = args.findIndex(arg => NODE_SUBCOMMANDS.has(arg));
+    return index < 0 ? { role: "unknown", global: args, flags: [] } : { role: args[index], global: args.slice(0, index), flags: args.slice(index + 1) };
 }
 
 /** "1.19.6" or "v1.35.1+k3s1" -> { major, minor }, or undefined. */
@@ -190,8 +209,9 @@ function serverFlagProblems(flags, expected) {
         });
     }
     for (const [flag, key, fallback] of [["cluster-cidr", "podCidr", K3S_DEFAULT_CLUSTER_CIDR], ["service-cidr", "serviceCidr", K3S_DEFAULT_SERVICE_CIDR]]) {
-        const given = lastValue(flags, flag);
-        const actual = given === undefined ? fallback : (ipv4Cidr(given) ?? given);
+        const values = flags.get(flag);
+        const given = values === undefined ? undefined : values.join(",");
+        const actual = given === undefined ? fallback : (ipv4Cidr(values) ?? given);
         const wanted = canonicalCidr(expected[key]);
         if (actual !== wanted) {
             problems.push({
@@ -261,9 +281,12 @@ function checkNodes(items, expected) {
         if (!Array.isArray(args) || !args.every(arg => typeof arg === "string")) {
             notes.push(`node ${name} has no readable k3s.io/node-args annotation (is it a K3s node?): its K3s flags were not checked`);
         } else {
-            role = args[0] === "server" ? "server" : args[0] === "agent" ? "agent" : "unknown";
+            const command = splitSubcommand(args);
+            role = command.role;
             if (role === "server") {
-                nodeProblems.push(...serverFlagProblems(parseNodeArgs(args.slice(1)), expected));
+                nodeProblems.push(...serverFlagProblems(parseNodeArgs(command.flags), expected));
+            } else if (role === "unknown") {
+                notes.push(`node ${name}'s k3s.io/node-args names neither server nor agent (it starts ${JSON.stringify(args.slice(0, 3))}): its K3s flags were not checked`);
             }
         }
         const version = versionProblem(item?.status?.nodeInfo?.kubeletVersion, expected);
@@ -553,6 +576,7 @@ module.exports = {
     parseArguments,
     parseNodeArgs,
     preflight,
+    splitSubcommand,
     probeAddress,
     tcpConnect,
 };

@@ -185,6 +185,42 @@ describe("preflight: K3s flags and versions", () => {
         assert.deepStrictEqual(problemsOf(await check([...without(GOOD_SERVER, "--cluster-cidr"), "--cluster-cidr=10.42.0.0/16,2001:cafe:42::/56"])), []);
     });
 
+    it("reads a dual-stack CIDR given as a config.yaml list, which K3s records as the flag repeated once per family", async () => {
+        // cluster-cidr: [10.42.0.0/16, "2001:cafe:42::/56"] in config.yaml: K3s writes --cluster-cidr=<each>, node-args splits each at "=".
+        const dualStack = ["server", "--cluster-cidr", "10.42.0.0/16", "--cluster-cidr", "2001:cafe:42::/56", "--service-cidr", "2001:cafe:43::/112", "--service-cidr", "10.43.0.0/16",
+            ...without(without(GOOD_SERVER, "--cluster-cidr"), "--service-cidr").slice(1)];
+        assert.deepStrictEqual(problemsOf(await check(dualStack)), []);
+        const [problem, ...rest] = problemsOf(await check(dualStack, { ...HOME, podCidr: "10.52.0.0/16" }));
+        assert.deepStrictEqual(rest, []);
+        assert.strictEqual(problem.message, "K3s's pod CIDR is 10.42.0.0/16 (--cluster-cidr=10.42.0.0/16,2001:cafe:42::/56) but the stack's podCidr is 10.52.0.0/16");
+    });
+
+    it("checks a server started with a global flag before the subcommand (`k3s --debug server ...`)", async () => {
+        const report = await check(["--debug", ...without(GOOD_SERVER, "--disable-kube-proxy")]);
+        assert.deepStrictEqual(report.nodes.map((n: any) => n.role), ["server"]);
+        assert.deepStrictEqual(problemsOf(report).map(p => p.check), ["kube-proxy"]);
+        assert.deepStrictEqual(problemsOf(await check(["--debug", ...GOOD_SERVER])), []);
+        const agent = await preflight.preflight(HOME, { run: kubectlWith(node("k3s-1", GOOD_SERVER), node("w-1", ["--debug", "agent", "--server", "https://192.168.1.230:6443"])).run, probe: noProbe });
+        assert.deepStrictEqual(agent.nodes.map((n: any) => n.role), ["server", "agent"]);
+    });
+
+    it("exits 1 from the command line on a `k3s --debug server` node that lacks --disable-kube-proxy", async () => {
+        const quiet = { out: () => undefined, err: (t: string) => errors.push(t) };
+        const errors: string[] = [];
+        const argv = ["--control-plane-vip", "192.168.1.230", "--ingress-vip", "192.168.1.231", "--ingress-secondary-vip", "192.168.1.239",
+            "--pod-cidr", "10.42.0.0/16", "--service-cidr", "10.43.0.0/16", "--cilium-version", "1.19.6"];
+        const run = kubectlWith(node("k3s-1", ["--debug", ...without(GOOD_SERVER, "--disable-kube-proxy")])).run;
+        assert.strictEqual(await preflight.main(argv, { ...quiet, run, probe: noProbe }), 1);
+        assert.match(errors.join("\n"), /kube-proxy is not disabled \(--disable-kube-proxy is not set\)/);
+    });
+
+    it("notes a node whose recorded arguments name no server or agent, instead of passing it silently", async () => {
+        const report = await check(["--debug", "etcd-snapshot"]);
+        assert.deepStrictEqual(report.nodes.map((n: any) => [n.role, n.problems.length]), [["unknown", 0]]);
+        assert.deepStrictEqual(report.notes, ['node k3s-1\'s k3s.io/node-args names neither server nor agent (it starts ["--debug","etcd-snapshot"]): its K3s flags were not checked',
+            "no node is a K3s server (a server started with --disable-agent registers no node): the server flags were not checked"]);
+    });
+
     it("reports every mismatch of a K3s installed with its defaults at once, each with its fix", async () => {
         const kubectl = kubectlWith(node("k3s-1", ["server"]), node("k3s-2", ["server", "--server", "https://192.168.1.10:6443"]));
         const report = await preflight.preflight({ ...HOME, podCidr: "10.52.0.0/16" }, { run: kubectl.run, probe: noProbe });
