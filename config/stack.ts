@@ -28,6 +28,12 @@ export interface StackSettings {
     readonly versions: Versions;
     readonly applications: readonly ApplicationSpec[];
     readonly postDeployChecks: boolean;
+    /**
+     * The cluster already runs kube-vip on the stack's VIPs (a take-over of a
+     * running cluster): the first deploy's preflight accepts a VIP that answers
+     * when this cluster's kube-vip holds it. Defaults to false.
+     */
+    readonly adoptRunningKubeVip: boolean;
     /** The bcrypt hash of Argo CD's admin password, when the stack sets one (a secret). */
     readonly argoCdAdminPasswordBcrypt?: string;
 }
@@ -150,6 +156,7 @@ export function parseStackConfig(read: ConfigReader, isSecret?: SecretTeller): P
     const apps = parseApplications(readJson(read, "applications", issues), { entrypoints });
     issues.push(...apps.issues);
     const postDeployChecks = boolean(read, "postDeployChecks", true, issues);
+    const adoptRunningKubeVip = boolean(read, "adoptRunningKubeVip", false, issues);
     const password = text(PASSWORD_KEY);
     issues.push(...passwordIssues(password, isSecret));
 
@@ -158,7 +165,7 @@ export function parseStackConfig(read: ConfigReader, isSecret?: SecretTeller): P
     }
     const owned = plan.ok ? addressOwnership(plan.plan, apps.specs) : undefined;
     issues.push(...(owned?.issues ?? []));
-    if (!plan.ok || owned === undefined || issues.length > 0 || apiServerPort === undefined || ciliumOperatorReplicas === undefined || postDeployChecks === undefined) {
+    if (!plan.ok || owned === undefined || issues.length > 0 || apiServerPort === undefined || ciliumOperatorReplicas === undefined || postDeployChecks === undefined || adoptRunningKubeVip === undefined) {
         return { ok: false, issues };
     }
     return {
@@ -171,6 +178,7 @@ export function parseStackConfig(read: ConfigReader, isSecret?: SecretTeller): P
             versions,
             applications: apps.specs,
             postDeployChecks,
+            adoptRunningKubeVip,
             argoCdAdminPasswordBcrypt: password === "" ? undefined : password,
         },
     };

@@ -5,7 +5,7 @@
 //
 //   preflight.js --control-plane-vip <ip> --ingress-vip <ip> --ingress-secondary-vip <ip>
 //                --pod-cidr <cidr> --service-cidr <cidr> --cilium-version <x.y.z>
-//                [--first-deploy] [--skip-vip-probe]
+//                [--first-deploy] [--skip-vip-probe] [--adopt-running-kube-vip]
 //
 // It reads every Node through kubectl: the `k3s.io/node-args` annotation (the
 // arguments K3s started with, config.yaml values included, as a JSON list) and
@@ -19,13 +19,17 @@
 //     that already answers on the LAN. Once the stack runs, its own VIPs
 //     answer, so only the first deploy probes, and not even that when this
 //     stack's kube-vip DaemonSet already exists (a stack deployed before the
-//     preflight existed).
+//     preflight existed). With --adopt-running-kube-vip (the stack setting
+//     adoptRunningKubeVip: a take-over of a cluster that runs kube-vip today),
+//     a VIP that answers passes when this cluster's kube-vip holds it
+//     (adoption.js says what counts).
 // Exit codes (those of every homelab-network command): 0 clean, 1 mismatches,
 // 2 usage, 3 the cluster could not be read (kubectl missing, API unreachable).
 "use strict";
 const fs = require("node:fs");
 const net = require("node:net");
 const { execFileSync } = require("node:child_process");
+const { adoptAnsweringVips } = require("./adoption");
 
 /**
  * Cilium minor -> the Kubernetes 1.x minors it is e2e-tested on and supports,
@@ -407,15 +411,21 @@ async function probeAddress(address, deps = {}) {
     return { answers: false, detail: `no answer on TCP ${ports.join(", ")}${arp === undefined ? "" : " and no ARP entry"}` };
 }
 
-/** The VIPs of the stack that already answer, as problems. */
-async function vipProblems(expected, probe) {
+/** The VIPs of the stack that already answer: { key, address, detail } each. */
+async function answeringVips(expected, probe) {
     const vips = [["controlPlaneVip", expected.controlPlaneVip], ["ingressVip", expected.ingressVip], ["ingressSecondaryVip", expected.ingressSecondaryVip]];
     const results = await Promise.all(vips.map(async ([key, address]) => ({ key, address, result: await probe(address) })));
-    return results.filter(r => r.result.answers).map(r => ({
+    return results.filter(r => r.result.answers).map(r => ({ key: r.key, address: r.address, detail: r.result.detail }));
+}
+
+/** Answering VIPs as problems, when the stack does not take over a running kube-vip. */
+function vipProblems(answering) {
+    return answering.map(r => ({
         check: "vip-in-use",
-        message: `${r.key} ${r.address} already answers on the LAN (${r.result.detail}): another device holds it, and two holders of one address break both`,
+        message: `${r.key} ${r.address} already answers on the LAN (${r.detail}): another device holds it, and two holders of one address break both`,
         fix: `free ${r.address} (check the router's DHCP leases and static addresses), or set ${r.key} to an unused address in the stack's config. ` +
-            "If this stack already runs on this cluster, its own VIPs answer: skip this probe with --skip-vip-probe",
+            "If this cluster runs kube-vip on it today and the stack takes it over, set adoptRunningKubeVip: true in the stack's config: " +
+            "the preflight then checks that this cluster's kube-vip holds it",
     }));
 }
 
@@ -449,10 +459,23 @@ function stackAlreadyRuns(run, report) {
 async function preflight(expected, deps = {}) {
     const run = deps.run ?? kubectl;
     const probe = deps.probe ?? (address => probeAddress(address));
-    const report = checkNodes(readNodes(run), expected);
+    const items = readNodes(run);
+    const report = checkNodes(items, expected);
     report.vipsProbed = Boolean(expected.probeVips) && !stackAlreadyRuns(run, report);
+    report.adopted = [];
     if (report.vipsProbed) {
-        report.problems.push(...await vipProblems(expected, probe));
+        const answering = await answeringVips(expected, probe);
+        if (expected.adoptRunningKubeVip) {
+            const nodeNames = new Set(items.map(item => item?.metadata?.name).filter(name => typeof name === "string"));
+            const adoption = adoptAnsweringVips(answering, nodeNames, run);
+            report.adopted = adoption.adopted;
+            report.problems.push(...adoption.problems);
+            for (const vip of adoption.adopted) {
+                report.notes.push(`${vip.key} ${vip.address} answers because this cluster's kube-vip holds it (${vip.evidence}): taken over, as adoptRunningKubeVip says`);
+            }
+        } else {
+            report.problems.push(...vipProblems(answering));
+        }
     }
     return report;
 }
@@ -469,7 +492,7 @@ function formatReport(report) {
     if (count === 0) {
         const servers = report.nodes.filter(node => node.role === "server").length;
         lines.push(`K3s preflight passed: ${report.nodes.length} node${report.nodes.length === 1 ? "" : "s"} (${servers} server${servers === 1 ? "" : "s"}) ${report.nodes.length === 1 ? "matches" : "match"} the stack` +
-            (report.vipsProbed ? "; no VIP of the stack answers on the LAN" : ""));
+            (!report.vipsProbed ? "" : report.adopted.length === 0 ? "; no VIP of the stack answers on the LAN" : "; every VIP of the stack that answers is this cluster's kube-vip"));
     } else {
         lines.push(`K3s preflight: ${count} problem${count === 1 ? "" : "s"}; fix ${count === 1 ? "it" : "them"} before deploying the stack.`);
         for (const node of report.nodes.filter(n => n.problems.length > 0)) {
@@ -492,7 +515,7 @@ function formatReport(report) {
 }
 
 const USAGE = "usage: preflight.js --control-plane-vip <ip> --ingress-vip <ip> --ingress-secondary-vip <ip> " +
-    "--pod-cidr <cidr> --service-cidr <cidr> --cilium-version <x.y.z> [--first-deploy] [--skip-vip-probe]";
+    "--pod-cidr <cidr> --service-cidr <cidr> --cilium-version <x.y.z> [--first-deploy] [--skip-vip-probe] [--adopt-running-kube-vip]";
 
 const VALUE_OPTIONS = {
     "--control-plane-vip": "controlPlaneVip",
@@ -505,11 +528,13 @@ const VALUE_OPTIONS = {
 
 /** The command line as `expected`, or { error } naming what is wrong. */
 function parseArguments(argv) {
-    const expected = { firstDeploy: false, skipVipProbe: false };
+    const expected = { firstDeploy: false, skipVipProbe: false, adoptRunningKubeVip: false };
     for (let i = 0; i < argv.length; i++) {
         const arg = argv[i];
         if (arg === "--first-deploy") {
             expected.firstDeploy = true;
+        } else if (arg === "--adopt-running-kube-vip") {
+            expected.adoptRunningKubeVip = true;
         } else if (arg === "--skip-vip-probe") {
             expected.skipVipProbe = true;
         } else if (arg in VALUE_OPTIONS && i + 1 < argv.length) {

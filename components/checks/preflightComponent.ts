@@ -18,10 +18,12 @@ export interface PreflightArgs {
     readonly serviceCidr: string;
     /** The pinned Cilium version, e.g. 1.19.6: decides which Kubernetes minors are supported. */
     readonly ciliumVersion: string;
+    /** The cluster runs kube-vip on these VIPs today: an answering VIP passes when this cluster's kube-vip holds it. */
+    readonly adoptRunningKubeVip: boolean;
 }
 
 /** What the preflight checks, from the stack's typed settings. */
-export function preflightArgs(settings: Pick<StackSettings, "addresses" | "versions">): PreflightArgs {
+export function preflightArgs(settings: Pick<StackSettings, "addresses" | "versions" | "adoptRunningKubeVip">): PreflightArgs {
     const network = settings.addresses;
     return {
         controlPlaneVip: network.controlPlaneVip.text,
@@ -29,6 +31,7 @@ export function preflightArgs(settings: Pick<StackSettings, "addresses" | "versi
         podCidr: network.podCidr.cidr,
         serviceCidr: network.serviceCidr.cidr,
         ciliumVersion: settings.versions.cilium,
+        adoptRunningKubeVip: settings.adoptRunningKubeVip,
     };
 }
 
@@ -41,13 +44,14 @@ export function preflightOptions(args: PreflightArgs): string[] {
         "--pod-cidr", args.podCidr,
         "--service-cidr", args.serviceCidr,
         "--cilium-version", args.ciliumVersion,
+        ...(args.adoptRunningKubeVip ? ["--adopt-running-kube-vip"] : []),
     ];
 }
 
 /** The preflight's command line, run from the project directory. */
 export function preflightCommand(args: PreflightArgs, firstDeploy: boolean): string {
     const options = preflightOptions(args);
-    const flags = options.map((value, i) => (i % 2 === 0 ? value : shellQuote(value))).join(" ");
+    const flags = options.map(value => (value.startsWith("--") ? value : shellQuote(value))).join(" ");
     return `node ${PREFLIGHT_SCRIPT} ${flags}${firstDeploy ? " --first-deploy" : ""}`;
 }
 
@@ -55,7 +59,8 @@ export function preflightCommand(args: PreflightArgs, firstDeploy: boolean): str
  * The first step of `pulumi up`: checks that the K3s cluster was installed as
  * this stack needs (flags, CIDRs, a Kubernetes minor the pinned Cilium
  * supports) and, on the first deploy only, that no VIP of the stack is
- * already held by another device. Everything that touches the cluster waits
+ * already held by another device (with adoptRunningKubeVip, a VIP this
+ * cluster's running kube-vip holds is taken over instead). Everything that touches the cluster waits
  * for it. It runs on create (first deploy, with the VIP probe) and again,
  * without the probe, whenever one of the values it checks changes; never in
  * a preview.

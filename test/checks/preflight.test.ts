@@ -9,6 +9,7 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { main as preflightCli } from "../../scripts/cli/preflight";
+import { preflightCommand, preflightOptions } from "../../components/checks/preflightComponent";
 import { fakeKubectl } from "./fakeKubectl";
 import { REPO_ROOT } from "../harness";
 
@@ -374,7 +375,7 @@ describe("preflight: VIPs already in use on the first deploy", () => {
         assert.strictEqual(report.problems.length, 1);
         assert.strictEqual(report.problems[0].check, "vip-in-use");
         assert.match(report.problems[0].message, /^ingressVip 192\.168\.1\.231 already answers on the LAN \(TCP port 80 refused a connection\)/);
-        assert.match(report.problems[0].fix, /set ingressVip to an unused address in the stack's config.*--skip-vip-probe/);
+        assert.match(report.problems[0].fix, /set ingressVip to an unused address in the stack's config.*adoptRunningKubeVip: true/);
     });
 
     const argv = ["--control-plane-vip", "192.168.1.230", "--ingress-vip", "192.168.1.231", "--ingress-secondary-vip", "192.168.1.239",
@@ -433,6 +434,107 @@ describe("preflight: VIPs already in use on the first deploy", () => {
         } finally {
             server.close();
         }
+    });
+});
+
+describe("preflight: taking over a cluster that runs kube-vip today (adoptRunningKubeVip)", () => {
+    guardNetwork();
+    const env = (values: Record<string, string>) => Object.entries(values).map(([name, value]) => ({ name, value }));
+    /** The home cluster as it runs today: kube-vip for the API VIP and, with svc_election, for the Services. */
+    const cpPod = (address: string) => ({
+        metadata: { namespace: "kube-system", name: "kube-vip-cp-x7k2p" },
+        spec: { nodeName: "k3s-1", containers: [{ name: "kube-vip", image: "ghcr.io/kube-vip/kube-vip:v0.9.2", env: env({ cp_enable: "true", address, vip_leasename: "plndr-cp-lock" }) }] },
+        status: { phase: "Running" },
+    });
+    const svcPod = {
+        metadata: { namespace: "kube-system", name: "kube-vip-svc-q9w1z" },
+        spec: { nodeName: "k3s-2", containers: [{ name: "kube-vip", image: "ghcr.io/kube-vip/kube-vip:v0.9.2", env: env({ svc_enable: "true", svc_election: "true" }) }] },
+        status: { phase: "Running" },
+    };
+    const lbService = (namespace: string, name: string, ip: string) => ({
+        metadata: { namespace, name, annotations: { "kube-vip.io/loadbalancerIPs": ip } },
+        spec: { type: "LoadBalancer" },
+        status: { loadBalancer: { ingress: [{ ip }] } },
+    });
+    const list = (...items: unknown[]) => JSON.stringify({ items });
+    const lease = (holder: string) => JSON.stringify({ spec: { holderIdentity: holder } });
+    function cluster(opts: { pods?: unknown[]; services?: unknown[]; leases?: Record<string, string> } = {}) {
+        const pods = opts.pods ?? [cpPod("192.168.1.230"), svcPod];
+        const services = opts.services ?? [lbService("kube-system", "traefik", "192.168.1.231"), lbService("kube-system", "traefik-vip239", "192.168.1.239")];
+        const leases = opts.leases ?? { "kube-system/plndr-cp-lock": "k3s-1", "kube-system/kubevip-traefik": "k3s-2", "kube-system/kubevip-traefik-vip239": "k3s-1" };
+        return fakeKubectl(args => {
+            if (args[0] === "get" && args[1] === "nodes") {
+                return nodeList(node("k3s-1", GOOD_SERVER), node("k3s-2", GOOD_SERVER));
+            }
+            if (args[0] === "get" && args[1] === "pods") {
+                return list(...pods);
+            }
+            if (args[0] === "get" && args[1] === "services") {
+                return list(...services);
+            }
+            if (args[2] === "get" && args[3] === "lease") {
+                const holder = leases[`${args[1]}/${args[4]}`];
+                return holder === undefined ? "" : lease(holder);
+            }
+            return ""; // this stack's own kube-vip-control-plane DaemonSet: not there yet
+        });
+    }
+    const allAnswer = async () => ({ answers: true, detail: "the device with MAC aa:bb:cc:dd:ee:ff answered ARP for it" });
+    const ADOPT = { ...HOME, probeVips: true, adoptRunningKubeVip: true };
+
+    it("passes a cluster whose VIPs answer because its own kube-vip holds them, saying what proved it", async () => {
+        const report = await preflight.preflight(ADOPT, { run: cluster().run, probe: allAnswer });
+        assert.deepStrictEqual(report.problems, []);
+        assert.deepStrictEqual(report.adopted.map((a: any) => a.key), ["controlPlaneVip", "ingressVip", "ingressSecondaryVip"]);
+        assert.match(report.notes[0], /^controlPlaneVip 192\.168\.1\.230 answers because this cluster's kube-vip holds it \(kube-vip pod kube-system\/kube-vip-cp-x7k2p \(cp_enable, address 192\.168\.1\.230\) and Lease kube-system\/plndr-cp-lock held by node k3s-1\)/);
+        assert.match(report.notes[1], /Service kube-system\/traefik, announced by kube-vip pod kube-system\/kube-vip-svc-q9w1z, Lease kube-system\/kubevip-traefik held by node k3s-2/);
+        assert.match(preflight.formatReport(report), /^K3s preflight passed: 2 nodes \(2 servers\) match the stack; every VIP of the stack that answers is this cluster's kube-vip/);
+    });
+
+    it("passes through the command line that `pulumi up` runs on create (--first-deploy) when the stack adopts", async () => {
+        const argv = ["--control-plane-vip", "192.168.1.230", "--ingress-vip", "192.168.1.231", "--ingress-secondary-vip", "192.168.1.239",
+            "--pod-cidr", "10.42.0.0/16", "--service-cidr", "10.43.0.0/16", "--cilium-version", "1.19.6", "--first-deploy"];
+        const quiet = { out: () => undefined, err: () => undefined };
+        assert.strictEqual(await preflight.main([...argv, "--adopt-running-kube-vip"], { ...quiet, run: cluster().run, probe: allAnswer }), 0);
+        assert.strictEqual(await preflight.main(argv, { ...quiet, run: cluster().run, probe: allAnswer }), 1);
+    });
+
+    it("still fails an answering VIP that no kube-vip of this cluster holds, naming what it looked for", async () => {
+        const run = cluster({ pods: [cpPod("192.168.1.229"), svcPod], services: [lbService("kube-system", "traefik", "192.168.1.231")] }).run;
+        const report = await preflight.preflight(ADOPT, { run, probe: allAnswer });
+        assert.deepStrictEqual(report.adopted.map((a: any) => a.key), ["ingressVip"]);
+        assert.deepStrictEqual(report.problems.map((p: any) => p.check), ["vip-in-use", "vip-in-use"]);
+        assert.match(report.problems[0].message, /^controlPlaneVip 192\.168\.1\.230 already answers on the LAN .*adoptRunningKubeVip is set, but it is not this cluster's kube-vip: no running kube-vip pod of this cluster has cp_enable=true and address=192\.168\.1\.230; the control-plane kube-vip found is kube-system\/kube-vip-cp-x7k2p \(address 192\.168\.1\.229\)$/);
+        assert.match(report.problems[1].message, /^ingressSecondaryVip 192\.168\.1\.239 .*: no LoadBalancer Service of this cluster holds 192\.168\.1\.239$/);
+    });
+
+    it("refuses a Lease held by something that is no node of this cluster", async () => {
+        const run = cluster({ leases: { "kube-system/plndr-cp-lock": "old-node", "kube-system/kubevip-traefik": "k3s-2", "kube-system/kubevip-traefik-vip239": "k3s-1" } }).run;
+        const report = await preflight.preflight(ADOPT, { run, probe: allAnswer });
+        assert.deepStrictEqual(report.problems.map((p: any) => p.message.replace(/ \(.*/, "")), ["controlPlaneVip 192.168.1.230 already answers on the LAN"]);
+        assert.match(report.problems[0].message, /its Lease kube-system\/plndr-cp-lock is held by "old-node", which is no node of this cluster$/);
+    });
+
+    it("does not ask the cluster about kube-vip when no VIP answers", async () => {
+        const kubectl = cluster();
+        const report = await preflight.preflight(ADOPT, { run: kubectl.run, probe: async () => ({ answers: false, detail: "no answer" }) });
+        assert.deepStrictEqual(report.problems, []);
+        assert.deepStrictEqual(kubectl.calls.map(c => c.slice(0, 4).join(" ")), ["get nodes -o json", "-n kube-system get daemonset"]);
+    });
+
+    it("points a stack that does not adopt to the setting, not to a flag `pulumi up` cannot pass", async () => {
+        const report = await preflight.preflight({ ...HOME, probeVips: true }, { run: cluster().run, probe: allAnswer });
+        assert.strictEqual(report.problems.length, 3);
+        assert.match(report.problems[0].fix, /set adoptRunningKubeVip: true in the stack's config: the preflight then checks that this cluster's kube-vip holds it$/);
+        assert.doesNotMatch(report.problems[0].fix, /--skip-vip-probe/);
+    });
+
+    it("is what the stack setting turns on in `pulumi up`'s preflight command, create and update alike", () => {
+        const args = { controlPlaneVip: "192.168.1.230", ingressVips: ["192.168.1.231", "192.168.1.239"], podCidr: "10.42.0.0/16", serviceCidr: "10.43.0.0/16", ciliumVersion: "1.19.6" };
+        assert.match(preflightCommand({ ...args, adoptRunningKubeVip: true }, true), / --cilium-version 1\.19\.6 --adopt-running-kube-vip --first-deploy$/);
+        assert.match(preflightCommand({ ...args, adoptRunningKubeVip: false }, true), / --cilium-version 1\.19\.6 --first-deploy$/);
+        const parsed = preflight.parseArguments(preflightOptions({ ...args, adoptRunningKubeVip: true }));
+        assert.strictEqual(parsed.expected.adoptRunningKubeVip, true);
     });
 });
 

@@ -1,0 +1,145 @@
+// Taking over a running cluster (stack setting adoptRunningKubeVip): the
+// cluster runs kube-vip today, so the stack's VIPs already answer on the LAN
+// when `pulumi up` runs its first-deploy preflight. A VIP that answers is
+// accepted only when this cluster's own kube-vip holds it; anything else is
+// another device on the address, and still fails the preflight.
+//
+// What counts as "this cluster's kube-vip holds it", from kube-vip's own
+// configuration (its container's environment) and its leader election:
+//   - the control-plane VIP: a running kube-vip pod with cp_enable=true and
+//     address=<VIP>, and the Lease it elects its leader with (vip_leasename,
+//     default plndr-cp-lock, in cp_namespace, default kube-system) held by a
+//     node of this cluster (kube-vip's leader identity is its node name);
+//   - an ingress VIP: a LoadBalancer Service of this cluster that holds the
+//     address (its status, or kube-vip's annotation), and a running kube-vip
+//     pod with svc_enable=true; with svc_election=true, the Service's own
+//     Lease kubevip-<service> in its namespace held by a node of this cluster.
+// Plain Node.js, like preflight.js; `run` is kubectl (faked in tests).
+"use strict";
+
+const KUBE_VIP_IMAGE = /(^|\/)kube-vip\/kube-vip(:|@|$)|(^|\/)plndr\/kube-vip(:|@|$)/;
+const PIN_ANNOTATION = "kube-vip.io/loadbalancerIPs";
+const DEFAULT_CP_LEASE = "plndr-cp-lock";
+const DEFAULT_CP_NAMESPACE = "kube-system";
+
+function readJson(run, args) {
+    return JSON.parse(run([...args, "-o", "json", "--request-timeout=15s"]));
+}
+
+/** Every running kube-vip container of the cluster, with its pod, node and environment. */
+function kubeVipContainers(pods) {
+    const found = [];
+    for (const pod of pods) {
+        if (pod?.status?.phase !== "Running") {
+            continue;
+        }
+        for (const container of pod?.spec?.containers ?? []) {
+            if (!KUBE_VIP_IMAGE.test(String(container.image ?? ""))) {
+                continue;
+            }
+            const env = Object.fromEntries((container.env ?? []).filter(e => typeof e?.value === "string").map(e => [e.name, e.value]));
+            found.push({ pod: `${pod.metadata?.namespace}/${pod.metadata?.name}`, node: pod.spec?.nodeName, env });
+        }
+    }
+    return found;
+}
+
+/** The Lease's holder, or undefined when it is absent or unreadable. */
+function leaseHolder(run, namespace, name) {
+    try {
+        const output = run(["-n", namespace, "get", "lease", name, "--ignore-not-found", "-o", "json", "--request-timeout=15s"]).trim();
+        return output === "" ? undefined : JSON.parse(output)?.spec?.holderIdentity || undefined;
+    } catch {
+        return undefined;
+    }
+}
+
+/** Why the control-plane VIP is this cluster's kube-vip's (evidence), or what is missing (problem). */
+function controlPlaneEvidence(address, containers, nodeNames, run) {
+    const own = containers.filter(c => c.env.cp_enable === "true" && (c.env.address === address || c.env.vip_address === address));
+    if (own.length === 0) {
+        const others = containers.filter(c => c.env.cp_enable === "true").map(c => `${c.pod} (address ${c.env.address ?? c.env.vip_address ?? "unset"})`);
+        return { problem: `no running kube-vip pod of this cluster has cp_enable=true and address=${address}` + (others.length > 0 ? `; the control-plane kube-vip found is ${others.join(", ")}` : "") };
+    }
+    const namespace = own[0].env.cp_namespace || DEFAULT_CP_NAMESPACE;
+    const lease = own[0].env.vip_leasename || DEFAULT_CP_LEASE;
+    const holder = leaseHolder(run, namespace, lease);
+    if (holder === undefined || !nodeNames.has(holder)) {
+        return { problem: `kube-vip pod ${own[0].pod} is configured for it, but its Lease ${namespace}/${lease} is ${holder === undefined ? "absent" : `held by "${holder}", which is no node of this cluster`}` };
+    }
+    return { evidence: `kube-vip pod ${own[0].pod} (cp_enable, address ${address}) and Lease ${namespace}/${lease} held by node ${holder}` };
+}
+
+function serviceHolds(service, address) {
+    const status = (service?.status?.loadBalancer?.ingress ?? []).map(i => i?.ip);
+    const pinned = String(service?.metadata?.annotations?.[PIN_ANNOTATION] ?? "").split(",").map(a => a.trim());
+    return service?.spec?.type === "LoadBalancer" && (status.includes(address) || pinned.includes(address) || service?.spec?.loadBalancerIP === address);
+}
+
+/** Why a Service VIP is this cluster's kube-vip's (evidence), or what is missing (problem). */
+function serviceEvidence(address, containers, services, nodeNames, run) {
+    const holders = services.filter(s => serviceHolds(s, address));
+    if (holders.length === 0) {
+        return { problem: `no LoadBalancer Service of this cluster holds ${address}` };
+    }
+    const announcers = containers.filter(c => c.env.svc_enable === "true");
+    if (announcers.length === 0) {
+        return { problem: `Service ${holders.map(s => `${s.metadata.namespace}/${s.metadata.name}`).join(", ")} holds it, but no running kube-vip pod of this cluster has svc_enable=true to announce it` };
+    }
+    const service = holders[0];
+    const name = `${service.metadata.namespace}/${service.metadata.name}`;
+    if (announcers.some(c => c.env.svc_election === "true")) {
+        const lease = `kubevip-${service.metadata.name}`;
+        const holder = leaseHolder(run, service.metadata.namespace, lease);
+        if (holder === undefined || !nodeNames.has(holder)) {
+            return { problem: `Service ${name} holds it, but its kube-vip Lease ${service.metadata.namespace}/${lease} is ${holder === undefined ? "absent" : `held by "${holder}", which is no node of this cluster`}` };
+        }
+        return { evidence: `Service ${name}, announced by kube-vip pod ${announcers[0].pod}, Lease ${service.metadata.namespace}/${lease} held by node ${holder}` };
+    }
+    return { evidence: `Service ${name}, announced by kube-vip pod ${announcers[0].pod}` };
+}
+
+/**
+ * For each answering VIP ({ key, address, detail }): whether this cluster's
+ * kube-vip holds it. Returns { adopted: [{ key, address, evidence }],
+ * problems: [{ check, message, fix }] }. `nodeNames`: the cluster's nodes.
+ */
+function adoptAnsweringVips(answering, nodeNames, run) {
+    const adopted = [];
+    const problems = [];
+    if (answering.length === 0) {
+        return { adopted, problems };
+    }
+    let containers;
+    let services;
+    try {
+        containers = kubeVipContainers(readJson(run, ["get", "pods", "--all-namespaces"]).items ?? []);
+        services = readJson(run, ["get", "services", "--all-namespaces"]).items ?? [];
+    } catch (error) {
+        containers = [];
+        services = [];
+        problems.push({
+            check: "vip-adoption",
+            message: `adoptRunningKubeVip is set, but the cluster's pods and Services could not be read to find its kube-vip (${String(error.stderr ?? error.message).trim().split("\n").pop()})`,
+            fix: "use a kubeconfig whose user may list pods, Services and Leases in every namespace, then run the preflight again",
+        });
+        return { adopted, problems };
+    }
+    for (const vip of answering) {
+        const found = vip.key === "controlPlaneVip"
+            ? controlPlaneEvidence(vip.address, containers, nodeNames, run)
+            : serviceEvidence(vip.address, containers, services, nodeNames, run);
+        if (found.evidence !== undefined) {
+            adopted.push({ key: vip.key, address: vip.address, evidence: found.evidence });
+        } else {
+            problems.push({
+                check: "vip-in-use",
+                message: `${vip.key} ${vip.address} already answers on the LAN (${vip.detail}), and adoptRunningKubeVip is set, but it is not this cluster's kube-vip: ${found.problem}`,
+                fix: `find the device that holds ${vip.address} (the MAC in this machine's ARP table, the router's leases) and free it, or set ${vip.key} to the address this cluster's kube-vip holds`,
+            });
+        }
+    }
+    return { adopted, problems };
+}
+
+module.exports = { adoptAnsweringVips, kubeVipContainers };
