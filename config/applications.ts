@@ -13,6 +13,7 @@ import { PLATFORM_IDS, PlatformId } from "../components/network-policy/platform"
 import { TRAEFIK } from "../components/traefik/names";
 import { parseCidr, parseIpv4 } from "../policy/addressing";
 import type { PortSpec } from "../policy/ports";
+import { API_SERVER_AS_DESTINATION, API_SERVER_AS_SOURCE } from "./apiServerPeer";
 import type { ConfigIssue } from "./issues";
 
 // The port type belongs to the pack, which reads the same values in its config.
@@ -20,24 +21,35 @@ export type { PortSpec } from "../policy/ports";
 
 export type Labels = Record<string, string>;
 
-/** Cilium entities as the config names them. */
+/**
+ * Cilium entities as the config names them, as destinations (`to`).
+ * `apiserver` is the API server wherever it runs, which as a source needs more
+ * (SOURCE_ENTITIES, config/apiServerPeer.ts); `kube-apiserver` is Cilium's
+ * entity exactly as written, in both directions.
+ */
 export const ENTITIES = {
     world: ["world"],
     cluster: ["cluster"],
     nodes: ["host", "remote-node"],
     host: ["host"],
     "remote-node": ["remote-node"],
-    apiserver: ["kube-apiserver"],
+    apiserver: API_SERVER_AS_DESTINATION,
     "kube-apiserver": ["kube-apiserver"],
 } as const;
 export type EntityName = keyof typeof ENTITIES;
+/** A Cilium entity the config can name. */
+export type CiliumEntityName = (typeof ENTITIES)[EntityName][number];
+/** Where a name means other entities as a source (`from`). */
+export const SOURCE_ENTITIES: Partial<Record<EntityName, readonly CiliumEntityName[]>> = {
+    apiserver: API_SERVER_AS_SOURCE,
+};
 
 /** The other end of a connection. */
 export type PeerRef =
     /** A declared Application: one of its workloads, or all of them. */
     | { readonly kind: "app"; readonly app: string; readonly workload?: string }
     /** Cilium's reserved identities: the internet, the nodes, the API server, the cluster. */
-    | { readonly kind: "entity"; readonly entities: ReadonlyArray<(typeof ENTITIES)[EntityName][number]> }
+    | { readonly kind: "entity"; readonly entities: ReadonlyArray<CiliumEntityName> }
     | { readonly kind: "cidr"; readonly cidr: string }
     /** DNS names or patterns; destinations only. */
     | { readonly kind: "fqdn"; readonly patterns: readonly string[] }
@@ -346,7 +358,7 @@ function parseConnections(raw: unknown, where: string, report: Report, context: 
     if (raw.apiServer !== undefined && typeof raw.apiServer !== "boolean") {
         report(`${where}.apiServer`, raw.apiServer, "is not true or false", "set apiServer: true when the workload's pods call the Kubernetes API");
     } else if (raw.apiServer === true) {
-        to.push({ peer: { kind: "entity", entities: ["kube-apiserver"] }, ports: [], where: `${where}.apiServer` });
+        to.push({ peer: { kind: "entity", entities: ENTITIES.apiserver }, ports: [], where: `${where}.apiServer` });
     }
     listOf(raw.toApps, `${where}.toApps`, report, (item, at) => {
         onlyFields(item, at, ["app", "workload", "ports"], report, "of this connection");
@@ -391,7 +403,7 @@ function parseConnection(item: Record<string, unknown>, at: string, direction: "
     extra("workload", "app");
     extra("selector", "pods");
     extra("namespace", "pods");
-    const peer = parsePeer(kind, item, at, report, context);
+    const peer = parsePeer(kind, item, at, direction, report, context);
     if (kind === "ingress") {
         if (item.ports !== undefined || item.icmp !== undefined) {
             report(`${at}.ports`, item.ports ?? item.icmp, "is implied: a public hostname is reached on the entrypoints' ports", "remove ports");
@@ -409,7 +421,7 @@ function parseConnection(item: Record<string, unknown>, at: string, direction: "
     return peer === undefined ? undefined : { peer, ports, where: at };
 }
 
-function parsePeer(kind: (typeof PEER_KEYS)[number], item: Record<string, unknown>, at: string, report: Report, context: ApplicationContext): PeerRef | undefined {
+function parsePeer(kind: (typeof PEER_KEYS)[number], item: Record<string, unknown>, at: string, direction: "to" | "from", report: Report, context: ApplicationContext): PeerRef | undefined {
     const value = item[kind];
     switch (kind) {
         case "app": {
@@ -425,7 +437,7 @@ function parsePeer(kind: (typeof PEER_KEYS)[number], item: Record<string, unknow
                 report(`${at}.entity`, value, `names no entity Cilium knows here${bad.length > 0 ? ` (${bad.map(shown).join(", ")})` : ""}`, `use ${known.join(", ")} (nodes = host and remote-node)`);
                 return undefined;
             }
-            const entities = [...new Set((names as EntityName[]).flatMap(n => ENTITIES[n]))];
+            const entities = [...new Set((names as EntityName[]).flatMap(n => (direction === "from" ? SOURCE_ENTITIES[n] : undefined) ?? ENTITIES[n]))];
             return { kind, entities };
         }
         case "cidr": {

@@ -4,6 +4,7 @@
 // egress) section puts it into default deny for that direction; an empty rule
 // `{}` selects nothing, so `[{}]` is "deny all".
 
+import { API_SERVER_AS_DESTINATION } from "../../config/apiServerPeer";
 import type { PortSpec } from "../../config/applications";
 
 export type Labels = Record<string, string>;
@@ -48,7 +49,14 @@ export const NAMESPACE_LABEL = "k8s:io.kubernetes.pod.namespace";
 export const KUBE_DNS_PODS = { namespace: "kube-system", labels: { "k8s-app": "kube-dns" } } as const;
 export const KUBE_DNS: Peer = { kind: "pods", namespace: KUBE_DNS_PODS.namespace, labels: { ...KUBE_DNS_PODS.labels } };
 export const DNS_PORTS: readonly PortSpec[] = [{ port: 53, protocol: "UDP" }, { port: 53, protocol: "TCP" }];
-export const API_SERVER: Peer = { kind: "entities", entities: ["kube-apiserver"] };
+/**
+ * The API server as a destination: what the platform's own pods (Argo CD,
+ * kube-vip, Traefik, Hubble's certgen) need, all of them API clients. None of
+ * them serves a webhook, so no platform policy admits the API server as a
+ * source; an Application's does with `from: [{entity: apiserver}]`, which
+ * adds remote-node (config/apiServerPeer.ts says why).
+ */
+export const API_SERVER: Peer = { kind: "entities", entities: API_SERVER_AS_DESTINATION };
 
 export const tcp = (...ports: number[]): PortSpec[] => ports.map(port => ({ port, protocol: "TCP" }));
 export const DNS: Connection = { peer: KUBE_DNS, ports: DNS_PORTS };

@@ -133,9 +133,20 @@ describe("connections outside the Applications", () => {
         ] }]);
         assert.deepStrictEqual(policies["certmanager/app-cert-manager.webhook"], {
             endpointSelector: { matchLabels: { "app.kubernetes.io/component": "webhook" } },
-            ingress: [{ fromEntities: ["kube-apiserver"], toPorts: tcp(10250) }],
+            ingress: [{ fromEntities: ["kube-apiserver", "remote-node"], toPorts: tcp(10250) }],
             egress: [{ toEntities: ["kube-apiserver"] }],
         });
+    });
+
+    it("take apiserver as the API server wherever it runs, and kube-apiserver as Cilium's entity exactly as written", () => {
+        const policies = render([{ name: "operator", namespace: "operator", path: "x", ...source, workloads: [
+            { name: "webhook", selector: { app: "webhook" }, connections: { apiServer: true, from: [{ entity: ["apiserver", "nodes"], ports: [9443] }] } },
+            { name: "exact", selector: { app: "exact" }, connections: { from: [{ entity: "kube-apiserver", ports: [9443] }], to: [{ entity: "kube-apiserver", ports: [6443] }] } },
+        ] }]);
+        assert.deepStrictEqual(policies["operator/app-operator.webhook"].ingress, [{ fromEntities: ["kube-apiserver", "remote-node", "host"], toPorts: tcp(9443) }]);
+        assert.deepStrictEqual(policies["operator/app-operator.webhook"].egress, [{ toEntities: ["kube-apiserver"] }]);
+        assert.deepStrictEqual(policies["operator/app-operator.exact"].ingress, [{ fromEntities: ["kube-apiserver"], toPorts: tcp(9443) }]);
+        assert.deepStrictEqual(policies["operator/app-operator.exact"].egress, [{ toEntities: ["kube-apiserver"], toPorts: tcp(6443) }]);
     });
 
     it("reach a LAN host by CIDR, and pods no Application declares by namespace and labels", () => {

@@ -123,12 +123,32 @@ describe("the home stack's Applications", () => {
         }
     });
 
-    it("lets the API server call cert-manager's webhook on 10250, and nothing else reach it", () => {
+    it("lets the API server call cert-manager's webhook on 10250 from any server (remote-node in tunnel mode), and nothing else reach it", () => {
         assert.deepStrictEqual(policy(run, "certmanager", "app-cert-manager.webhook"), {
             endpointSelector: { matchLabels: { "app.kubernetes.io/name": "webhook", "app.kubernetes.io/component": "webhook" } },
-            ingress: [{ fromEntities: ["kube-apiserver"], toPorts: tcp(10250) }],
+            ingress: [{ fromEntities: ["kube-apiserver", "remote-node"], toPorts: tcp(10250) }],
             egress: [{ toEntities: ["kube-apiserver"], toPorts: tcp(6443) }],
         });
+    });
+
+    it("admits the API server as remote-node too in every rule it generates from apiserver, and calls it as kube-apiserver only", () => {
+        const fromApi: string[] = [];
+        for (const cnp of resourcesOfType(run, T.cnp)) {
+            const where = `${cnp.inputs.metadata.namespace}/${cnp.inputs.metadata.name}`;
+            for (const rule of cnp.inputs.spec.ingress ?? []) {
+                if ((rule.fromEntities ?? []).includes("kube-apiserver")) {
+                    assert.deepStrictEqual(rule.fromEntities, ["kube-apiserver", "remote-node"], where);
+                    fromApi.push(where);
+                }
+            }
+            for (const rule of cnp.inputs.spec.egress ?? []) {
+                if ((rule.toEntities ?? []).includes("kube-apiserver")) {
+                    assert.deepStrictEqual(rule.toEntities, ["kube-apiserver"], where);
+                }
+            }
+        }
+        // The two webhooks of Pulumi.home.yaml: cert-manager's and the prometheus operator's.
+        assert.deepStrictEqual(fromApi.sort(), ["certmanager/app-cert-manager.webhook", "monitoring/app-monitoring.prometheus-operator"]);
     });
 
     it("lets Traefik reach Grafana on 3000, at both ends", () => {
