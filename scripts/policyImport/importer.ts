@@ -788,9 +788,19 @@ export function configPorts(ports: CiliumPorts): Array<number | string> | "any" 
     });
 }
 
-/** The vocabulary's entity names: host and remote-node together are `nodes`. */
-export function configEntities(entities: readonly string[]): string[] {
-    const names = entities.map(e => VOCABULARY_ENTITIES[e]);
+/**
+ * The vocabulary's entity names for a connection `to` or `from` them: host and
+ * remote-node together are `nodes`. `apiserver` means kube-apiserver as a
+ * destination, and kube-apiserver with remote-node as a source (the API
+ * server on another node, tunnel mode: config/apiServerPeer.ts); a source
+ * rule with kube-apiserver alone stays `kube-apiserver`, Cilium's entity as
+ * written, so that the import allows no more than the original.
+ */
+export function configEntities(entities: readonly string[], direction: "to" | "from"): string[] {
+    let names = entities.map(e => VOCABULARY_ENTITIES[e]);
+    if (direction === "from" && names.includes("apiserver")) {
+        names = names.includes("remote-node") ? ["apiserver", ...names.filter(n => n !== "apiserver" && n !== "remote-node")] : names.map(n => (n === "apiserver" ? "kube-apiserver" : n));
+    }
     if (names.includes("host") && names.includes("remote-node")) {
         return ["nodes", ...names.filter(n => n !== "host" && n !== "remote-node")];
     }

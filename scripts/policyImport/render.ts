@@ -27,7 +27,7 @@ function percent(part: number, whole: number): string {
     return whole === 0 ? "-" : `${((100 * part) / whole).toFixed(1)}%`;
 }
 
-function connectionValue(connection: ImportedConnection): Record<string, unknown> {
+function connectionValue(connection: ImportedConnection, direction: "to" | "from"): Record<string, unknown> {
     const peer = connection.peer;
     const value: Record<string, unknown> = {};
     switch (peer.kind) {
@@ -36,7 +36,7 @@ function connectionValue(connection: ImportedConnection): Record<string, unknown
             value.workload = peer.workload;
             break;
         case "entity": {
-            const names = configEntities(peer.entities);
+            const names = configEntities(peer.entities, direction);
             value.entity = names.length === 1 ? names[0] : names;
             break;
         }
@@ -115,7 +115,7 @@ function applicationNode(doc: Document, app: ImportedApplication, result: Import
             }
             const seq = new YAMLSeq();
             for (const connection of list) {
-                const entry = doc.createNode(connectionValue(connection)) as YAMLMap;
+                const entry = doc.createNode(connectionValue(connection, direction)) as YAMLMap;
                 entry.commentBefore = ` ${connection.rules.map(shortRuleId).join(", ")}`;
                 flowLeaves(entry);
                 seq.items.push(entry);

@@ -18,7 +18,7 @@ import { ciliumPolicySpec } from "../../components/network-policy/policy";
 import { allFrontends, ingressFrontends } from "../../components/traefik/frontends";
 import { main } from "../../scripts/cli/importPolicies";
 import { readPolicyFolder } from "../../scripts/policyImport/files";
-import { ImportResult, ImportedConnection, importPolicies, ruleId } from "../../scripts/policyImport/importer";
+import { ImportResult, ImportedConnection, configEntities, importPolicies, ruleId } from "../../scripts/policyImport/importer";
 import { renderApplicationsYaml, renderReport } from "../../scripts/policyImport/render";
 import { readBack, roundTrip } from "../../scripts/policyImport/roundTrip";
 import { REPO_ROOT } from "../harness";
@@ -136,6 +136,18 @@ describe("the policy importer", () => {
             { peer: { kind: "entity", entities: ["kube-apiserver", "remote-node"] }, ports: tcp(9443) },
             { peer: { kind: "entity", entities: ["cluster", "world"] }, ports: { kind: "ports", ports: [{ port: 8096, protocol: "TCP" }, { port: 1900, protocol: "UDP" }] } },
         ]);
+    });
+
+    it("writes a webhook's kube-apiserver and remote-node as apiserver, which the program expands to the same two", () => {
+        const printed = (parse(yaml) as any[]).find(a => a.name === "monitoring").workloads.find((w: any) => w.name === "operator-webhook");
+        assert.deepStrictEqual(printed.connections.from.find((c: any) => c.entity !== undefined && c.ports[0] === 9443), { entity: "apiserver", ports: [9443] });
+        const entityRules = (generated(yaml).get("monitoring/app-monitoring.operator-webhook")!.ingress as any[]).filter(r => r.fromEntities !== undefined);
+        assert.deepStrictEqual(entityRules.map(r => r.fromEntities), [["kube-apiserver", "remote-node"], ["cluster", "world"]]);
+        // As a destination apiserver is kube-apiserver alone; a source rule with kube-apiserver alone stays exact.
+        assert.deepStrictEqual(configEntities(["kube-apiserver"], "to"), ["apiserver"]);
+        assert.deepStrictEqual(configEntities(["kube-apiserver", "remote-node"], "to"), ["apiserver", "remote-node"]);
+        assert.deepStrictEqual(configEntities(["kube-apiserver"], "from"), ["kube-apiserver"]);
+        assert.deepStrictEqual(configEntities(["kube-apiserver", "host", "remote-node"], "from"), ["apiserver", "host"]);
     });
 
     it("writes the default deny, empty rules and DNS to kube-dns as nothing: the namespace baseline holds them", () => {
