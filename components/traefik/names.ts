@@ -14,18 +14,16 @@ export const TRAEFIK = {
 } as const;
 
 /**
- * Traefik's CRDs, applied before the release from the pinned chart's own
- * crds/ folder, so that a chart upgrade upgrades them (Helm installs a chart's
- * crds/ once and never upgrades it; the release skips that copy). Traefik
- * removed its separate traefik-crds chart after 1.18.0 (published with chart
- * 40.0.0), so the CRDs come from the folder the chart is packaged from, at the
- * chart's release tag: the files `helm show crds` prints for that version.
+ * Traefik's CRDs, applied before the release from the pinned chart itself,
+ * so that a chart upgrade upgrades them (Helm installs a chart's crds/ once
+ * and never upgrades it; the release skips that copy). Traefik removed its
+ * separate traefik-crds chart after 1.18.0 (published with chart 40.0.0), so
+ * the script reads them with `helm show crds` from the repository the release
+ * installs from (TRAEFIK.repository): no second host.
  */
 export const TRAEFIK_CRDS = {
-    /** Fetches the folder's CRDs and applies them server-side (plain Node.js and kubectl). */
+    /** Reads the chart's CRDs with helm and applies them server-side with kubectl. */
     script: "components/traefik/apply-crds.js",
-    /** The chart's crds/ folder at its release tag, v<chart version>. */
-    folder: (chartVersion: string) => `https://raw.githubusercontent.com/traefik/traefik-helm-chart/v${chartVersion}/traefik/crds/`,
 } as const;
 
 /** The annotation an Ingress carries to choose its entrypoints. */

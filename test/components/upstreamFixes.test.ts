@@ -70,8 +70,8 @@ for (const stack of ["home", "lab"]) {
             const release = findResource(run, T.release, "traefik-release");
             const crds = findResource(run, T.command, "traefik-crds");
             assert.strictEqual(release.inputs.skipCrds, true);
-            assert.strictEqual(crds.inputs.create,
-                `node components/traefik/apply-crds.js https://raw.githubusercontent.com/traefik/traefik-helm-chart/v${release.inputs.version}/traefik/crds/`);
+            assert.strictEqual(crds.inputs.create, `node components/traefik/apply-crds.js https://traefik.github.io/charts traefik ${release.inputs.version}`);
+            assert.strictEqual(release.inputs.repositoryOpts.repo, "https://traefik.github.io/charts", "the CRDs come from the repository the release installs from");
             assert.ok(waitsFor(run, release, crds), "the release waits for its CRDs");
             assert.strictEqual(crds.inputs.delete, undefined, "CRDs stay on destroy, as Helm leaves them (deleting one deletes every object of its kind)");
             assert.ok(!waitsFor(run, findResource(run, T.release, "argocd-release"), crds));
@@ -83,59 +83,9 @@ describe("Traefik's CRDs follow its chart", () => {
     it("re-applies the CRDs of the new chart version when the chart is upgraded", async () => {
         const base = await runProgram("home");
         const upgraded = await runProgram("home", { traefikChartVersion: "41.4.0" });
-        assert.match(findResource(upgraded, T.command, "traefik-crds").inputs.create, /\/v41\.4\.0\/traefik\/crds\/$/);
+        assert.match(findResource(upgraded, T.command, "traefik-crds").inputs.create, / traefik 41\.4\.0$/);
         const before = new Map(base.resources.map(r => [r.urn, JSON.stringify(r.inputs)]));
         const changed = upgraded.resources.filter(r => before.get(r.urn) !== JSON.stringify(r.inputs)).map(r => r.name).sort();
         assert.deepStrictEqual(changed, ["post-deploy-checks-run", "traefik-crds", "traefik-release"]);
-    });
-});
-
-describe("apply-crds.js: a chart's CRDs applied server-side", () => {
-    const script = require(path.join(REPO_ROOT, "components", "traefik", "apply-crds.js"));
-    const folder = "https://charts.example/traefik/v1.2.3/traefik/crds/";
-    const crd = (name: string) => `---\napiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: ${name}\nspec:\n  group: traefik.io\n`;
-    const site = (files: Record<string, string>) => async (url: string) => {
-        const file = url.slice(folder.length);
-        if (!(file in files)) {
-            throw new Error(`${url}: HTTP 404`);
-        }
-        return files[file];
-    };
-
-    it("applies every file the folder's kustomization.yaml lists, in one server-side apply that takes over Helm's fields", async () => {
-        const calls: Array<{ args: string[]; input: string }> = [];
-        const names = await script.applyChartCrds(folder, {
-            get: site({
-                "kustomization.yaml": "kind: Kustomization\nresources:\n  - traefik.io_ingressroutes.yaml\n  - traefik.io_middlewares.yaml\n",
-                "traefik.io_ingressroutes.yaml": crd("ingressroutes.traefik.io"),
-                "traefik.io_middlewares.yaml": crd("middlewares.traefik.io"),
-            }),
-            run: (args: string[], input: string) => calls.push({ args, input }),
-        });
-        assert.deepStrictEqual(names, ["ingressroutes.traefik.io", "middlewares.traefik.io"]);
-        assert.strictEqual(calls.length, 1);
-        assert.deepStrictEqual(calls[0].args, ["apply", "--server-side", "--force-conflicts", "--field-manager=homelab-network", "-f", "-"]);
-        assert.deepStrictEqual(calls[0].input.split("\n---\n").map(doc => JSON.parse(doc).metadata.name), ["ingressroutes.traefik.io", "middlewares.traefik.io"]);
-    });
-
-    it("applies nothing when a listed file is missing, and names its URL", async () => {
-        let applied = false;
-        await assert.rejects(script.applyChartCrds(folder, {
-            get: site({ "kustomization.yaml": "resources: [traefik.io_ingressroutes.yaml, traefik.io_gone.yaml]", "traefik.io_ingressroutes.yaml": crd("ingressroutes.traefik.io") }),
-            run: () => (applied = true),
-        }), /traefik\.io_gone\.yaml: HTTP 404/);
-        assert.strictEqual(applied, false);
-    });
-
-    it("refuses to apply anything but CustomResourceDefinitions", async () => {
-        await assert.rejects(script.applyChartCrds(folder, {
-            get: site({ "kustomization.yaml": "resources: [x.yaml]", "x.yaml": "apiVersion: v1\nkind: Secret\nmetadata:\n  name: x\n" }),
-            run: () => assert.fail("applied"),
-        }), /x\.yaml holds a Secret, not a CustomResourceDefinition/);
-    });
-
-    it("refuses a kustomization that lists no CRD files", async () => {
-        await assert.rejects(script.applyChartCrds(folder, { get: site({ "kustomization.yaml": "kind: Kustomization\n" }), run: () => assert.fail("applied") }),
-            /lists no CRD files/);
     });
 });

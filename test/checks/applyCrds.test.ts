@@ -1,0 +1,158 @@
+// components/traefik/apply-crds.js: Traefik's CRDs from `helm show crds`,
+// applied server-side. helm and kubectl are faked: in-process through the
+// script's `run`, and as stand-in executables on PATH for the command line.
+import * as assert from "assert";
+import { execFile } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { REPO_ROOT } from "../harness";
+
+const SCRIPT = path.join(REPO_ROOT, "components", "traefik", "apply-crds.js");
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const script = require(SCRIPT);
+const REPO = "https://traefik.github.io/charts";
+
+const crd = (name: string) => `---\n# Source: traefik/crds/${name}.yaml\napiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: ${name}\nspec:\n  group: traefik.io\n`;
+/** What helm's show crds prints: each file of crds/ as a document. */
+const CHART_CRDS = crd("ingressroutes.traefik.io") + crd("middlewares.traefik.io");
+
+/** helm and kubectl stand-ins: answers by tool, every call recorded. */
+function fakeTools(answers: { helm?: string | Error; kubectl?: string | Error }) {
+    const calls: Array<{ tool: string; args: string[]; input?: string }> = [];
+    const run = (tool: "helm" | "kubectl", args: string[], input?: string) => {
+        calls.push({ tool, args, input });
+        const answer = answers[tool] ?? "";
+        if (answer instanceof Error) {
+            throw answer;
+        }
+        return answer;
+    };
+    return { run, calls };
+}
+
+/** An error as runTool raises it for a helm that exits non-zero with this stderr. */
+const helmSays = (stderr: string) => Object.assign(new Error(stderr), { stderr });
+
+describe("apply-crds.js: Traefik's CRDs from the chart repository", () => {
+    it("reads the pinned version's CRDs with helm show crds and applies them in one server-side apply that takes over Helm's fields", () => {
+        const tools = fakeTools({ helm: CHART_CRDS });
+        const names = script.applyChartCrds(REPO, "traefik", "41.3.0", { run: tools.run });
+        assert.deepStrictEqual(names, ["ingressroutes.traefik.io", "middlewares.traefik.io"]);
+        assert.deepStrictEqual(tools.calls.map(c => [c.tool, ...c.args]), [
+            ["helm", "show", "crds", "traefik", "--repo", REPO, "--version", "41.3.0"],
+            ["kubectl", "apply", "--server-side", "--force-conflicts", "--field-manager=homelab-network", "-f", "-"],
+        ]);
+        assert.deepStrictEqual(tools.calls[1].input!.split("\n---\n").map(doc => JSON.parse(doc).metadata.name), ["ingressroutes.traefik.io", "middlewares.traefik.io"]);
+    });
+
+    it("refuses to apply anything when helm prints something that is not a CustomResourceDefinition", () => {
+        const tools = fakeTools({ helm: CHART_CRDS + "---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: x\n" });
+        assert.throws(() => script.applyChartCrds(REPO, "traefik", "41.3.0", { run: tools.run }), /printed a Secret \(x\), not a CustomResourceDefinition; refusing to apply anything/);
+        assert.deepStrictEqual(tools.calls.map(c => c.tool), ["helm"]);
+    });
+
+    it("refuses a chart that prints no CRDs rather than going on without them", () => {
+        const tools = fakeTools({ helm: "" });
+        assert.throws(() => script.applyChartCrds(REPO, "traefik", "41.3.0", { run: tools.run }), /printed no CustomResourceDefinitions/);
+    });
+
+    const failures: Array<[string, Error, RegExp]> = [
+        ["helm is missing", Object.assign(new Error("helm is not on PATH"), { missing: true }),
+            /^Traefik's CRDs were not applied: helm is not on PATH: install helm \(v3\.8 or newer, or v4\) on the machine that runs pulumi up/],
+        ["the chart repository is unreachable", helmSays(`Error: looks like "${REPO}" is not a valid chart repository or cannot be reached: Get "${REPO}/index.yaml": dial tcp: lookup traefik.github.io: no such host\n`),
+            /the chart repository https:\/\/traefik\.github\.io\/charts cannot be reached from this machine \(helm: Error: looks like .*no such host\)\. Check its network access to that host; helm honours HTTPS_PROXY/],
+        ["the version does not exist", helmSays(`Error: chart "traefik" version "99.0.0" not found in ${REPO} repository\n`),
+            /chart traefik version 99\.0\.0 does not exist in https:\/\/traefik\.github\.io\/charts .*Check traefikChartVersion/],
+        ["helm fails otherwise", helmSays("Error: something else\n"),
+            /helm show crds traefik --repo https:\/\/traefik\.github\.io\/charts --version 99\.0\.0 failed: Error: something else$/],
+    ];
+    for (const [what, error, message] of failures) {
+        it(`says so, applies nothing and exits 1 when ${what}`, () => {
+            const tools = fakeTools({ helm: error });
+            const said: string[] = [];
+            const code = script.main([REPO, "traefik", "99.0.0"], { run: tools.run, log: () => assert.fail("logged success"), error: (m: string) => said.push(m) });
+            assert.strictEqual(code, 1);
+            assert.strictEqual(said.length, 1);
+            assert.match(said[0], message);
+            assert.deepStrictEqual(tools.calls.map(c => c.tool), ["helm"]);
+        });
+    }
+
+    it("names kubectl's refusal", () => {
+        const tools = fakeTools({ helm: CHART_CRDS, kubectl: Object.assign(new Error("x"), { stderr: "error: You must be logged in to the server (Unauthorized)\n" }) });
+        const said: string[] = [];
+        assert.strictEqual(script.main([REPO, "traefik", "41.3.0"], { run: tools.run, error: (m: string) => said.push(m) }), 1);
+        assert.deepStrictEqual(said, ["Traefik's CRDs were not applied: kubectl apply failed: error: You must be logged in to the server (Unauthorized). Check that kubectl reaches the cluster (kubectl get nodes)."]);
+    });
+
+    it("exits 2 with its usage on anything but a repository URL, a chart and an exact version", () => {
+        for (const argv of [[], [REPO, "traefik"], ["http://insecure.example", "traefik", "41.3.0"], [REPO, "traefik", "41.x"], [REPO, "traefik; rm", "41.3.0"]]) {
+            const said: string[] = [];
+            assert.strictEqual(script.main(argv, { run: () => assert.fail("ran a tool"), error: (m: string) => said.push(m) }), 2, argv.join(" "));
+            assert.match(said[0], /^usage: apply-crds\.js <https URL of the chart repository> <chart> <exact version>$/);
+        }
+    });
+});
+
+describe("apply-crds.js on the command line, with helm and kubectl stand-ins on PATH", () => {
+    let bin: string;
+    before(() => {
+        bin = fs.mkdtempSync(path.join(os.tmpdir(), "apply-crds-"));
+        // helm prints the CRDs for 41.3.0 and fails as helm does for any other version; kubectl records its
+        // arguments and input. Shell builtins only: PATH holds nothing but these two.
+        fs.writeFileSync(path.join(bin, "helm"), `#!/bin/sh\necho "$@" > "${bin}/helm.args"\nif [ "$7" = "41.3.0" ]; then printf '%s' '${CHART_CRDS}'; else echo "Error: chart \\"traefik\\" version \\"$7\\" not found in $5 repository" >&2; exit 1; fi\n`, { mode: 0o755 });
+        fs.writeFileSync(path.join(bin, "kubectl"), `#!/bin/sh\necho "$@" > "${bin}/kubectl.args"\nwhile IFS= read -r line; do printf '%s\\n' "$line"; done > "${bin}/kubectl.input"\nprintf '%s' "$line" >> "${bin}/kubectl.input"\n`, { mode: 0o755 });
+    });
+    after(() => fs.rmSync(bin, { recursive: true, force: true }));
+
+    const runScript = (args: string[], pathDirs: string[]) => new Promise<{ code: number; stdout: string; stderr: string }>(resolve => {
+        execFile(process.execPath, [SCRIPT, ...args], { cwd: REPO_ROOT, env: { PATH: pathDirs.join(path.delimiter) } }, (error, stdout, stderr) => {
+            resolve({ code: error === null ? 0 : Number(error.code), stdout, stderr });
+        });
+    });
+
+    it("pipes helm show crds into kubectl apply --server-side", async () => {
+        const result = await runScript([REPO, "traefik", "41.3.0"], [bin]);
+        assert.deepStrictEqual(result, { code: 0, stdout: `applied 2 CRDs of traefik 41.3.0 from ${REPO}\n`, stderr: "" });
+        assert.strictEqual(fs.readFileSync(path.join(bin, "helm.args"), "utf8"), `show crds traefik --repo ${REPO} --version 41.3.0\n`);
+        assert.strictEqual(fs.readFileSync(path.join(bin, "kubectl.args"), "utf8"), "apply --server-side --force-conflicts --field-manager=homelab-network -f -\n");
+        assert.strictEqual(fs.readFileSync(path.join(bin, "kubectl.input"), "utf8").split("\n---\n").length, 2);
+    });
+
+    it("exits 1 naming the version helm cannot find", async () => {
+        const result = await runScript([REPO, "traefik", "99.0.0"], [bin]);
+        assert.strictEqual(result.code, 1);
+        assert.match(result.stderr, /^Traefik's CRDs were not applied: chart traefik version 99\.0\.0 does not exist in https:\/\/traefik\.github\.io\/charts/);
+    });
+
+    it("exits 1 saying helm is missing when it is not on PATH", async () => {
+        const empty = fs.mkdtempSync(path.join(os.tmpdir(), "apply-crds-nohelm-"));
+        try {
+            const result = await runScript([REPO, "traefik", "41.3.0"], [empty]);
+            assert.strictEqual(result.code, 1);
+            assert.match(result.stderr, /helm is not on PATH: install helm \(v3\.8 or newer, or v4\)/);
+        } finally {
+            fs.rmSync(empty, { recursive: true, force: true });
+        }
+    });
+});
+
+describe("the program's second hosts", () => {
+    it("fetches nothing from raw.githubusercontent.com: no source file of the program, its scripts or its pack names it", () => {
+        const named: string[] = [];
+        const walk = (dir: string) => {
+            for (const entry of fs.readdirSync(path.join(REPO_ROOT, dir), { withFileTypes: true })) {
+                const relative = path.join(dir, entry.name);
+                if (entry.isDirectory()) {
+                    walk(relative);
+                } else if (/\.(ts|js|mjs|cjs)$/.test(entry.name) && fs.readFileSync(path.join(REPO_ROOT, relative), "utf8").includes("raw.githubusercontent.com")) {
+                    named.push(relative);
+                }
+            }
+        };
+        ["components", "config", "policy", "scripts"].forEach(walk);
+        assert.ok(!fs.readFileSync(path.join(REPO_ROOT, "index.ts"), "utf8").includes("raw.githubusercontent.com"));
+        assert.deepStrictEqual(named, []);
+    });
+});
