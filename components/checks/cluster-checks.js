@@ -12,12 +12,14 @@
 //       run time (Cilium's policy CRDs) exist and are Established.
 //   post-deploy <json>
 //       verifies what the stack promises: the API answers on its VIP, each
-//       Traefik Service holds its pinned address, Cilium is rolled out.
+//       Traefik Service holds its pinned address, Cilium is rolled out,
+//       Hubble's CA is not about to expire (hubble-ca.js).
 // Each failure says what to look at. Plain Node.js and kubectl, nothing else.
 "use strict";
 const https = require("node:https");
 const tls = require("node:tls");
 const { execFileSync } = require("node:child_process");
+const { hubbleCaProblem } = require("./hubble-ca");
 
 const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
 
@@ -190,7 +192,9 @@ function reservationReport(reservations, services, annotationName) {
     return { problems, pending };
 }
 
-class KubectlMissing extends Error {}
+class KubectlMissing extends Error {
+    name = "KubectlMissing";
+}
 
 function kubectl(args) {
     try {
@@ -252,6 +256,10 @@ async function postDeploy(spec, deps = {}) {
             problems.push(`Cilium's ${workload} is not healthy (${String(error.stderr ?? error.message).trim()}): run cilium status, or kubectl -n kube-system get pods -l k8s-app=cilium`);
         }
     }
+    const ca = spec.hubbleCa === undefined ? undefined : hubbleCaProblem(spec.hubbleCa, run, deps.now?.());
+    if (ca !== undefined) {
+        problems.push(ca);
+    }
     return problems;
 }
 
@@ -286,7 +294,7 @@ async function main(argv) {
     if (verb === "post-deploy" && rest.length === 1) {
         const problems = await postDeploy(JSON.parse(rest[0]));
         if (problems.length === 0) {
-            console.log("post-deploy checks passed: API on its VIP, Traefik Services on their pinned addresses, Cilium rolled out");
+            console.log("post-deploy checks passed: API on its VIP, Traefik Services on their pinned addresses, Cilium rolled out, Hubble's CA far from expiry");
             return 0;
         }
         console.error(`post-deploy checks failed:\n${problems.map(p => `  - ${p}`).join("\n")}`);

@@ -2,7 +2,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { AddressOwnership } from "../../config/reservations";
 import { LOADBALANCER_IPS_ANNOTATION } from "../../policy/definitions";
-import { CILIUM } from "../cilium/names";
+import { CILIUM, HUBBLE_TLS } from "../cilium/names";
 import { NetworkComponent } from "../component";
 import { clusterCheckCommand } from "./commands";
 
@@ -30,6 +30,7 @@ export function postDeployCheckSpec(args: Omit<PostDeployChecksArgs, "rerunWhenC
         serviceAddresses: args.serviceAddresses,
         serviceNamespace: args.serviceNamespace,
         cilium: { namespace: CILIUM.namespace, workloads: [`daemonset/${CILIUM.agentDaemonSet}`, `deployment/${CILIUM.operatorDeployment}`] },
+        hubbleCa: HUBBLE_TLS.ca,
         ...(reservations.length === 0 ? {} : { reservations, loadBalancerIpsAnnotation: LOADBALANCER_IPS_ANNOTATION }),
     });
 }
@@ -37,7 +38,8 @@ export function postDeployCheckSpec(args: Omit<PostDeployChecksArgs, "rerunWhenC
 /**
  * After an update, checks the live cluster against the plan (API on its VIP,
  * each Traefik Service on its pinned address, each Application-owned address
- * held by its owner's Service and no other, Cilium rolled out). A failure
+ * held by its owner's Service and no other, Cilium rolled out, Hubble's CA
+ * more than 90 days from expiry). A failure
  * fails the update with what to look at. Turn off per stack with
  * `pulumi config set postDeployChecks false`.
  */

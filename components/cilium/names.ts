@@ -37,4 +37,21 @@ export const HUBBLE_TLS = {
     certValidityDays: 365,
     /** Renewed at midnight on the first day of every fourth month (the chart's default), three times per validity. */
     renewalSchedule: "0 0 1 */4 *",
+    /**
+     * The CA certgen creates once (--ca-generate --ca-reuse-secret: only when
+     * the Secret is missing) and never renews; valid three years. The
+     * post-deploy check fails when fewer than minDays are left, and names the
+     * steps that rotate it: delete it and the leaf Secrets signed by it (the
+     * agents' server certificate, Relay's client certificate; Relay's server
+     * TLS is off), rerun the CronJob, restart the pods that hold them.
+     */
+    ca: {
+        namespace: CILIUM.namespace,
+        secret: "cilium-ca",
+        key: "ca.crt",
+        minDays: 90,
+        leafSecrets: ["hubble-server-certs", "hubble-relay-client-certs"],
+        cronJob: "hubble-generate-certs",
+        restart: [`daemonset/${CILIUM.agentDaemonSet}`, "deployment/hubble-relay"],
+    },
 } as const;

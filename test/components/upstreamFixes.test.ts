@@ -2,9 +2,8 @@
 // certificates renewed, Traefik's CRDs upgraded with its chart, Traefik not
 // calling home. Chart facts are cited where they are asserted.
 import * as assert from "assert";
-import * as path from "path";
 import { HUBBLE_TLS } from "../../components/cilium/names";
-import { ProgramRun, REPO_ROOT, findResource, resourcesOfType, runProgram, waitsFor } from "../harness";
+import { ProgramRun, findResource, resourcesOfType, runProgram, waitsFor } from "../harness";
 
 const T = {
     release: "kubernetes:helm.sh/v3:Release",
