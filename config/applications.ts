@@ -14,6 +14,7 @@ import { TRAEFIK } from "../components/traefik/names";
 import { parseCidr, parseIpv4 } from "../policy/addressing";
 import type { PortSpec } from "../policy/ports";
 import { API_SERVER_AS_DESTINATION, API_SERVER_AS_SOURCE } from "./apiServerPeer";
+import { undeclaredPins } from "./helmValuePins";
 import type { ConfigIssue } from "./issues";
 
 // The port type belongs to the pack, which reads the same values in its config.
@@ -223,6 +224,12 @@ function parseApplication(entry: unknown, where: string, report: Report, context
         own.report(`${where}.helmValues`, helmValues, "is not a map of Helm values", "write helmValues as a YAML map");
     }
     const workloads = name === undefined || namespace === undefined ? [] : parseWorkloads(entry, where, name, namespace, own.report, context);
+    if (isObject(helmValues)) {
+        const declared = new Set(workloads.flatMap(w => w.loadBalancerAddresses.map(lb => lb.address)));
+        for (const issue of undeclaredPins(helmValues, `${where}.helmValues`, declared)) {
+            own.report(issue.where, issue.value, issue.problem, issue.fix);
+        }
+    }
     const spec = name === undefined || namespace === undefined
         ? undefined
         : {
