@@ -132,6 +132,9 @@ export function connectionPolicies(apps: readonly ApplicationSpec[], frontends: 
             rulesOf(self);
             // Its own LoadBalancer addresses: LAN clients arrive as world;
             // in-cluster clients, with kube-proxy replacement, as themselves.
+            // `cluster` admits every pod on these ports straight to the pod
+            // too: no wider than the address, which every pod reaches anyway
+            // and which Cilium translates to the pod before policy.
             for (const lb of workload.loadBalancerAddresses) {
                 add({ sourcePeer: LAN_AND_CLUSTER, target: self, targetPeer: podsOf(workload), ports: lb.ports });
             }
