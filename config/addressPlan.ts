@@ -32,6 +32,8 @@ export interface RawAddressConfig {
     loadBalancerPool: string;
     ingressVip: string;
     ingressSecondaryVip: string;
+    /** What the second frontend's names end with; "" or absent: ingressSecondaryVip's last octet. */
+    ingressSecondaryName?: string;
     podCidr: string;
     serviceCidr: string;
     /** `undefined` when the value could not be read as a list (the reader has reported that). */
@@ -165,6 +167,7 @@ export function buildAddressPlan(raw: RawAddressConfig): PlanResult {
             }
         }
     }
+    const secondaryName = secondaryFrontendName(raw.ingressSecondaryName, report);
     if (ingressVip !== undefined && ingressSecondaryVip !== undefined && ingressVip === ingressSecondaryVip) {
         report(
             "ingressSecondaryVip",
@@ -203,13 +206,36 @@ export function buildAddressPlan(raw: RawAddressConfig): PlanResult {
             controlPlaneVip: address(controlPlaneVip),
             vipInterface: raw.vipInterface.trim(),
             loadBalancerPool: addressRange(loadBalancerPool),
-            ingress: ingressFrontends(address(ingressVip), address(ingressSecondaryVip)),
+            ingress: ingressFrontends(address(ingressVip), address(ingressSecondaryVip), secondaryName),
             podCidr,
             serviceCidr,
             ciliumDevices: raw.ciliumDevices.map(d => d.trim()),
             unproven: unprovenClaims(gateway, dhcpScope),
         },
     };
+}
+
+/**
+ * `ingressSecondaryName`, when set: the end of the second frontend's names
+ * (Service traefik-vip<name>, entrypoints web<name>, websecure<name>), kept
+ * when ingressSecondaryVip moves. websecure<name> is also a container port's
+ * name, which Kubernetes caps at 15 characters, so at most 6; and web<name>
+ * must never be the first frontend's websecure.
+ */
+function secondaryFrontendName(value: string | undefined, report: (key: AddressConfigKey, value: string, problem: string, fix: string) => void): string | undefined {
+    const name = (value ?? "").trim();
+    if (name === "") {
+        return undefined;
+    }
+    if (!/^[a-z0-9]{1,6}$/.test(name)) {
+        report("ingressSecondaryName", value!, "is not 1 to 6 lower-case letters or digits (websecure<name> names a container port, at most 15 characters)", "write e.g. 239, the octet the names carry today");
+        return undefined;
+    }
+    if (name === "secure") {
+        report("ingressSecondaryName", value!, "makes the second frontend's web entrypoint websecure, the first frontend's", "choose another name");
+        return undefined;
+    }
+    return name;
 }
 
 function lanRangeHolds(lan: Ipv4Block, range: Ipv4Range): boolean {

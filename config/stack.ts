@@ -133,6 +133,7 @@ export function parseStackConfig(read: ConfigReader, isSecret?: SecretTeller): P
         loadBalancerPool: text("loadBalancerPool"),
         ingressVip: text("ingressVip"),
         ingressSecondaryVip: text("ingressSecondaryVip"),
+        ingressSecondaryName: text("ingressSecondaryName"),
         podCidr: text("podCidr"),
         serviceCidr: text("serviceCidr"),
         ciliumDevices: undefined,

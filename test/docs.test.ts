@@ -130,7 +130,9 @@ describe("the README's Applications section", () => {
         const mistakes: Array<[string, string]> = [
             ["- entity: nodes ", "- entity: node  "],
             ["workload: mariadb\n              ports: [3306]", "workload: maria\n              ports: [3306]"],
+            // Pi-hole moved to Traefik's address in both places: declared and pinned in its helmValues.
             ["- address: 192.168.1.232", "- address: 192.168.1.231"],
+            ["kube-vip.io/loadbalancerIPs: 192.168.1.232", "kube-vip.io/loadbalancerIPs: 192.168.1.231"],
         ];
         const broken = mistakes.reduce((text, [line, mistake]) => {
             assert.ok(text.includes(line), `the example no longer has ${JSON.stringify(line)}`);

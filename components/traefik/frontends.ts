@@ -3,7 +3,8 @@
 // `traefik-vip<octet>` with web<octet>/websecure<octet> (traefik-vip239, web239
 // and websecure239 on a home network whose second VIP is 192.168.1.239). Each
 // entrypoint listens on a container port of its own, so each Service publishes
-// only its own. Pure.
+// only its own. The suffix can be fixed by config (ingressSecondaryName) so
+// that moving the VIP renames nothing. Pure.
 
 import type { Address } from "../../config/addressPlan";
 import { TRAEFIK } from "./names";
@@ -34,9 +35,14 @@ export interface IngressFrontends {
     readonly secondary: IngressFrontend;
 }
 
-export function ingressFrontends(primaryVip: Address, secondaryVip: Address): IngressFrontends {
-    // The last octet names the second frontend, as the home network's ingress docs do.
-    const octet = secondaryVip.value & 0xff;
+/**
+ * `secondaryName` ends the second frontend's names; by default the last octet
+ * of its VIP, as the home network's ingress docs do. Ingress annotations name
+ * the entrypoints, so a name derived from the octet changes when the VIP
+ * moves; config key ingressSecondaryName keeps it.
+ */
+export function ingressFrontends(primaryVip: Address, secondaryVip: Address, secondaryName?: string): IngressFrontends {
+    const octet = secondaryName ?? String(secondaryVip.value & 0xff);
     const secondaryKey = `vip${octet}`;
     return {
         primary: {
