@@ -12,7 +12,7 @@ import { formatIpv4, parseIpv4 } from "../policy/addressing";
 const PIN_KEYS = [LOADBALANCER_IPS_ANNOTATION, "loadBalancerIP"] as const;
 
 export interface HelmValuePin {
-    /** Where in the config: `applications[2].helmValues.service.annotations.kube-vip.io/loadbalancerIPs`. */
+    /** Where in the config: `applications[2].helmValues.service.annotations.<the annotation>`. */
     readonly where: string;
     /** The value as written. */
     readonly value: string;
