@@ -8,9 +8,9 @@
 // `ports` must never widen a policy to every port, so "every port" is written
 // `ports: any`.
 
-import { ARGOCD } from "../components/argocd/names";
-import { PLATFORM_IDS, PlatformId } from "../components/network-policy/platform";
-import { TRAEFIK } from "../components/traefik/names";
+import { ARGOCD } from "../platform/argocd";
+import { Labels, PLATFORM_IDS, PlatformId } from "../platform/pods";
+import { TRAEFIK } from "../platform/traefik";
 import { parseCidr, parseIpv4 } from "../policy/addressing";
 import type { PortSpec } from "../policy/ports";
 import type { ConfigIssue } from "./issues";
@@ -18,7 +18,7 @@ import type { ConfigIssue } from "./issues";
 // The port type belongs to the pack, which reads the same values in its config.
 export type { PortSpec } from "../policy/ports";
 
-export type Labels = Record<string, string>;
+export type { Labels };
 
 /** Cilium entities as the config names them. */
 export const ENTITIES = {

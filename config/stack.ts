@@ -3,7 +3,7 @@
 // (config/load.ts), the offline plan and the pack-config generator all call
 // `parseStackConfig` with a reader of the stack's values.
 
-import { allFrontends } from "../components/traefik/frontends";
+import { allFrontends } from "../platform/traefik";
 import { AddressPlan, RawAddressConfig, buildAddressPlan } from "./addressPlan";
 import { ApplicationSpec, EXACT_VERSION, parseApplications } from "./applications";
 import { ConfigIssue } from "./issues";

@@ -33,6 +33,16 @@ export function formatIpv4(address: number): string {
     return long2ip(address);
 }
 
+/** One IPv4 address: its number for arithmetic, its text for manifests. */
+export interface Address {
+    readonly value: number;
+    readonly text: string;
+}
+
+export function address(value: number): Address {
+    return { value, text: formatIpv4(value) };
+}
+
 export function formatRange(range: Ipv4Range): string {
     return range.start === range.end
         ? formatIpv4(range.start)

@@ -124,7 +124,8 @@ export const CILIUM_CONFIG_MAP = {
 } as const;
 
 /** The label Cilium gives every endpoint with its namespace; selectors may name it with or without the `k8s:` source prefix. */
-export const CILIUM_NAMESPACE_LABELS = ["k8s:io.kubernetes.pod.namespace", "io.kubernetes.pod.namespace"] as const;
+export const CILIUM_POD_NAMESPACE_LABEL = "io.kubernetes.pod.namespace";
+export const CILIUM_NAMESPACE_LABELS = [`k8s:${CILIUM_POD_NAMESPACE_LABEL}`, CILIUM_POD_NAMESPACE_LABEL] as const;
 
 /** Charts whose values the pack reads by name (the last segment of the chart reference, so `cilium/cilium` and `oci://…/cilium` count). */
 export const CHARTS = {

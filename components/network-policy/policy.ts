@@ -5,8 +5,11 @@
 // `{}` selects nothing, so `[{}]` is "deny all".
 
 import type { PortSpec } from "../../config/applications";
+import { KUBE_DNS_PODS } from "../../platform/k3s";
+import type { Labels } from "../../platform/pods";
+import { CILIUM_NAMESPACE_LABELS } from "../../policy/definitions";
 
-export type Labels = Record<string, string>;
+export type { Labels };
 
 /** Cilium's reserved identities used here. */
 export type CiliumEntity = "world" | "host" | "remote-node" | "kube-apiserver" | "cluster";
@@ -42,10 +45,8 @@ export interface WorkloadPolicy {
     readonly egress?: readonly Connection[];
 }
 
-export const NAMESPACE_LABEL = "k8s:io.kubernetes.pod.namespace";
-
-/** K3s's CoreDNS, behind the kube-dns Service. */
-export const KUBE_DNS_PODS = { namespace: "kube-system", labels: { "k8s-app": "kube-dns" } } as const;
+/** Cilium's namespace label with its source prefix (`k8s:`), as the program writes selectors. */
+export const NAMESPACE_LABEL = CILIUM_NAMESPACE_LABELS[0];
 export const KUBE_DNS: Peer = { kind: "pods", namespace: KUBE_DNS_PODS.namespace, labels: { ...KUBE_DNS_PODS.labels } };
 export const DNS_PORTS: readonly PortSpec[] = [{ port: 53, protocol: "UDP" }, { port: 53, protocol: "TCP" }];
 export const API_SERVER: Peer = { kind: "entities", entities: ["kube-apiserver"] };

@@ -6,14 +6,15 @@
 // read a rule the same way. Pure.
 
 import type { PortSpec } from "../../config/applications";
-import { ARGOCD } from "../../components/argocd/names";
-import { HUBBLE_RELAY, HUBBLE_UI } from "../../components/cilium/names";
-import { PLATFORM_PODS, PlatformId } from "../../components/network-policy/platform";
-import { KUBE_DNS_PODS } from "../../components/network-policy/policy";
+import { ARGOCD } from "../../platform/argocd";
+import { HUBBLE_RELAY, HUBBLE_UI } from "../../platform/cilium";
+import { KUBE_DNS_PODS } from "../../platform/k3s";
+import { Labels, PLATFORM_PODS, PlatformId } from "../../platform/pods";
 import { formatPort } from "../../policy/ports";
 import { parseCidr } from "../../policy/addressing";
+import { CILIUM_POD_NAMESPACE_LABEL } from "../../policy/definitions";
 
-export type Labels = Record<string, string>;
+export type { Labels };
 export type Direction = "ingress" | "egress";
 
 /** Pods a selector picks: a namespace and labels (empty: every pod of it). */
@@ -81,7 +82,7 @@ export interface ParsedRule {
     readonly dnsPatterns?: readonly string[];
 }
 
-export const NAMESPACE_KEY = "io.kubernetes.pod.namespace";
+export const NAMESPACE_KEY = CILIUM_POD_NAMESPACE_LABEL;
 export const NAMESPACE_NAME_KEY = "io.cilium.k8s.namespace.labels.kubernetes.io/metadata.name";
 const NAMESPACE_LABELS_PREFIX = "io.cilium.k8s.namespace.labels.";
 const POLICY_LABELS_PREFIX = "io.cilium.k8s.policy.";

@@ -30,9 +30,9 @@
 
 import { RESERVED_NAMESPACES, accepts } from "../../config/applications";
 import type { PortSpec } from "../../config/applications";
-import type { IngressFrontends } from "../../components/traefik/frontends";
-import { allFrontends } from "../../components/traefik/frontends";
-import type { PlatformId } from "../../components/network-policy/platform";
+import type { IngressFrontends } from "../../platform/traefik";
+import { allFrontends } from "../../platform/traefik";
+import type { PlatformId } from "../../platform/pods";
 import {
     CiliumPorts,
     Direction,

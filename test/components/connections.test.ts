@@ -3,7 +3,7 @@
 import * as assert from "assert";
 import { connectionPolicies } from "../../components/network-policy/graph";
 import { ciliumPolicySpec } from "../../components/network-policy/policy";
-import { ingressFrontends } from "../../components/traefik/frontends";
+import { ingressFrontends } from "../../platform/traefik";
 import { address } from "../../config/addressPlan";
 import { parseApplications } from "../../config/applications";
 import { formatConfigIssues } from "../../config/issues";

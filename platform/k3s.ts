@@ -1,0 +1,5 @@
+// What K3s runs itself and the program's policies name: its CoreDNS, behind
+// the kube-dns Service. Pure.
+
+/** K3s's CoreDNS pods. */
+export const KUBE_DNS_PODS = { namespace: "kube-system", labels: { "k8s-app": "kube-dns" } } as const;
