@@ -13,6 +13,7 @@ import { Labels, PLATFORM_IDS, PlatformId } from "../platform/pods";
 import { TRAEFIK } from "../platform/traefik";
 import { parseCidr, parseIpv4 } from "../policy/addressing";
 import type { PortSpec } from "../policy/ports";
+import { nearestName } from "./hints";
 import type { ConfigIssue } from "./issues";
 
 // The port type belongs to the pack, which reads the same values in its config.
@@ -31,13 +32,15 @@ export const ENTITIES = {
     "kube-apiserver": ["kube-apiserver"],
 } as const;
 export type EntityName = keyof typeof ENTITIES;
+/** The Cilium entities those names stand for. */
+export type CiliumEntityName = (typeof ENTITIES)[EntityName][number];
 
 /** The other end of a connection. */
 export type PeerRef =
     /** A declared Application: one of its workloads, or all of them. */
     | { readonly kind: "app"; readonly app: string; readonly workload?: string }
     /** Cilium's reserved identities: the internet, the nodes, the API server, the cluster. */
-    | { readonly kind: "entity"; readonly entities: ReadonlyArray<(typeof ENTITIES)[EntityName][number]> }
+    | { readonly kind: "entity"; readonly entities: readonly CiliumEntityName[] }
     | { readonly kind: "cidr"; readonly cidr: string }
     /** DNS names or patterns; destinations only. */
     | { readonly kind: "fqdn"; readonly patterns: readonly string[] }
@@ -129,7 +132,7 @@ const DESTINATION_ONLY = new Set(["fqdn", "ingress"]);
  */
 export const RESERVED_NAMESPACES = ["default", ARGOCD.namespace, TRAEFIK.namespace] as const;
 
-function isReservedNamespace(namespace: string): boolean {
+export function isReservedNamespace(namespace: string): boolean {
     return namespace.startsWith("kube-") || (RESERVED_NAMESPACES as readonly string[]).includes(namespace);
 }
 
@@ -370,10 +373,7 @@ function parseConnections(raw: unknown, where: string, report: Report, context: 
 
 function parseConnection(item: Record<string, unknown>, at: string, direction: "to" | "from", report: Report, context: ApplicationContext): ConnectionSpec | undefined {
     const peerKeys = PEER_KEYS.filter(key => item[key] !== undefined);
-    const allowed = new Set<string>([...PEER_KEYS, "workload", "namespace", "selector", "ports", "icmp"]);
-    for (const field of Object.keys(item).filter(f => !allowed.has(f))) {
-        report(`${at}.${field}`, item[field], "is not a field of a connection", `name one peer (${PEER_KEYS.join(", ")}) and its ports`);
-    }
+    const misspelt = unknownFields(item, at, [...PEER_KEYS, "workload", "namespace", "selector", "ports", "icmp"], report, "of a connection", `name one peer (${PEER_KEYS.join(", ")}) and its ports`);
     if (peerKeys.length !== 1) {
         report(at, item, peerKeys.length === 0 ? "names no peer" : `names ${peerKeys.length} peers (${peerKeys.join(", ")})`, `write one connection per peer, with one of: ${PEER_KEYS.join(", ")}`);
         return undefined;
@@ -405,7 +405,8 @@ function parseConnection(item: Record<string, unknown>, at: string, direction: "
         const icmp = parseIcmp(item.icmp, `${at}.icmp`, report);
         return peer === undefined ? undefined : { peer, ports: [], icmp, where: at };
     }
-    const ports = parsePorts(item.ports, `${at}.ports`, report, true);
+    // A misspelt ports is reported once, as the field it was meant to be.
+    const ports = parsePorts(item.ports, `${at}.ports`, report, !misspelt.has("ports"));
     return peer === undefined ? undefined : { peer, ports, where: at };
 }
 
@@ -443,7 +444,7 @@ function parsePeer(kind: (typeof PEER_KEYS)[number], item: Record<string, unknow
         }
         case "platform": {
             if (typeof value !== "string" || !(PLATFORM_IDS as readonly string[]).includes(value)) {
-                report(`${at}.platform`, value, "names no platform pods this program knows", `use one of: ${PLATFORM_IDS.join(", ")}`);
+                report(`${at}.platform`, value, `names no platform pods this program knows${didYouMean(value, PLATFORM_IDS)}`, `use one of: ${PLATFORM_IDS.join(", ")}`);
                 return undefined;
             }
             return { kind, id: value as PlatformId };
@@ -532,7 +533,8 @@ function checkReference(connection: ConnectionSpec, workload: WorkloadSpec, apps
     const at = `${connection.where}.app`;
     const target = apps.get(peer.app);
     if (target === undefined) {
-        report(at, peer.app, "names no declared Application", `use one of: ${[...apps.keys()].filter(n => n !== workload.app).join(", ") || "(none declared)"}`);
+        const others = [...apps.keys()].filter(n => n !== workload.app);
+        report(at, peer.app, `names no declared Application${didYouMean(peer.app, others)}`, `use one of: ${others.join(", ") || "(none declared)"}`);
         return;
     }
     if (target.spec === undefined) {
@@ -540,7 +542,7 @@ function checkReference(connection: ConnectionSpec, workload: WorkloadSpec, apps
     }
     if (peer.workload !== undefined && !target.spec.workloads.some(w => !w.wholeNamespace && w.name === peer.workload)) {
         const names = target.spec.workloads.filter(w => !w.wholeNamespace).map(w => w.name);
-        report(`${connection.where}.workload`, peer.workload, `is not a workload of ${peer.app}`, names.length === 0 ? `${peer.app} declares no workloads: leave workload out` : `use one of: ${names.join(", ")}`);
+        report(`${connection.where}.workload`, peer.workload, `is not a workload of ${peer.app}${didYouMean(peer.workload, names)}`, names.length === 0 ? `${peer.app} declares no workloads: leave workload out` : `use one of: ${names.join(", ")}`);
         return;
     }
     if (peer.app === workload.app && workload.wholeNamespace) {
@@ -603,9 +605,31 @@ function parseCidrText(value: unknown, where: string, report: Report): string | 
 }
 
 function onlyFields(item: Record<string, unknown>, at: string, fields: readonly string[], report: Report, what: string): void {
+    unknownFields(item, at, fields, report, what, `use only: ${fields.join(", ")}`);
+}
+
+/**
+ * Reports every field of `item` not among `fields`, with the field it most
+ * likely meant. Returns those meant fields that are not set, whose absence is
+ * then this one mistake, not a second one.
+ */
+function unknownFields(item: Record<string, unknown>, at: string, fields: readonly string[], report: Report, what: string, fix: string): Set<string> {
+    const meant = new Set<string>();
     for (const field of Object.keys(item).filter(f => !fields.includes(f))) {
-        report(`${at}.${field}`, item[field], `is not a field ${what}`, `use only: ${fields.join(", ")}`);
+        const near = nearestName(field, fields);
+        const unset = near !== undefined && item[near] === undefined;
+        if (unset) {
+            meant.add(near);
+        }
+        report(`${at}.${field}`, item[field], `is not a field ${what}${near === undefined ? "" : `; did you mean ${near}?`}`, unset ? `rename ${field} to ${near}` : fix);
     }
+    return meant;
+}
+
+/** "; did you mean redis?" when `typed` is near one of `names`, else nothing. */
+function didYouMean(typed: unknown, names: readonly string[]): string {
+    const near = typeof typed === "string" ? nearestName(typed, names) : undefined;
+    return near === undefined ? "" : `; did you mean ${near}?`;
 }
 
 function listOf(raw: unknown, where: string, report: Report, parse: (item: Record<string, unknown>, at: string) => void): void {

@@ -3,3 +3,6 @@
 
 /** K3s's CoreDNS pods. */
 export const KUBE_DNS_PODS = { namespace: "kube-system", labels: { "k8s-app": "kube-dns" } } as const;
+
+/** The ports CoreDNS answers on. */
+export const DNS_PORTS = [{ port: 53, protocol: "UDP" }, { port: 53, protocol: "TCP" }] as const;

@@ -5,7 +5,7 @@
 // `{}` selects nothing, so `[{}]` is "deny all".
 
 import type { PortSpec } from "../../config/applications";
-import { KUBE_DNS_PODS } from "../../platform/k3s";
+import { DNS_PORTS, KUBE_DNS_PODS } from "../../platform/k3s";
 import type { Labels } from "../../platform/pods";
 import { CILIUM_NAMESPACE_LABELS } from "../../policy/definitions";
 
@@ -48,7 +48,7 @@ export interface WorkloadPolicy {
 /** Cilium's namespace label with its source prefix (`k8s:`), as the program writes selectors. */
 export const NAMESPACE_LABEL = CILIUM_NAMESPACE_LABELS[0];
 export const KUBE_DNS: Peer = { kind: "pods", namespace: KUBE_DNS_PODS.namespace, labels: { ...KUBE_DNS_PODS.labels } };
-export const DNS_PORTS: readonly PortSpec[] = [{ port: 53, protocol: "UDP" }, { port: 53, protocol: "TCP" }];
+export { DNS_PORTS };
 export const API_SERVER: Peer = { kind: "entities", entities: ["kube-apiserver"] };
 
 export const tcp = (...ports: number[]): PortSpec[] => ports.map(port => ({ port, protocol: "TCP" }));

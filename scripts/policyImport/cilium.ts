@@ -5,7 +5,7 @@
 // (which compares the originals with what the program generates), so both
 // read a rule the same way. Pure.
 
-import type { PortSpec } from "../../config/applications";
+import type { CiliumEntityName, PortSpec } from "../../config/applications";
 import { ARGOCD } from "../../platform/argocd";
 import { HUBBLE_RELAY, HUBBLE_UI } from "../../platform/cilium";
 import { KUBE_DNS_PODS } from "../../platform/k3s";
@@ -26,7 +26,7 @@ export interface PodSet {
 /** One peer of a rule, as Cilium means it. */
 export type CiliumPeer =
     | { readonly kind: "pods"; readonly pods: PodSet }
-    | { readonly kind: "entity"; readonly entity: string }
+    | { readonly kind: "entity"; readonly entity: CiliumEntityName }
     | { readonly kind: "cidr"; readonly cidr: string }
     | { readonly kind: "fqdn"; readonly name?: string; readonly pattern?: string };
 
@@ -88,13 +88,17 @@ const NAMESPACE_LABELS_PREFIX = "io.cilium.k8s.namespace.labels.";
 const POLICY_LABELS_PREFIX = "io.cilium.k8s.policy.";
 
 /** Entities the connections vocabulary can name, with its name for them. */
-export const VOCABULARY_ENTITIES: Readonly<Record<string, string>> = {
+export const VOCABULARY_ENTITIES: Readonly<Record<CiliumEntityName, string>> = {
     "world": "world",
     "cluster": "cluster",
     "host": "host",
     "remote-node": "remote-node",
     "kube-apiserver": "apiserver",
 };
+
+function isVocabularyEntity(name: string): name is CiliumEntityName {
+    return Object.hasOwn(VOCABULARY_ENTITIES, name);
+}
 
 /** ICMPv4 type names Cilium accepts, by number. */
 const ICMP_V4_TYPES: Readonly<Record<string, number>> = {
@@ -251,7 +255,7 @@ function readParts(rule: Record<string, unknown>, direction: Direction, policyNa
         } else if (key === `${prefix}Entities`) {
             list.forEach((entity, i) => {
                 const name = String(entity);
-                if (VOCABULARY_ENTITIES[name] === undefined) {
+                if (!isVocabularyEntity(name)) {
                     unsupported(`${key}[${i}]`, `entity ${name} is not in the vocabulary (${Object.keys(VOCABULARY_ENTITIES).join(", ")})`, "entity");
                 } else {
                     parts.push({ kind: "peer", peer: { kind: "entity", entity: name }, what: `${key}[${i}]` });

@@ -67,7 +67,7 @@ describe("address plan", () => {
         ["the pool on the broadcast address", { loadBalancerPool: "192.168.1.231-192.168.1.255" }, "loadBalancerPool", /broadcast address/],
         ["the API VIP on the network address", { controlPlaneVip: "192.168.1.0" }, "controlPlaneVip", /network address of 192\.168\.1\.0\/24/],
         ["the API VIP on the gateway", { lanGateway: "192.168.1.230" }, "controlPlaneVip", /gateway 192\.168\.1\.230/],
-        ["the pool holding the gateway", { lanGateway: "192.168.1.235" }, "loadBalancerPool", /includes the gateway/],
+        ["the pool holding the gateway", { lanGateway: "192.168.1.235" }, "loadBalancerPool", /includes 192\.168\.1\.235, the gateway's address/],
         ["a gateway outside the LAN", { lanGateway: "10.0.0.1" }, "lanGateway", /outside the LAN/],
         ["a DHCP scope outside the LAN", { dhcpScope: "10.0.0.10-10.0.0.20" }, "dhcpScope", /outside the LAN/],
         ["the API VIP inside the LoadBalancer pool", { controlPlaneVip: "192.168.1.235" }, "controlPlaneVip", /inside the LoadBalancer pool/],
