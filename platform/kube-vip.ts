@@ -1,6 +1,6 @@
 // Every name of kube-vip's part of the network, defined once.
 
-import { GLOBAL_RANGE_KEY, KUBE_VIP_POOL_CONFIG_MAP } from "../policy/definitions";
+import { GLOBAL_RANGE_KEY, KUBE_VIP_ENV, KUBE_VIP_POOL_CONFIG_MAP } from "../policy/definitions";
 
 export const KUBE_VIP = {
     namespace: "kube-system",
@@ -9,6 +9,8 @@ export const KUBE_VIP = {
     serviceAccount: "kube-vip",
     clusterRole: "system:kube-vip-role",
     clusterRoleBinding: "system:kube-vip-binding",
+    /** The environment variables the pack reads too, named where the pack is. */
+    env: KUBE_VIP_ENV,
     controlPlane: {
         daemonSet: "kube-vip-control-plane",
         labels: { "app.kubernetes.io/name": "kube-vip", "app.kubernetes.io/component": "control-plane" },

@@ -48,7 +48,6 @@ export interface WorkloadPolicy {
 /** Cilium's namespace label with its source prefix (`k8s:`), as the program writes selectors. */
 export const NAMESPACE_LABEL = CILIUM_NAMESPACE_LABELS[0];
 export const KUBE_DNS: Peer = { kind: "pods", namespace: KUBE_DNS_PODS.namespace, labels: { ...KUBE_DNS_PODS.labels } };
-export { DNS_PORTS };
 export const API_SERVER: Peer = { kind: "entities", entities: ["kube-apiserver"] };
 
 export const tcp = (...ports: number[]): PortSpec[] => ports.map(port => ({ port, protocol: "TCP" }));
