@@ -318,7 +318,7 @@ const valueCases: ValueCase[] = [
     { what: "a bcrypt hash written in clear", overrides: { argoCdAdminPasswordBcrypt: HASH }, key: "argoCdAdminPasswordBcrypt", shown: null, message: /the value is written in clear in the stack's config; it must be a secret[^\n]*\n {4}fix: set it again as a secret: pulumi config set --secret argoCdAdminPasswordBcrypt/ },
     { what: "a password written in clear", overrides: { argoCdAdminPasswordBcrypt: "hunter2" }, key: "argoCdAdminPasswordBcrypt", shown: null, message: /the value is written in clear/ },
     // config/applications.ts is being rewritten elsewhere: one case, a missing field.
-    { what: "an Application without its repository", overrides: { applications: [{ name: "web", chart: "web", targetRevision: "1.0.0" }] }, key: "applications[0].repoURL", shown: undefined, message: /\(not set\) is missing or not a string/ },
+    { what: "an Application without its repository", overrides: { applications: [{ name: "web", chart: "web", targetRevision: "1.0.0" }] }, key: "applications[0] (web).repoURL", shown: undefined, message: /\(not set\) is missing or not a string/ },
 ];
 
 describe("broken stack config values", () => {
