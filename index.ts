@@ -17,8 +17,7 @@ import { Traefik } from "./components/traefik/traefik";
 import { secondaryIngressAnnotation } from "./components/traefik/values";
 import { installStackTraceRules } from "./components/stackTraces";
 
-// 0. Stack traces: source maps for this project's files only, and none of the
-//    SDK's promise traces unless PULUMI_DEBUG_PROMISE_LEAKS asks for them.
+// Here, not as a --require in Pulumi.yaml's nodeargs: that runs before Pulumi's runner registers ts-node, whose formatter these rules wrap.
 installStackTraceRules();
 
 // 1. Config: every address, range, interface and version, validated at once.

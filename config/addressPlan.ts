@@ -4,14 +4,15 @@
 // address carries its number (for arithmetic) and its text (for manifests).
 // Pure: no Pulumi imports, so every rule is tested with plain inputs.
 
-import { IngressFrontends, ingressFrontends } from "../components/traefik/frontends";
+import { IngressFrontends, ingressFrontends } from "../platform/traefik";
 import {
+    Address,
+    address,
     Ipv4Block,
     Ipv4Range,
     LanLayout,
     Parsed,
     blockAsRange,
-    formatIpv4,
     formatRange,
     lanPlacementProblems,
     parseCidr,
@@ -21,6 +22,10 @@ import {
     rangesOverlap,
 } from "../policy/addressing";
 import { ConfigIssue } from "./issues";
+
+// Addresses are the shared floor's; the config's readers find them here too.
+export { address };
+export type { Address };
 
 /** The network part of the stack config, as the user typed it. */
 export interface RawAddressConfig {
@@ -42,19 +47,9 @@ export interface RawAddressConfig {
 
 export type AddressConfigKey = keyof RawAddressConfig;
 
-/** One IPv4 address: its number for arithmetic, its text for manifests. */
-export interface Address {
-    readonly value: number;
-    readonly text: string;
-}
-
 /** An inclusive range of addresses with its first-last text. */
 export interface AddressRange extends Ipv4Range {
     readonly text: string;
-}
-
-export function address(value: number): Address {
-    return { value, text: formatIpv4(value) };
 }
 
 export function addressRange(range: Ipv4Range): AddressRange {

@@ -8,19 +8,39 @@
 // `ports` must never widen a policy to every port, so "every port" is written
 // `ports: any`.
 
-import { ARGOCD } from "../components/argocd/names";
-import { PLATFORM_IDS, PlatformId } from "../components/network-policy/platform";
-import { TRAEFIK } from "../components/traefik/names";
-import { parseCidr, parseIpv4 } from "../policy/addressing";
+import { ARGOCD } from "../platform/argocd";
+import { Labels, PLATFORM_IDS, PlatformId } from "../platform/pods";
+import { TRAEFIK } from "../platform/traefik";
+import { parseIpv4 } from "../policy/addressing";
 import type { PortSpec } from "../policy/ports";
 import { API_SERVER_AS_DESTINATION, API_SERVER_AS_SOURCE } from "./apiServerPeer";
 import { undeclaredPins } from "./helmValuePins";
+import {
+    DNS_LABEL,
+    FQDN,
+    Report,
+    countingReport,
+    didYouMean,
+    isObject,
+    listOf,
+    onlyFields,
+    parseCidrText,
+    parseIcmp,
+    parseLabels,
+    parsePorts,
+    requiredName,
+    shown,
+    textField,
+    unknownFields,
+} from "./fields";
 import type { ConfigIssue } from "./issues";
 
 // The port type belongs to the pack, which reads the same values in its config.
-export type { PortSpec } from "../policy/ports";
+export type { PortSpec };
+// The fields' readers are config/fields.ts's; the importer reads what they accept from here too.
+export { accepts } from "./fields";
 
-export type Labels = Record<string, string>;
+export type { Labels };
 
 /**
  * Cilium entities as the config names them, as destinations (`to`).
@@ -50,7 +70,7 @@ export type PeerRef =
     /** A declared Application: one of its workloads, or all of them. */
     | { readonly kind: "app"; readonly app: string; readonly workload?: string }
     /** Cilium's reserved identities: the internet, the nodes, the API server, the cluster. */
-    | { readonly kind: "entity"; readonly entities: ReadonlyArray<CiliumEntityName> }
+    | { readonly kind: "entity"; readonly entities: readonly CiliumEntityName[] }
     | { readonly kind: "cidr"; readonly cidr: string }
     /** DNS names or patterns; destinations only. */
     | { readonly kind: "fqdn"; readonly patterns: readonly string[] }
@@ -116,16 +136,6 @@ export interface ApplicationContext {
     readonly entrypoints?: readonly string[];
 }
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
-const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
-const FQDN = /^(\*\.)?([a-z0-9*]([-a-z0-9*]{0,61}[a-z0-9*])?\.)*[a-z0-9*]([-a-z0-9*]{0,61}[a-z0-9*])?\.?$/i;
-/** What the config accepts as a pod label, a namespace and a DNS name; the policy importer writes nothing else. */
-export const accepts = {
-    label: (key: string, value: string): boolean => LABEL_KEY.test(key) && LABEL_VALUE.test(value),
-    namespace: (name: string): boolean => DNS_LABEL.test(name),
-    fqdn: (pattern: string): boolean => FQDN.test(pattern),
-} as const;
 const CONFIG_KEY = "applications";
 /** One exact release (semver, optional leading v): never a range, a wildcard or latest. */
 export const EXACT_VERSION = /^v?[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
@@ -142,14 +152,8 @@ const DESTINATION_ONLY = new Set(["fqdn", "ingress"]);
  */
 export const RESERVED_NAMESPACES = ["default", ARGOCD.namespace, TRAEFIK.namespace] as const;
 
-function isReservedNamespace(namespace: string): boolean {
+export function isReservedNamespace(namespace: string): boolean {
     return namespace.startsWith("kube-") || (RESERVED_NAMESPACES as readonly string[]).includes(namespace);
-}
-
-type Report = (where: string, value: unknown, problem: string, fix: string) => void;
-
-function shown(value: unknown): string {
-    return typeof value === "string" ? value : JSON.stringify(value);
 }
 
 /**
@@ -315,26 +319,6 @@ function parseLoadBalancerAddresses(raw: unknown, where: string, report: Report)
     return addresses;
 }
 
-function parseLabels(raw: unknown, where: string, report: Report, required: boolean): Labels {
-    if (raw === undefined && !required) {
-        return {};
-    }
-    if (!isObject(raw) || Object.keys(raw).length === 0) {
-        report(where, raw, "is not a non-empty map of pod labels", "write the labels the workload's pods carry, e.g. app.kubernetes.io/name: grafana");
-        return {};
-    }
-    const labels: Labels = {};
-    for (const [key, value] of Object.entries(raw)) {
-        const text = typeof value === "number" || typeof value === "boolean" ? String(value) : value;
-        if (!LABEL_KEY.test(key) || typeof text !== "string" || !LABEL_VALUE.test(text)) {
-            report(`${where}.${key}`, value, "is not a Kubernetes label (key: prefix/name; value: up to 63 letters, digits, '-', '_', '.')", "copy the label from the pod template");
-        } else {
-            labels[key] = text;
-        }
-    }
-    return labels;
-}
-
 function parseConnections(raw: unknown, where: string, report: Report, context: ApplicationContext): { to: ConnectionSpec[]; from: ConnectionSpec[] } {
     const to: ConnectionSpec[] = [];
     const from: ConnectionSpec[] = [];
@@ -389,10 +373,7 @@ function parseConnections(raw: unknown, where: string, report: Report, context: 
 
 function parseConnection(item: Record<string, unknown>, at: string, direction: "to" | "from", report: Report, context: ApplicationContext): ConnectionSpec | undefined {
     const peerKeys = PEER_KEYS.filter(key => item[key] !== undefined);
-    const allowed = new Set<string>([...PEER_KEYS, "workload", "namespace", "selector", "ports", "icmp"]);
-    for (const field of Object.keys(item).filter(f => !allowed.has(f))) {
-        report(`${at}.${field}`, item[field], "is not a field of a connection", `name one peer (${PEER_KEYS.join(", ")}) and its ports`);
-    }
+    const misspelt = unknownFields(item, at, [...PEER_KEYS, "workload", "namespace", "selector", "ports", "icmp"], report, "of a connection", `name one peer (${PEER_KEYS.join(", ")}) and its ports`);
     if (peerKeys.length !== 1) {
         report(at, item, peerKeys.length === 0 ? "names no peer" : `names ${peerKeys.length} peers (${peerKeys.join(", ")})`, `write one connection per peer, with one of: ${PEER_KEYS.join(", ")}`);
         return undefined;
@@ -424,7 +405,8 @@ function parseConnection(item: Record<string, unknown>, at: string, direction: "
         const icmp = parseIcmp(item.icmp, `${at}.icmp`, report);
         return peer === undefined ? undefined : { peer, ports: [], icmp, where: at };
     }
-    const ports = parsePorts(item.ports, `${at}.ports`, report, true);
+    // A misspelt ports is reported once, as the field it was meant to be.
+    const ports = parsePorts(item.ports, `${at}.ports`, report, !misspelt.has("ports"));
     return peer === undefined ? undefined : { peer, ports, where: at };
 }
 
@@ -462,7 +444,7 @@ function parsePeer(kind: (typeof PEER_KEYS)[number], item: Record<string, unknow
         }
         case "platform": {
             if (typeof value !== "string" || !(PLATFORM_IDS as readonly string[]).includes(value)) {
-                report(`${at}.platform`, value, "names no platform pods this program knows", `use one of: ${PLATFORM_IDS.join(", ")}`);
+                report(`${at}.platform`, value, `names no platform pods this program knows${didYouMean(value, PLATFORM_IDS)}`, `use one of: ${PLATFORM_IDS.join(", ")}`);
                 return undefined;
             }
             return { kind, id: value as PlatformId };
@@ -551,7 +533,8 @@ function checkReference(connection: ConnectionSpec, workload: WorkloadSpec, apps
     const at = `${connection.where}.app`;
     const target = apps.get(peer.app);
     if (target === undefined) {
-        report(at, peer.app, "names no declared Application", `use one of: ${[...apps.keys()].filter(n => n !== workload.app).join(", ") || "(none declared)"}`);
+        const others = [...apps.keys()].filter(n => n !== workload.app);
+        report(at, peer.app, `names no declared Application${didYouMean(peer.app, others)}`, `use one of: ${others.join(", ") || "(none declared)"}`);
         return;
     }
     if (target.spec === undefined) {
@@ -559,7 +542,7 @@ function checkReference(connection: ConnectionSpec, workload: WorkloadSpec, apps
     }
     if (peer.workload !== undefined && !target.spec.workloads.some(w => !w.wholeNamespace && w.name === peer.workload)) {
         const names = target.spec.workloads.filter(w => !w.wholeNamespace).map(w => w.name);
-        report(`${connection.where}.workload`, peer.workload, `is not a workload of ${peer.app}`, names.length === 0 ? `${peer.app} declares no workloads: leave workload out` : `use one of: ${names.join(", ")}`);
+        report(`${connection.where}.workload`, peer.workload, `is not a workload of ${peer.app}${didYouMean(peer.workload, names)}`, names.length === 0 ? `${peer.app} declares no workloads: leave workload out` : `use one of: ${names.join(", ")}`);
         return;
     }
     if (peer.app === workload.app && workload.wholeNamespace) {
@@ -586,117 +569,3 @@ function peerName(peer: PeerRef): string {
     }
 }
 
-function textField(entry: Record<string, unknown>, field: string, where: string, required: boolean, report: Report): string | undefined {
-    const value = entry[field];
-    if (value === undefined && !required) {
-        return undefined;
-    }
-    if (typeof value === "number") {
-        report(where, value, "was read by YAML as a number, which may have dropped characters (2.10 becomes 2.1)", `quote it: ${field}: "…"`);
-        return undefined;
-    }
-    if (typeof value !== "string" || value.trim() === "") {
-        report(where, value, "is missing or not a string", `set ${field}`);
-        return undefined;
-    }
-    return value.trim();
-}
-
-function requiredName(value: unknown, where: string, report: Report, fix: string): string | undefined {
-    const text = typeof value === "string" ? value.trim() : "";
-    if (text === "") {
-        report(where, value, "is missing", fix);
-        return undefined;
-    }
-    return text;
-}
-
-function parseCidrText(value: unknown, where: string, report: Report): string | undefined {
-    const text = typeof value === "string" ? value.trim() : "";
-    const parsed = parseCidr(text);
-    if (!parsed.ok) {
-        report(where, value, parsed.reason, "write a network such as 0.0.0.0/0 or 192.168.1.0/24");
-        return undefined;
-    }
-    return parsed.value.cidr;
-}
-
-function onlyFields(item: Record<string, unknown>, at: string, fields: readonly string[], report: Report, what: string): void {
-    for (const field of Object.keys(item).filter(f => !fields.includes(f))) {
-        report(`${at}.${field}`, item[field], `is not a field ${what}`, `use only: ${fields.join(", ")}`);
-    }
-}
-
-function listOf(raw: unknown, where: string, report: Report, parse: (item: Record<string, unknown>, at: string) => void): void {
-    if (raw === undefined) {
-        return;
-    }
-    if (!Array.isArray(raw)) {
-        report(where, raw, "is not a list", "write a YAML list");
-        return;
-    }
-    raw.forEach((item, i) => {
-        if (!isObject(item)) {
-            report(`${where}[${i}]`, item, "is not a map", "write each entry as a map");
-        } else {
-            parse(item, `${where}[${i}]`);
-        }
-    });
-}
-
-const PORT = /^([0-9]{1,5})(?:-([0-9]{1,5}))?(?:\/(TCP|UDP))?$/i;
-
-/**
- * Ports as `8080`, `"53/UDP"` (TCP unless said) or a range `"6000-6010"`, or
- * `any` for every port. With `required`, a missing list is a problem: a
- * connection must say its ports.
- */
-function parsePorts(raw: unknown, where: string, report: Report, required: boolean): PortSpec[] {
-    if (raw === undefined && !required) {
-        return [];
-    }
-    if (raw === "any") {
-        return [];
-    }
-    if (!Array.isArray(raw) || raw.length === 0) {
-        report(where, raw, "is not a non-empty list of ports", "write ports as a list, e.g. [8080, \"53/UDP\", \"6000-6010\"], or ports: any for every port");
-        return [];
-    }
-    const ports: PortSpec[] = [];
-    raw.forEach((item, i) => {
-        const match = PORT.exec(String(typeof item === "object" && item !== null ? "" : item));
-        const port = Number(match?.[1]);
-        const endPort = match?.[2] === undefined ? undefined : Number(match[2]);
-        if (match === null || port < 1 || port > 65535 || (endPort !== undefined && (endPort <= port || endPort > 65535))) {
-            report(`${where}[${i}]`, item, "is not a port (1-65535, optionally /TCP or /UDP) or a range first-last", "write e.g. 8080, \"53/UDP\" or \"6000-6010\"");
-            return;
-        }
-        ports.push({ port, ...(endPort === undefined ? {} : { endPort }), protocol: (match[3]?.toUpperCase() ?? "TCP") as PortSpec["protocol"] });
-    });
-    return ports;
-}
-
-function parseIcmp(raw: unknown, where: string, report: Report): number[] {
-    const list = Array.isArray(raw) ? raw : [raw];
-    const bad = list.filter(t => !Number.isInteger(t) || (t as number) < 0 || (t as number) > 255);
-    if (list.length === 0 || bad.length > 0) {
-        report(where, raw, "is not a list of ICMPv4 types (0-255)", "write e.g. icmp: [8] for echo requests");
-        return [];
-    }
-    return list as number[];
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-    return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function countingReport(report: Report): { report: Report; count: () => number } {
-    let count = 0;
-    return {
-        report: (...args) => {
-            count++;
-            report(...args);
-        },
-        count: () => count,
-    };
-}

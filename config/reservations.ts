@@ -4,8 +4,7 @@
 // what nobody owns, so an unpinned Service can never take an address whose
 // owner Argo CD has not synced yet. Pure.
 
-import { allFrontends } from "../components/traefik/frontends";
-import { TRAEFIK } from "../components/traefik/names";
+import { TRAEFIK, allFrontends } from "../platform/traefik";
 import { formatIpv4, rangeAddresses, rangeContains } from "../policy/addressing";
 import { AddressPlan, AddressRange, address, addressRange } from "./addressPlan";
 import type { ApplicationSpec, PortSpec } from "./applications";

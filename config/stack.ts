@@ -3,10 +3,10 @@
 // (config/load.ts), the offline plan and the pack-config generator all call
 // `parseStackConfig` with a reader of the stack's values.
 
-import { allFrontends } from "../components/traefik/frontends";
+import { allFrontends } from "../platform/traefik";
 import { AddressPlan, RawAddressConfig, buildAddressPlan } from "./addressPlan";
 import { ApplicationSpec, EXACT_VERSION, parseApplications } from "./applications";
-import { ConfigIssue } from "./issues";
+import { ConfigIssue, withApplicationNames } from "./issues";
 import { AddressOwnership, addressOwnership } from "./reservations";
 
 /** Chart versions and image tags; every one pinned. */
@@ -69,7 +69,7 @@ export function noProjectConfigMessage(project: string, stack: string, missing: 
         `No config for project ${project} was found in stack "${stack}"; nothing was deployed.`,
         "",
         `  None of its ${missing.length} required keys is set: ${missing.join(", ")}.`,
-        `  The program reads each as ${project}:<key>, from the config: section of Pulumi.${stack}.yaml`,
+        `  The program reads them as ${missing.slice(0, 2).map(key => `${project}:${key}`).join(", ")} and so on, from the config: section of Pulumi.${stack}.yaml`,
         "  (or the stack's environment).",
         `  fix: put the keys under config:, prefixed with the project's name (${project}, the name: in Pulumi.yaml),`,
         `       and check that ${stack} is the stack you meant (pulumi stack ls).`,
@@ -154,7 +154,8 @@ export function parseStackConfig(read: ConfigReader, isSecret?: SecretTeller): P
     issues.push(...versionIssues(versions));
     const plan = buildAddressPlan(raw);
     const entrypoints = plan.ok ? allFrontends(plan.plan.ingress).flatMap(f => f.entrypoints.map(e => e.name)) : undefined;
-    const apps = parseApplications(readJson(read, "applications", issues), { entrypoints });
+    const rawApplications = readJson(read, "applications", issues);
+    const apps = parseApplications(rawApplications, { entrypoints });
     issues.push(...apps.issues);
     const postDeployChecks = boolean(read, "postDeployChecks", true, issues);
     const adoptRunningKubeVip = boolean(read, "adoptRunningKubeVip", false, issues);
@@ -167,7 +168,7 @@ export function parseStackConfig(read: ConfigReader, isSecret?: SecretTeller): P
     const owned = plan.ok ? addressOwnership(plan.plan, apps.specs) : undefined;
     issues.push(...(owned?.issues ?? []));
     if (!plan.ok || owned === undefined || issues.length > 0 || apiServerPort === undefined || ciliumOperatorReplicas === undefined || postDeployChecks === undefined || adoptRunningKubeVip === undefined) {
-        return { ok: false, issues };
+        return { ok: false, issues: withApplicationNames(issues, rawApplications) };
     }
     return {
         ok: true,

@@ -33,6 +33,16 @@ export function formatIpv4(address: number): string {
     return long2ip(address);
 }
 
+/** One IPv4 address: its number for arithmetic, its text for manifests. */
+export interface Address {
+    readonly value: number;
+    readonly text: string;
+}
+
+export function address(value: number): Address {
+    return { value, text: formatIpv4(value) };
+}
+
 export function formatRange(range: Ipv4Range): string {
     return range.start === range.end
         ? formatIpv4(range.start)
@@ -162,16 +172,19 @@ export function lanPlacementProblems(range: Ipv4Range, layout: LanLayout): strin
         return [`lies outside the LAN ${layout.lan.cidr}; kube-vip answers ARP only for addresses on the node's own network`];
     }
     const problems: string[] = [];
+    // One address is the special address; a range includes it, named.
+    const single = range.start === range.end;
+    const taken = (address: number, what: string) => (single ? `is ${what}` : `includes ${formatIpv4(address)}, ${what}`);
     if (layout.lan.prefix < 31) {
         if (rangeContains(range, layout.lan.network)) {
-            problems.push(`includes ${formatIpv4(layout.lan.network)}, the network address of ${layout.lan.cidr}`);
+            problems.push(taken(layout.lan.network, `the network address of ${layout.lan.cidr}`));
         }
         if (rangeContains(range, layout.lan.broadcast)) {
-            problems.push(`includes ${formatIpv4(layout.lan.broadcast)}, the broadcast address of ${layout.lan.cidr}`);
+            problems.push(taken(layout.lan.broadcast, `the broadcast address of ${layout.lan.cidr}`));
         }
     }
     if (layout.gateway !== undefined && rangeContains(range, layout.gateway)) {
-        problems.push(`includes the gateway ${formatIpv4(layout.gateway)}; announcing it would hijack the router's address`);
+        problems.push(`${taken(layout.gateway, "the gateway's address")}; announcing it would hijack the router`);
     }
     if (layout.dhcpScope !== undefined && rangesOverlap(range, layout.dhcpScope)) {
         problems.push(

@@ -95,9 +95,20 @@ export const KUBE_VIP_POOL_CONFIG_MAP = { name: "kubevip", namespace: "kube-syst
 /** The pool every namespace allocates from, in that ConfigMap. */
 export const GLOBAL_RANGE_KEY = "range-global";
 
+/** kube-vip's environment variables that the program writes and the pack reads, as kube-vip spells them. */
+export const KUBE_VIP_ENV = {
+    address: "address",
+    legacyAddress: "vip_address",
+    controlPlane: "cp_enable",
+    services: "svc_enable",
+    arp: "vip_arp",
+    interface: "vip_interface",
+    leaderElection: "vip_leaderelection",
+} as const;
+
 /**
  * How the pack recognises a kube-vip container, whoever deployed it (the
- * program's own kube-vip objects are named in components/kube-vip/names.ts):
+ * program's own kube-vip objects are named in platform/kube-vip.ts):
  * kube-vip's image names (the last path segment, under any registry: the
  * project moved from docker.io/plndr to ghcr.io/kube-vip) and the environment
  * variables that configure it. `vip_address` is the older name of `address`
@@ -105,10 +116,10 @@ export const GLOBAL_RANGE_KEY = "range-global";
  */
 export const KUBE_VIP_CONTAINER = {
     images: ["kube-vip", "kube-vip-iptables", "kube-vip-cloud-provider"],
-    addressEnv: ["vip_address", "address"],
-    controlPlaneEnv: "cp_enable",
+    addressEnv: [KUBE_VIP_ENV.legacyAddress, KUBE_VIP_ENV.address],
+    controlPlaneEnv: KUBE_VIP_ENV.controlPlane,
     /** Variables only kube-vip reads: a container that sets one is kube-vip, whatever its image. */
-    signatureEnv: ["cp_enable", "svc_enable", "vip_arp", "vip_interface", "vip_address", "vip_leaderelection"],
+    signatureEnv: [KUBE_VIP_ENV.controlPlane, KUBE_VIP_ENV.services, KUBE_VIP_ENV.arp, KUBE_VIP_ENV.interface, KUBE_VIP_ENV.legacyAddress, KUBE_VIP_ENV.leaderElection],
 } as const;
 
 /** Cilium's agent ConfigMap (rendered by its chart from the values) and the keys the pack checks, as the chart spells them. */
@@ -124,7 +135,8 @@ export const CILIUM_CONFIG_MAP = {
 } as const;
 
 /** The label Cilium gives every endpoint with its namespace; selectors may name it with or without the `k8s:` source prefix. */
-export const CILIUM_NAMESPACE_LABELS = ["k8s:io.kubernetes.pod.namespace", "io.kubernetes.pod.namespace"] as const;
+export const CILIUM_POD_NAMESPACE_LABEL = "io.kubernetes.pod.namespace";
+export const CILIUM_NAMESPACE_LABELS = [`k8s:${CILIUM_POD_NAMESPACE_LABEL}`, CILIUM_POD_NAMESPACE_LABEL] as const;
 
 /** Charts whose values the pack reads by name (the last segment of the chart reference, so `cilium/cilium` and `oci://…/cilium` count). */
 export const CHARTS = {

@@ -15,7 +15,7 @@
 
 import * as fs from "fs";
 import * as path from "path";
-import { IngressFrontends } from "../components/traefik/frontends";
+import { IngressFrontends } from "../platform/traefik";
 import { readPolicyFolder } from "./policyImport/files";
 import { coverage, importPolicies } from "./policyImport/importer";
 import { renderApplicationsYaml, renderReport } from "./policyImport/render";

@@ -6,6 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { YAMLError, parse, parseDocument } from "yaml";
+import { nearestName } from "../config/hints";
 import { SecretTeller, UNDECRYPTED_SECRET } from "../config/stack";
 
 export type StackConfigValues = Record<string, unknown>;
@@ -108,7 +109,7 @@ export function loadStackConfig(root: string, stack: string): { project: string;
         );
     }
     for (const key of outside.filter(k => !outsideConfigKeys.includes(k))) {
-        const near = nearestKey(key, STACK_FILE_KEYS);
+        const near = nearestName(key, STACK_FILE_KEYS);
         problem(`has a top-level key ${key}, which the Pulumi CLI does not read; ${near === undefined ? `a stack file holds only ${STACK_FILE_KEYS.join(", ")}` : `did you mean ${near}:?`}`, key);
     }
     const config = top.config ?? {};
@@ -135,7 +136,7 @@ export function loadStackConfig(root: string, stack: string): { project: string;
             continue;
         }
         if (!(key in project.config)) {
-            const near = nearestKey(key, declared);
+            const near = nearestName(key, declared);
             if (near !== undefined) {
                 suggested.add(near);
             }
@@ -162,7 +163,7 @@ export function loadStackConfig(root: string, stack: string): { project: string;
     for (const [namespace, keys] of foreign) {
         problem(
             `sets ${listed(keys)} under the namespace ${namespace}, but this project is named ${project.name} (the name: in Pulumi.yaml): ` +
-            `the Pulumi CLI and the program read ${project.name}:<key>, so these are never read; write ${listed(keys.map(k => `${project.name}:${bareKey(k)}`))}`,
+            `the Pulumi CLI and the program read only keys that start with ${project.name}:, so these are never read; write ${listed(keys.map(k => `${project.name}:${bareKey(k)}`))}`,
             bareKey(keys[0]),
         );
     }
@@ -172,7 +173,7 @@ export function loadStackConfig(root: string, stack: string): { project: string;
         problem(
             `does not set ${listed(missing)}, which Pulumi.yaml declares without a default; the Pulumi CLI stops with ` +
             `"Stack '${stack}' is missing configuration ${missing.length === 1 ? "value" : "values"} ${cliKeyList(missing)}". ` +
-            `Set ${missing.length === 1 ? "it" : "each"} under config: as ${project.name}:<key> (see docs/config-reference.md)`,
+            `Set ${missing.length === 1 ? "it" : "each"} under config: as ${listed(missing.map(key => `${project.name}:${key}`))} (see docs/config-reference.md)`,
             missing[0],
         );
     }
@@ -373,34 +374,6 @@ export function configReader(values: StackConfigValues): (key: string) => string
 /** Which of the stack's values are secrets, as the program asks the SDK. */
 export function secretTeller(values: StackConfigValues): SecretTeller {
     return key => values[key] instanceof SecretValue;
-}
-
-/** The declared key a typo most likely meant: same letters ignoring case, or at most two edits away. */
-export function nearestKey(typed: string, declared: readonly string[]): string | undefined {
-    const sameLetters = declared.find(key => key.toLowerCase() === typed.toLowerCase());
-    if (sameLetters !== undefined) {
-        return sameLetters;
-    }
-    let best: { key: string; distance: number } | undefined;
-    for (const key of declared) {
-        const distance = editDistance(typed, key);
-        if (distance <= 2 && (best === undefined || distance < best.distance)) {
-            best = { key, distance };
-        }
-    }
-    return best?.key;
-}
-
-function editDistance(a: string, b: string): number {
-    let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-        const current = [i];
-        for (let j = 1; j <= b.length; j++) {
-            current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-        }
-        previous = current;
-    }
-    return previous[b.length];
 }
 
 function isMap(value: unknown): value is Record<string, unknown> {

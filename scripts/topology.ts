@@ -16,8 +16,8 @@
 import type { ApplicationSpec, ConnectionSpec, PeerRef, PortSpec, WorkloadSpec } from "../config/applications";
 import type { StackSettings } from "../config/stack";
 import { KUBE_VIP } from "../components/kube-vip/names";
-import { PLATFORM_PODS, PlatformId } from "../components/network-policy/platform";
-import { allFrontends } from "../components/traefik/frontends";
+import { PLATFORM_PODS, PlatformId } from "../platform/pods";
+import { allFrontends } from "../platform/traefik";
 import { TRAEFIK } from "../components/traefik/names";
 
 /** Text in a Mermaid label: a double quote would end it, `#` starts an entity code. */

@@ -1,8 +1,10 @@
 // The layout the code promises its readers: pure config and builders apart
-// from resource code, every shared name defined once, the pack standing alone.
+// from resource code, every shared name defined once, the pack standing alone,
+// and floors that import only downwards.
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
+import * as ts from "typescript";
 import { REPO_ROOT } from "./harness";
 
 function filesUnder(dir: string, pattern: RegExp): string[] {
@@ -21,9 +23,105 @@ function importsOf(file: string): string[] {
     return [...source.matchAll(/(?:from\s+|import\s+|require\(\s*)["']([^"']+)["']/g)].map(m => m[1]);
 }
 
-const CODE = [...filesUnder("config", /\.ts$/), ...filesUnder("components", /\.(ts|js)$/), ...filesUnder("policy", /\.ts$/), ...filesUnder("scripts", /\.ts$/), ...filesUnder("tools", /\.ts$/), "index.ts"];
+/**
+ * The floors, lowest first: a file imports only from its own floor or below.
+ * The pack's shared definitions, addressing and ports; the platform's names;
+ * the config; the components; the program; the tools on top.
+ */
+const FLOORS: readonly (readonly string[])[] = [["policy"], ["platform"], ["config"], ["components"], ["index.ts"], ["scripts", "tools"]];
+
+function floorOf(file: string): number {
+    const top = file.split(path.sep)[0];
+    return FLOORS.findIndex(floor => floor.includes(top));
+}
+
+/** Every source file of the project's floors, relative to the repository. */
+function sourceFiles(): string[] {
+    return FLOORS.flat().flatMap(top => {
+        if (!fs.existsSync(path.join(REPO_ROOT, top))) {
+            return [];
+        }
+        return top.endsWith(".ts") ? [top] : filesUnder(top, /\.(ts|js)$/);
+    });
+}
+
+/** The project's files a file imports or requires (relative specifiers, resolved as Node resolves them). */
+function localImportsOf(file: string): string[] {
+    const info = ts.preProcessFile(fs.readFileSync(path.join(REPO_ROOT, file), "utf8"), true, true);
+    return info.importedFiles.map(i => i.fileName).filter(s => s.startsWith(".")).map(specifier => {
+        const base = path.join(path.dirname(file), specifier);
+        const found = [base, `${base}.ts`, `${base}.js`, path.join(base, "index.ts")].find(candidate => fs.existsSync(path.join(REPO_ROOT, candidate)) && fs.statSync(path.join(REPO_ROOT, candidate)).isFile());
+        assert.ok(found !== undefined, `${file} imports ${specifier}, which is no file`);
+        return found;
+    });
+}
+
+/** One import cycle of the graph, as the path that closes it, or undefined when there is none. */
+function findCycle(graph: ReadonlyMap<string, readonly string[]>): string[] | undefined {
+    const done = new Set<string>();
+    const trail: string[] = [];
+    const visit = (node: string): string[] | undefined => {
+        const open = trail.indexOf(node);
+        if (open >= 0) {
+            return [...trail.slice(open), node];
+        }
+        if (done.has(node)) {
+            return undefined;
+        }
+        trail.push(node);
+        for (const next of graph.get(node) ?? []) {
+            const cycle = visit(next);
+            if (cycle !== undefined) {
+                return cycle;
+            }
+        }
+        trail.pop();
+        done.add(node);
+        return undefined;
+    };
+    for (const node of graph.keys()) {
+        const cycle = visit(node);
+        if (cycle !== undefined) {
+            return cycle;
+        }
+    }
+    return undefined;
+}
+
+const CODE = [...filesUnder("platform", /\.ts$/), ...filesUnder("config", /\.ts$/), ...filesUnder("components", /\.(ts|js)$/), ...filesUnder("policy", /\.ts$/), ...filesUnder("scripts", /\.ts$/), ...filesUnder("tools", /\.ts$/), "index.ts"];
 
 describe("the layout", () => {
+    const graph = new Map(sourceFiles().map(file => [file, localImportsOf(file)]));
+
+    it("has config/ import nothing from components/", () => {
+        const config = [...graph].filter(([file]) => file.startsWith(`config${path.sep}`));
+        assert.ok(config.length >= 5, `found only ${config.map(([file]) => file).join(", ")}`);
+        for (const [file, imports] of config) {
+            assert.deepStrictEqual(imports.filter(target => target.startsWith(`components${path.sep}`)), [], `${file} imports from components/`);
+        }
+    });
+
+    it("builds floors: policy/, platform/, config/, components/, index.ts, then scripts/ and tools/, each importing only its own floor or below", () => {
+        assert.ok([...graph.keys()].some(file => file.startsWith(`platform${path.sep}`)), "no platform/ files found");
+        for (const [file, imports] of graph) {
+            for (const target of imports) {
+                assert.ok(floorOf(target) <= floorOf(file), `${file} (floor ${FLOORS[floorOf(file)].join("/")}) imports ${target} (floor ${FLOORS[floorOf(target)].join("/")}), a floor above`);
+            }
+        }
+    });
+
+    it("has no import cycle among the project's source files", () => {
+        assert.ok(graph.size > 60, `read only ${graph.size} files`);
+        const cycle = findCycle(graph);
+        assert.strictEqual(cycle, undefined, `import cycle: ${cycle?.join(" -> ")}`);
+    });
+
+    it("finds a cycle when there is one, and the path that closes it", () => {
+        const tangled = new Map([["a", ["b"]], ["b", ["c", "d"]], ["c", []], ["d", ["b"]]]);
+        assert.deepStrictEqual(findCycle(tangled), ["b", "d", "b"]);
+        assert.strictEqual(findCycle(new Map([["a", ["b", "c"]], ["b", ["c"]], ["c", []]])), undefined);
+    });
+
     it("keeps config/ pure: no resources, and the Pulumi SDK only at the program's edge (config/load.ts)", () => {
         for (const file of filesUnder("config", /\.ts$/)) {
             for (const specifier of importsOf(file)) {
@@ -33,8 +131,8 @@ describe("the layout", () => {
         }
     });
 
-    it("keeps value builders, names and policy derivation free of Pulumi", () => {
-        const pure = CODE.filter(file => /(names|values|policies|applicationPolicies|frontends|manifests|policy|commands)\.ts$/.test(file) && file.startsWith("components"));
+    it("keeps value builders, the platform's names and policy derivation free of Pulumi", () => {
+        const pure = CODE.filter(file => (/(names|values|policies|applicationPolicies|manifests|policy|commands)\.ts$/.test(file) && file.startsWith("components")) || file.startsWith("platform"));
         assert.ok(pure.length >= 12, `found only ${pure.join(", ")}`);
         for (const file of pure) {
             assert.deepStrictEqual(importsOf(file).filter(s => s.startsWith("@pulumi/")), [], `${file} imports Pulumi`);
@@ -50,7 +148,12 @@ describe("the layout", () => {
     });
 
     it("spells every name the program and the pack share in one place, policy/definitions.ts", () => {
-        const shared = [/kube-vip\.io\/loadbalancerIPs/, /["']kubevip["']/, /["']kubernetes:[a-z.]*\/v[0-9a-z]+:[A-Za-z]+["']/, /["']range-global["']/];
+        const shared = [
+            /kube-vip\.io\/loadbalancerIPs/, /["']kubevip["']/, /["']kubernetes:[a-z.]*\/v[0-9a-z]+:[A-Za-z]+["']/, /["']range-global["']/,
+            // The chart Argo CD's release and the pack read, Cilium's namespace label, and kube-vip's variables both sides read.
+            /["']argo-cd["']/, /io\.kubernetes\.pod\.namespace["']/,
+            /["'](cp_enable|svc_enable|vip_arp|vip_interface|vip_leaderelection|vip_address)["']/,
+        ];
         for (const pattern of shared) {
             const where = CODE.filter(file => pattern.test(fs.readFileSync(path.join(REPO_ROOT, file), "utf8")));
             assert.deepStrictEqual(where, [path.join("policy", "definitions.ts")], `${pattern} appears in ${where.join(", ")}`);

@@ -4,7 +4,7 @@
 
 import type { ApplicationSpec, PortSpec } from "../../config/applications";
 import { ConnectionPolicies, platformConnectionPolicies } from "../network-policy/graph";
-import { PlatformId } from "../network-policy/platform";
+import { PlatformId } from "../../platform/pods";
 import { TO_API_SERVER, WorkloadPolicy, namespaceBaseline, tcp, withinNamespace } from "../network-policy/policy";
 import { ARGOCD, ARGOCD_API_CLIENTS, ARGOCD_REPO_SERVER_LABELS } from "./names";
 

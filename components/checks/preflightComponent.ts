@@ -2,7 +2,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { NetworkComponent } from "../component";
 import type { StackSettings } from "../../config/stack";
-import { allFrontends } from "../traefik/frontends";
+import { allFrontends } from "../../platform/traefik";
 import { PREFLIGHT_SCRIPT, shellQuote } from "./commands";
 
 // The Pulumi side of the preflight; the checks themselves are the plain

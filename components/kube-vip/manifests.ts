@@ -42,9 +42,10 @@ export interface EnvVar {
 }
 
 export function kubeVipEnv(role: KubeVipRole, settings: KubeVipRoleSettings): EnvVar[] {
+    const env = KUBE_VIP.env;
     const common: EnvVar[] = [
-        { name: "vip_arp", value: "true" },
-        { name: "vip_interface", value: settings.interface },
+        { name: env.arp, value: "true" },
+        { name: env.interface, value: settings.interface },
         { name: "vip_nodename", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } },
         { name: "prometheus_server", value: `:${METRICS_PORT[role]}` },
         { name: "vip_leaseduration", value: String(LEADER_ELECTION.leaseDuration) },
@@ -57,14 +58,14 @@ export function kubeVipEnv(role: KubeVipRole, settings: KubeVipRoleSettings): En
         }
         return [
             ...common,
-            { name: "address", value: settings.controlPlaneVip },
+            { name: env.address, value: settings.controlPlaneVip },
             { name: "port", value: String(settings.apiServerPort) },
             // kube-vip reads vip_subnet since v0.9 (vip_cidr is ignored there).
             { name: "vip_subnet", value: "32" },
-            { name: "cp_enable", value: "true" },
+            { name: env.controlPlane, value: "true" },
             { name: "cp_namespace", value: KUBE_VIP.namespace },
-            { name: "svc_enable", value: "false" },
-            { name: "vip_leaderelection", value: "true" },
+            { name: env.services, value: "false" },
+            { name: env.leaderElection, value: "true" },
             { name: "vip_leasename", value: KUBE_VIP.controlPlane.lease },
             // No CNI routes the kubernetes Service yet: talk to the API server
             // on this (control-plane) node, whose host network we share.
@@ -74,10 +75,10 @@ export function kubeVipEnv(role: KubeVipRole, settings: KubeVipRoleSettings): En
     }
     return [
         ...common,
-        { name: "cp_enable", value: "false" },
-        { name: "svc_enable", value: "true" },
+        { name: env.controlPlane, value: "false" },
+        { name: env.services, value: "true" },
         { name: "svc_election", value: "true" },
-        { name: "vip_leaderelection", value: "false" },
+        { name: env.leaderElection, value: "false" },
     ];
 }
 

@@ -7,9 +7,9 @@
 // every pair of Applications.
 
 import type { ApplicationSpec, ConnectionSpec, PeerRef, WorkloadSpec } from "../../config/applications";
-import type { IngressFrontends } from "../traefik/frontends";
-import { allFrontends } from "../traefik/frontends";
-import { PLATFORM_PODS, PlatformId } from "./platform";
+import type { IngressFrontends } from "../../platform/traefik";
+import { allFrontends } from "../../platform/traefik";
+import { PLATFORM_PODS, PlatformId } from "../../platform/pods";
 import { Connection, DNS_THROUGH_PROXY, Peer, WorkloadPolicy, namespaceBaseline } from "./policy";
 
 /** One end of an edge that a policy of this program selects. */

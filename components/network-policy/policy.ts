@@ -6,8 +6,11 @@
 
 import { API_SERVER_AS_DESTINATION } from "../../config/apiServerPeer";
 import type { PortSpec } from "../../config/applications";
+import { DNS_PORTS, KUBE_DNS_PODS } from "../../platform/k3s";
+import type { Labels } from "../../platform/pods";
+import { CILIUM_NAMESPACE_LABELS } from "../../policy/definitions";
 
-export type Labels = Record<string, string>;
+export type { Labels };
 
 /** Cilium's reserved identities used here. */
 export type CiliumEntity = "world" | "host" | "remote-node" | "kube-apiserver" | "cluster";
@@ -43,12 +46,9 @@ export interface WorkloadPolicy {
     readonly egress?: readonly Connection[];
 }
 
-export const NAMESPACE_LABEL = "k8s:io.kubernetes.pod.namespace";
-
-/** K3s's CoreDNS, behind the kube-dns Service. */
-export const KUBE_DNS_PODS = { namespace: "kube-system", labels: { "k8s-app": "kube-dns" } } as const;
+/** Cilium's namespace label with its source prefix (`k8s:`), as the program writes selectors. */
+export const NAMESPACE_LABEL = CILIUM_NAMESPACE_LABELS[0];
 export const KUBE_DNS: Peer = { kind: "pods", namespace: KUBE_DNS_PODS.namespace, labels: { ...KUBE_DNS_PODS.labels } };
-export const DNS_PORTS: readonly PortSpec[] = [{ port: 53, protocol: "UDP" }, { port: 53, protocol: "TCP" }];
 /**
  * The API server as a destination: what the platform's own pods (Argo CD,
  * kube-vip, Traefik, Hubble's certgen) need, all of them API clients. None of

@@ -1,17 +1,7 @@
-// Every name of Traefik's part of the network, defined once.
+// Every name of Traefik's part of the network: the ones config needs too are
+// defined in platform/traefik.ts, the component's own below.
 
-import { TRAEFIK_CHART } from "../../policy/definitions";
-
-export const TRAEFIK = {
-    chart: TRAEFIK_CHART,
-    repository: "https://traefik.github.io/charts",
-    release: "traefik",
-    namespace: "traefik",
-    /** Pod labels the chart sets; network policies select Traefik by them. */
-    podLabels: { "app.kubernetes.io/name": "traefik", "app.kubernetes.io/instance": "traefik-traefik" },
-    /** The container port of the internal entrypoint that serves the API and dashboard. */
-    dashboardPort: 8080,
-} as const;
+export { ENTRYPOINTS_ANNOTATION, TRAEFIK } from "../../platform/traefik";
 
 /**
  * Traefik's CRDs, applied before the release from the pinned chart itself,
@@ -25,6 +15,3 @@ export const TRAEFIK_CRDS = {
     /** Reads the chart's CRDs with helm and applies them server-side with kubectl. */
     script: "components/traefik/apply-crds.js",
 } as const;
-
-/** The annotation an Ingress carries to choose its entrypoints. */
-export const ENTRYPOINTS_ANNOTATION = "traefik.ingress.kubernetes.io/router.entrypoints";

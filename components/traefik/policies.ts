@@ -3,7 +3,7 @@
 // that call an app's public hostname reach it too. Pure.
 
 import { Connection, DNS, TO_API_SERVER, WorkloadPolicy, tcp } from "../network-policy/policy";
-import { IngressFrontends, allFrontends } from "./frontends";
+import { IngressFrontends, allFrontends } from "../../platform/traefik";
 import { TRAEFIK } from "./names";
 
 /** What the Applications' connections add: callers of public hostnames (ingress), the apps Traefik publishes (egress). */

@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { NetworkComponent } from "../component";
 import { namespacedRelease } from "../namespacedRelease";
 import { applyCrdsCommand } from "./commands";
-import { IngressFrontends, allFrontends } from "./frontends";
+import { IngressFrontends, allFrontends } from "../../platform/traefik";
 import { TRAEFIK } from "./names";
 import { TraefikConnections, traefikPolicies } from "./policies";
 import { traefikValues } from "./values";

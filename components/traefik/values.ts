@@ -3,7 +3,7 @@
 // own container ports. Pure, so every key is asserted in tests.
 
 import { LOADBALANCER_IPS_ANNOTATION } from "../../policy/definitions";
-import { Entrypoint, IngressFrontend, IngressFrontends } from "./frontends";
+import { Entrypoint, IngressFrontend, IngressFrontends } from "../../platform/traefik";
 import { ENTRYPOINTS_ANNOTATION, TRAEFIK } from "./names";
 
 /** The annotation an Ingress carries to be served on the second VIP only. */

@@ -5,6 +5,7 @@
 
 import * as path from "path";
 import { parseArgs } from "util";
+import { nearestName } from "../../config/hints";
 import { EXIT, EXIT_MEANINGS, ExitCode } from "./exitCodes";
 import type * as StackFiles from "../stackFiles";
 
@@ -108,7 +109,7 @@ export function parseCommandLine(command: Command<any>, argv: readonly string[])
 function optionProblem(error: Error & { code?: string }, argv: readonly string[], known: readonly string[]): string {
     if (error.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
         const typed = argv.find(arg => arg.startsWith("-") && !known.includes(arg.replace(/^--?/, "").split("=")[0])) ?? "";
-        const near = stackFiles().nearestKey(typed.replace(/^--?/, "").split("=")[0], known);
+        const near = nearestName(typed.replace(/^--?/, "").split("=")[0], known);
         return `unknown option ${typed}${near === undefined ? "" : `: did you mean --${near}?`}`;
     }
     if (error.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
@@ -126,7 +127,7 @@ export function requireStack(commandLine: CommandLine, root: string | undefined)
         throw new UsageError(`--stack is required (there is no default stack); the stacks here are: ${stacks.join(", ") || "none"}`);
     }
     if (!stacks.includes(stack)) {
-        const near = stackFiles().nearestKey(stack, stacks);
+        const near = nearestName(stack, stacks);
         throw new UsageError(`there is no Pulumi.${stack}.yaml${near === undefined ? "" : `: did you mean ${near}?`}; the stacks here are: ${stacks.join(", ") || "none"}`);
     }
     return stack;

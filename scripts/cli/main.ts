@@ -3,8 +3,8 @@
 
 import { COMMANDS } from "./commands";
 import { CommandDeps, TOOL, runCommand } from "./command";
+import { nearestName } from "../../config/hints";
 import { EXIT, EXIT_MEANINGS } from "./exitCodes";
-import type * as StackFiles from "../stackFiles";
 
 export function toolHelp(): string {
     const width = Math.max(...COMMANDS.map(c => c.name.length));
@@ -39,8 +39,7 @@ export async function cli(argv: readonly string[], io: CommandDeps = {}): Promis
     const [wanted, args] = name === "help" ? [rest[0], ["--help"]] : [name, rest];
     const command = COMMANDS.find(c => c.name === wanted);
     if (command === undefined) {
-        const { nearestKey } = require("../stackFiles") as typeof StackFiles;
-        const near = nearestKey(wanted, COMMANDS.map(c => c.name));
+        const near = nearestName(wanted, COMMANDS.map(c => c.name));
         err(`${TOOL}: there is no command ${JSON.stringify(wanted)}${near === undefined ? "" : `: did you mean ${near}?`}\n`
             + `the commands are: ${COMMANDS.map(c => c.name).join(", ")} (${TOOL} --help says more)\n`);
         return EXIT.usage;

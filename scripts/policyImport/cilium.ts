@@ -5,15 +5,16 @@
 // (which compares the originals with what the program generates), so both
 // read a rule the same way. Pure.
 
-import type { PortSpec } from "../../config/applications";
-import { ARGOCD } from "../../components/argocd/names";
-import { HUBBLE_RELAY, HUBBLE_UI } from "../../components/cilium/names";
-import { PLATFORM_PODS, PlatformId } from "../../components/network-policy/platform";
-import { KUBE_DNS_PODS } from "../../components/network-policy/policy";
+import type { CiliumEntityName, PortSpec } from "../../config/applications";
+import { ARGOCD } from "../../platform/argocd";
+import { HUBBLE_RELAY, HUBBLE_UI } from "../../platform/cilium";
+import { KUBE_DNS_PODS } from "../../platform/k3s";
+import { Labels, PLATFORM_PODS, PlatformId } from "../../platform/pods";
 import { formatPort } from "../../policy/ports";
 import { parseCidr } from "../../policy/addressing";
+import { CILIUM_POD_NAMESPACE_LABEL } from "../../policy/definitions";
 
-export type Labels = Record<string, string>;
+export type { Labels };
 export type Direction = "ingress" | "egress";
 
 /** Pods a selector picks: a namespace and labels (empty: every pod of it). */
@@ -25,7 +26,7 @@ export interface PodSet {
 /** One peer of a rule, as Cilium means it. */
 export type CiliumPeer =
     | { readonly kind: "pods"; readonly pods: PodSet }
-    | { readonly kind: "entity"; readonly entity: string }
+    | { readonly kind: "entity"; readonly entity: CiliumEntityName }
     | { readonly kind: "cidr"; readonly cidr: string }
     | { readonly kind: "fqdn"; readonly name?: string; readonly pattern?: string };
 
@@ -81,19 +82,23 @@ export interface ParsedRule {
     readonly dnsPatterns?: readonly string[];
 }
 
-export const NAMESPACE_KEY = "io.kubernetes.pod.namespace";
+export const NAMESPACE_KEY = CILIUM_POD_NAMESPACE_LABEL;
 export const NAMESPACE_NAME_KEY = "io.cilium.k8s.namespace.labels.kubernetes.io/metadata.name";
 const NAMESPACE_LABELS_PREFIX = "io.cilium.k8s.namespace.labels.";
 const POLICY_LABELS_PREFIX = "io.cilium.k8s.policy.";
 
 /** Entities the connections vocabulary can name, with its name for them. */
-export const VOCABULARY_ENTITIES: Readonly<Record<string, string>> = {
+export const VOCABULARY_ENTITIES: Readonly<Record<CiliumEntityName, string>> = {
     "world": "world",
     "cluster": "cluster",
     "host": "host",
     "remote-node": "remote-node",
     "kube-apiserver": "apiserver",
 };
+
+function isVocabularyEntity(name: string): name is CiliumEntityName {
+    return Object.hasOwn(VOCABULARY_ENTITIES, name);
+}
 
 /** ICMPv4 type names Cilium accepts, by number. */
 const ICMP_V4_TYPES: Readonly<Record<string, number>> = {
@@ -250,7 +255,7 @@ function readParts(rule: Record<string, unknown>, direction: Direction, policyNa
         } else if (key === `${prefix}Entities`) {
             list.forEach((entity, i) => {
                 const name = String(entity);
-                if (VOCABULARY_ENTITIES[name] === undefined) {
+                if (!isVocabularyEntity(name)) {
                     unsupported(`${key}[${i}]`, `entity ${name} is not in the vocabulary (${Object.keys(VOCABULARY_ENTITIES).join(", ")})`, "entity");
                 } else {
                     parts.push({ kind: "peer", peer: { kind: "entity", entity: name }, what: `${key}[${i}]` });

@@ -28,11 +28,11 @@
 //   written as `pods` peers at each end instead, which the program does not
 //   mirror.
 
-import { RESERVED_NAMESPACES, accepts } from "../../config/applications";
-import type { PortSpec } from "../../config/applications";
-import type { IngressFrontends } from "../../components/traefik/frontends";
-import { allFrontends } from "../../components/traefik/frontends";
-import type { PlatformId } from "../../components/network-policy/platform";
+import { accepts, isReservedNamespace } from "../../config/applications";
+import type { CiliumEntityName, PeerRef, PortSpec } from "../../config/applications";
+import { DNS_PORTS } from "../../platform/k3s";
+import type { IngressFrontends } from "../../platform/traefik";
+import { allFrontends } from "../../platform/traefik";
 import {
     CiliumPorts,
     Direction,
@@ -109,12 +109,7 @@ export interface RuleOutcome {
 /** The other end of a connection, in the vocabulary's terms. */
 export type ImportedPeer =
     | { readonly kind: "app"; readonly app: string; readonly workload: string; readonly key: string }
-    | { readonly kind: "entity"; readonly entities: readonly string[] }
-    | { readonly kind: "cidr"; readonly cidr: string }
-    | { readonly kind: "fqdn"; readonly patterns: readonly string[] }
-    | { readonly kind: "platform"; readonly id: PlatformId }
-    | { readonly kind: "ingress"; readonly entrypoints: readonly string[] }
-    | { readonly kind: "pods"; readonly namespace: string; readonly labels: Labels };
+    | Exclude<PeerRef, { kind: "app" }>;
 
 export interface ImportedConnection {
     readonly peer: ImportedPeer;
@@ -293,10 +288,6 @@ function selects(peer: { readonly namespace: string; readonly labels: Labels }, 
     return peer.namespace === pods.namespace && Object.entries(peer.labels).every(([k, v]) => pods.labels[k] === v);
 }
 
-function isReservedNamespace(namespace: string): boolean {
-    return namespace.startsWith("kube-") || (RESERVED_NAMESPACES as readonly string[]).includes(namespace);
-}
-
 // --- The import -----------------------------------------------------------------------
 
 interface WorkloadDraft {
@@ -336,7 +327,6 @@ interface RuleState {
     platform?: boolean;
 }
 
-const DNS_PORTS: readonly PortSpec[] = [{ port: 53, protocol: "UDP" }, { port: 53, protocol: "TCP" }];
 
 /** A policy read in the first pass, waiting for its rules to be read in the second. */
 interface PendingPolicy {
@@ -509,7 +499,7 @@ function ruleIntents(pending: PendingPolicy, { state, raw, direction }: PendingP
         intents.push({ rule: state.ref, workload, direction, peer, ports });
         state.emitted = true;
     };
-    const entities: string[] = [];
+    const entities: CiliumEntityName[] = [];
     const fqdns: string[] = [];
     for (const part of rule.parts) {
         if (part.kind !== "peer") {
@@ -796,7 +786,7 @@ export function configPorts(ports: CiliumPorts): Array<number | string> | "any" 
  * rule with kube-apiserver alone stays `kube-apiserver`, Cilium's entity as
  * written, so that the import allows no more than the original.
  */
-export function configEntities(entities: readonly string[], direction: "to" | "from"): string[] {
+export function configEntities(entities: readonly CiliumEntityName[], direction: "to" | "from"): string[] {
     let names = entities.map(e => VOCABULARY_ENTITIES[e]);
     if (direction === "from" && names.includes("apiserver")) {
         names = names.includes("remote-node") ? ["apiserver", ...names.filter(n => n !== "apiserver" && n !== "remote-node")] : names.map(n => (n === "apiserver" ? "kube-apiserver" : n));

@@ -7,8 +7,8 @@
 
 import { parse } from "yaml";
 import { parseApplications } from "../../config/applications";
-import type { IngressFrontends } from "../../components/traefik/frontends";
-import { allFrontends } from "../../components/traefik/frontends";
+import type { IngressFrontends } from "../../platform/traefik";
+import { allFrontends } from "../../platform/traefik";
 import { connectionPolicies } from "../../components/network-policy/graph";
 import { ciliumPolicySpec } from "../../components/network-policy/policy";
 import { formatPort } from "../../policy/ports";

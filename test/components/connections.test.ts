@@ -3,7 +3,7 @@
 import * as assert from "assert";
 import { connectionPolicies } from "../../components/network-policy/graph";
 import { ciliumPolicySpec } from "../../components/network-policy/policy";
-import { ingressFrontends } from "../../components/traefik/frontends";
+import { ingressFrontends } from "../../platform/traefik";
 import { address } from "../../config/addressPlan";
 import { parseApplications } from "../../config/applications";
 import { formatConfigIssues } from "../../config/issues";
@@ -239,7 +239,7 @@ describe("the connections config refuses, naming the entry", () => {
 
     it("a workload that names no workload of the other Application, with the ones it has", () => {
         const found = refusals([...databases, { name: "a", path: "x", ...source, connections: { to: [{ app: "mariadb", workload: "maria", ports: [3306] }] } }]);
-        assert.deepStrictEqual(found, [["applications[2].connections.to[0].workload", "is not a workload of mariadb"]]);
+        assert.deepStrictEqual(found, [["applications[2].connections.to[0].workload", "is not a workload of mariadb; did you mean mariadb?"]]);
     });
 
     it("two declarations of one workload (the same pods of one namespace)", () => {

@@ -524,7 +524,7 @@ describe("Applications declared without connections", () => {
     it("refuses an Application that calls an undeclared app, naming the entry", async () => {
         await assert.rejects(runProgram("home", {
             applications: [{ name: "a", repoURL: "https://example.org/a.git", path: ".", targetRevision: "main", connections: { toApps: [{ app: "b", ports: [80] }] } }],
-        }), /applications\[0\]\.connections\.toApps\[0\]\.app = "b"[\s\S]*names no declared Application/);
+        }), /applications\[0\] \(a\)\.connections\.toApps\[0\]\.app = "b"[\s\S]*names no declared Application/);
     });
 });
 

@@ -4,7 +4,7 @@ import * as assert from "assert";
 import { ApplicationSpec, parseApplications } from "../../config/applications";
 import { formatConfigIssues } from "../../config/issues";
 import { connectionPolicies } from "../../components/network-policy/graph";
-import { ingressFrontends } from "../../components/traefik/frontends";
+import { ingressFrontends } from "../../platform/traefik";
 import { address } from "../../config/addressPlan";
 import { repositoryPort, repositoryPorts } from "../../components/argocd/policies";
 

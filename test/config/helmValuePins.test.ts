@@ -46,7 +46,7 @@ describe("addresses pinned in helmValues", () => {
         const pinned = { ...chartApp, workloads: [{ name: "web", selector: { app: "web" } }], helmValues: { service: { type: "LoadBalancer", annotations: { "kube-vip.io/loadbalancerIPs": "192.168.1.236" } } } };
         const result = await plan("home", { applications: [...home, pinned] });
         assert.strictEqual(result.exitCode, 2, result.report);
-        assert.match(result.report, new RegExp(`applications\\[${home.length}\\]\\.helmValues\\.service\\.annotations\\.kube-vip\\.io/loadbalancerIPs = "192\\.168\\.1\\.236"\\n {4}192\\.168\\.1\\.236 pins 192\\.168\\.1\\.236, but no loadBalancerAddresses entry`));
+        assert.match(result.report, new RegExp(`applications\\[${home.length}\\] \\(web\\)\\.helmValues\\.service\\.annotations\\.kube-vip\\.io/loadbalancerIPs = "192\\.168\\.1\\.236"\\n {4}192\\.168\\.1\\.236 pins 192\\.168\\.1\\.236, but no loadBalancerAddresses entry`));
         assert.match(result.report, /fix: declare it on the workload that serves it: loadBalancerAddresses: \[\{address: 192\.168\.1\.236/);
     });
 });

@@ -505,7 +505,7 @@ const CATALOGUE: Case[] = [
         cls: 5, what: "a kube-vip Pod from docker.io/plndr with no tag, cp_enable \"1\", on the gateway", network: GATEWAY,
         add: () => new k8s.core.v1.Pod(unique("pod"), { metadata: { name: "kube-vip-node1", namespace: "kube-system" }, spec: { hostNetwork: true, containers: [{ name: "vip", image: "docker.io/plndr/kube-vip", args: ["manager"], env: [{ name: "cp_enable", value: "1" }, { name: "vip_address", value: "192.168.1.1" }] }] } }),
         finds: [
-            ["control-plane-vip-placement", /kube-vip Pod kube-system\/kube-vip-node1 advertises the API VIP 192\.168\.1\.1 \(vip_address\), which includes the gateway 192\.168\.1\.1/],
+            ["control-plane-vip-placement", /kube-vip Pod kube-system\/kube-vip-node1 advertises the API VIP 192\.168\.1\.1 \(vip_address\), which is the gateway's address/],
             ["kube-vip-images-pinned", /Pod kube-system\/kube-vip-node1 runs docker\.io\/plndr\/kube-vip, which is not pinned/, "advisory"],
         ],
     },

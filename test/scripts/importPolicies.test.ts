@@ -15,7 +15,7 @@ import { address } from "../../config/addressPlan";
 import { parseIpv4 } from "../../policy/addressing";
 import { connectionPolicies } from "../../components/network-policy/graph";
 import { ciliumPolicySpec } from "../../components/network-policy/policy";
-import { allFrontends, ingressFrontends } from "../../components/traefik/frontends";
+import { allFrontends, ingressFrontends } from "../../platform/traefik";
 import { main } from "../../scripts/cli/importPolicies";
 import { readPolicyFolder } from "../../scripts/policyImport/files";
 import { ImportResult, ImportedConnection, configEntities, importPolicies, ruleId } from "../../scripts/policyImport/importer";

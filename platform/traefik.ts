@@ -1,13 +1,27 @@
-// Traefik's two frontends, derived once from the ingress VIPs: the Service
-// `traefik` with entrypoints web/websecure, and for the second VIP the Service
+// Traefik's names, and its two frontends, derived once from the ingress VIPs:
+// the Service `traefik` with entrypoints web/websecure, and for the second VIP the Service
 // `traefik-vip<octet>` with web<octet>/websecure<octet> (traefik-vip239, web239
 // and websecure239 on a home network whose second VIP is 192.168.1.239). Each
 // entrypoint listens on a container port of its own, so each Service publishes
 // only its own. The suffix can be fixed by config (ingressSecondaryName) so
 // that moving the VIP renames nothing. Pure.
 
-import type { Address } from "../../config/addressPlan";
-import { TRAEFIK } from "./names";
+import type { Address } from "../policy/addressing";
+import { TRAEFIK_CHART } from "../policy/definitions";
+
+export const TRAEFIK = {
+    chart: TRAEFIK_CHART,
+    repository: "https://traefik.github.io/charts",
+    release: "traefik",
+    namespace: "traefik",
+    /** Pod labels the chart sets; network policies select Traefik by them. */
+    podLabels: { "app.kubernetes.io/name": "traefik", "app.kubernetes.io/instance": "traefik-traefik" },
+    /** The container port of the internal entrypoint that serves the API and dashboard. */
+    dashboardPort: 8080,
+} as const;
+
+/** The annotation an Ingress carries to choose its entrypoints. */
+export const ENTRYPOINTS_ANNOTATION = "traefik.ingress.kubernetes.io/router.entrypoints";
 
 export interface Entrypoint {
     readonly name: string;

@@ -4,10 +4,13 @@
 // with them is allowed on their side too. CoreDNS is K3s's own and runs
 // without a policy, so only the Application's side is written. Pure.
 
-import { ARGOCD } from "../argocd/names";
-import { HUBBLE_RELAY, HUBBLE_UI } from "../cilium/names";
-import { TRAEFIK } from "../traefik/names";
-import { KUBE_DNS_PODS, Labels } from "./policy";
+import { ARGOCD } from "./argocd";
+import { HUBBLE_RELAY, HUBBLE_UI } from "./cilium";
+import { KUBE_DNS_PODS } from "./k3s";
+import { TRAEFIK } from "./traefik";
+
+/** Kubernetes labels: a pod selector's, or a pod's. */
+export type Labels = Record<string, string>;
 
 export interface PlatformPods {
     readonly namespace: string;

@@ -1,0 +1,118 @@
+// The config's messages as the person who typed the stack file reads them:
+// one message per mistake, the Application named beside its index, the name
+// a typo meant, and every key spelt out. Each runs the offline plan on a small
+// stack of its own, as `npm run plan` would.
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { nearestName } from "../../config/hints";
+import { plan } from "../../scripts/plan";
+import { REPO_ROOT } from "../harness";
+
+const NETWORK = `config:
+  homelab-network:lan: 10.20.0.0/24
+  homelab-network:controlPlaneVip: 10.20.0.10
+  homelab-network:loadBalancerPool: 10.20.0.11-10.20.0.19
+  homelab-network:ingressVip: 10.20.0.11
+  homelab-network:ingressSecondaryVip: 10.20.0.19
+  homelab-network:ciliumDevices:
+    - eno1
+  homelab-network:ciliumVersion: 1.19.6
+  homelab-network:traefikChartVersion: 41.3.0
+  homelab-network:argoCdChartVersion: 10.1.1
+  homelab-network:kubeVipVersion: v1.0.4
+  homelab-network:kubeVipCloudProviderVersion: v0.0.12
+`;
+
+/** Two Applications, the second calling the first; `call` is the connection the second declares. */
+const withApps = (call: string) => `${NETWORK}  homelab-network:applications:
+    - name: redis
+      namespace: databases
+      repoURL: https://charts.example.org
+      chart: redis
+      targetRevision: 1.0.0
+    - name: web
+      repoURL: https://git.example.org/web.git
+      path: apps/web
+      targetRevision: main
+      connections:
+        to:
+${call}`;
+
+describe("config messages", () => {
+    let root: string;
+    before(() => {
+        root = fs.mkdtempSync(path.join(os.tmpdir(), "config-messages-"));
+        fs.copyFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), path.join(root, "Pulumi.yaml"));
+    });
+    after(() => fs.rmSync(root, { recursive: true, force: true }));
+
+    async function planOf(file: string): Promise<string> {
+        fs.writeFileSync(path.join(root, "Pulumi.messages.yaml"), file);
+        const result = await plan("messages", {}, undefined, root);
+        assert.strictEqual(result.exitCode, 2, result.report);
+        return result.report;
+    }
+
+    it("plans the stack the cases break", async () => {
+        fs.writeFileSync(path.join(root, "Pulumi.messages.yaml"), withApps("          - app: redis\n            ports: [6379]\n"));
+        const result = await plan("messages", {}, undefined, root);
+        assert.strictEqual(result.exitCode, 0, result.report);
+    });
+
+    it("suggests the declared Application a misspelt app: meant, and names the Application beside its index", async () => {
+        const report = await planOf(withApps("          - app: reddis\n            ports: [6379]\n"));
+        assert.match(report, /has 1 problem;/);
+        assert.ok(report.includes([
+            '  homelab-network:applications[1] (web).connections.to[0].app = "reddis"',
+            "    reddis names no declared Application; did you mean redis?",
+            "    fix: use one of: redis",
+        ].join("\n")), report);
+    });
+
+    it("gives a misspelt ports one message, with the field it meant", async () => {
+        const report = await planOf(withApps("          - app: redis\n            port: [6379]\n"));
+        assert.match(report, /has 1 problem;/);
+        assert.ok(report.includes([
+            '  homelab-network:applications[1] (web).connections.to[0].port = "[6379]"',
+            "    [6379] is not a field of a connection; did you mean ports?",
+            "    fix: rename port to ports",
+        ].join("\n")), report);
+        assert.doesNotMatch(report, /is not a non-empty list of ports/);
+    });
+
+    it("keeps a field that is near none as the one problem it is, with the fields there are", async () => {
+        const report = await planOf(withApps("          - app: redis\n            ports: [6379]\n            comment: cache\n"));
+        assert.match(report, /has 1 problem;/);
+        assert.match(report, /\n {4}cache is not a field of a connection\n {4}fix: name one peer \(app, entity, cidr, fqdn, platform, ingress, pods\) and its ports\n/);
+    });
+
+    it("suggests the platform pods a typo meant", async () => {
+        const report = await planOf(withApps("          - platform: argocd-sever\n            ports: [8080]\n"));
+        assert.match(report, /argocd-sever names no platform pods this program knows; did you mean argocd-server\?/);
+    });
+
+    it("says an address is the gateway's, and a range includes it", async () => {
+        const vip = await planOf(NETWORK.replace("config:\n", "config:\n  homelab-network:lanGateway: 10.20.0.10\n"));
+        assert.match(vip, /\n {4}10\.20\.0\.10 is the gateway's address; announcing it would hijack the router\n/);
+        assert.doesNotMatch(vip, /includes the gateway/);
+        const pool = await planOf(NETWORK.replace("config:\n", "config:\n  homelab-network:lanGateway: 10.20.0.12\n"));
+        assert.match(pool, /\n {4}10\.20\.0\.11-10\.20\.0\.19 includes 10\.20\.0\.12, the gateway's address; announcing it would hijack the router\n/);
+    });
+
+    it("prints the missing key itself, never a <key> placeholder", async () => {
+        const report = await planOf(NETWORK.replace("  homelab-network:lan: 10.20.0.0/24\n", ""));
+        assert.match(report, /does not set lan, [^\n]*Set it under config: as homelab-network:lan \(see docs\/config-reference\.md\)/);
+        assert.doesNotMatch(report, /<key>/);
+        const two = await planOf(NETWORK.replace("  homelab-network:lan: 10.20.0.0/24\n", "").replace("  homelab-network:ciliumVersion: 1.19.6\n", ""));
+        assert.match(two, /Set each under config: as homelab-network:lan, homelab-network:ciliumVersion \(see/);
+    });
+
+    it("finds the name a typo meant: the same letters in another case, or at most two edits away", () => {
+        assert.strictEqual(nearestName("reddis", ["lldap", "redis", "mariadb"]), "redis");
+        assert.strictEqual(nearestName("RepoUrl", ["repoURL", "path"]), "repoURL");
+        assert.strictEqual(nearestName("port", ["ports", "icmp"]), "ports");
+        assert.strictEqual(nearestName("postgres", ["redis", "mariadb"]), undefined);
+    });
+});
