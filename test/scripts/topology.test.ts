@@ -10,7 +10,7 @@ import { JSDOM } from "jsdom";
 import { plan } from "../../scripts/plan";
 import { stackSettingsOf } from "../../scripts/policyConfig";
 import { StackConfigValues } from "../../scripts/stackFiles";
-import { syntheticApplications } from "../../scripts/syntheticStack";
+import { syntheticApplications } from "../../tools/syntheticStack";
 import { ConnectionDiagrams, connectionDiagrams, mermaidBlocks, portList, topologyDiagram, topologyDocument } from "../../scripts/topology";
 import { REPO_ROOT } from "../harness";
 import { HOME_LIKE_APPLICATIONS } from "../topologyFixture";
