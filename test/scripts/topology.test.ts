@@ -1,14 +1,17 @@
 // The topology document the offline plan writes: the network as it is (who
 // announces which address, where its traffic goes, the cloud provider off
-// the data path) and the declared connections (one edge per pair, with its
-// ports), for the home stack with a dozen Applications and for the lab; and
-// both diagrams valid Mermaid, parsed and laid out by the real library.
+// the data path) and the declared connections (an overview of namespaces,
+// then one diagram per namespace, each edge from its caller with its ports),
+// for the home stack with a dozen Applications, for a generated stack of 55
+// (the home cluster's size) and for the lab; and every diagram valid Mermaid,
+// parsed and laid out by the real library.
 import * as assert from "assert";
 import { JSDOM } from "jsdom";
 import { plan } from "../../scripts/plan";
 import { stackSettingsOf } from "../../scripts/policyConfig";
 import { StackConfigValues } from "../../scripts/stackFiles";
-import { connectionDiagram, mermaidBlocks, portList, topologyDiagram, topologyDocument } from "../../scripts/topology";
+import { syntheticApplications } from "../../tools/syntheticStack";
+import { ConnectionDiagrams, connectionDiagrams, mermaidBlocks, portList, topologyDiagram, topologyDocument } from "../../scripts/topology";
 import { REPO_ROOT } from "../harness";
 import { HOME_LIKE_APPLICATIONS } from "../topologyFixture";
 
@@ -18,6 +21,8 @@ interface Diagram {
     /** Subgraph id to its title and the ids directly inside it. */
     readonly groups: Map<string, { title: string; members: string[] }>;
     readonly edges: Array<{ from: string; to: string; dotted: boolean; label: string }>;
+    /** Node id to its style class. */
+    readonly classes: Map<string, string>;
 }
 
 const textOf = (raw: string) => raw.replace(/<br\/>/g, "\n").replace(/<\/?b>/g, "").replace(/#quot;/g, "\"").replace(/#35;/g, "#");
@@ -27,6 +32,7 @@ function read(source: string): Diagram {
     const nodes = new Map<string, string>();
     const groups = new Map<string, { title: string; members: string[] }>();
     const edges: Diagram["edges"] = [];
+    const classes = new Map<string, string>();
     const stack: string[] = [];
     const node = /^(\w+)(?:\[|\(\[|\(\()"(.*)"(?:\]|\]\)|\)\))$/;
     for (const line of source.split("\n").map(l => l.trim())) {
@@ -46,9 +52,12 @@ function read(source: string): Diagram {
         } else if ((m = node.exec(line)) !== null) {
             nodes.set(m[1], textOf(m[2]));
             groups.get(stack[stack.length - 1])?.members.push(m[1]);
+        } else if ((m = /^class ([\w,]+) (\w+)$/.exec(line)) !== null) {
+            const cls = m[2];
+            m[1].split(",").forEach(id => classes.set(id, cls));
         }
     }
-    return { nodes, groups, edges };
+    return { nodes, groups, edges, classes };
 }
 
 /** The one node whose label's first line is `title`. */
@@ -68,12 +77,22 @@ function edgesBetween(d: Diagram, from: string, to: string): Diagram["edges"] {
     return d.edges.filter(e => e.from === from && e.to === to);
 }
 
-async function diagramsOf(stack: string, overrides: StackConfigValues = {}): Promise<{ document: string; network: Diagram; connections: Diagram }> {
+async function diagramsOf(stack: string, overrides: StackConfigValues = {}): Promise<{ document: string; network: Diagram }> {
     const result = await plan(stack, overrides);
     assert.strictEqual(result.exitCode, 0, result.report);
-    const [network, connections] = mermaidBlocks(result.diagram!);
-    return { document: result.diagram!, network: read(network), connections: read(connections) };
+    return { document: result.diagram!, network: read(mermaidBlocks(result.diagram!)[0]) };
 }
+
+/** The connections' diagrams, read back: the overview, and each namespace's by name. */
+function connectionsOf(diagrams: ConnectionDiagrams): { overview: Diagram; namespaces: Map<string, Diagram> } {
+    return { overview: read(diagrams.overview), namespaces: new Map(diagrams.namespaces.map(n => [n.namespace, read(n.diagram)])) };
+}
+
+/** The first lines of nodes' labels. */
+const titlesOf = (d: Diagram, ids: Iterable<string>) => [...ids].map(id => d.nodes.get(id)!.split("\n")[0]);
+
+/** A namespace's own workloads: the nodes it draws as workloads. */
+const ownNodes = (d: Diagram) => [...d.classes].filter(([, cls]) => cls === "workload").map(([id]) => id);
 
 describe("the topology: the network as it is", () => {
     let home: Awaited<ReturnType<typeof diagramsOf>>;
@@ -186,60 +205,140 @@ describe("the topology: the network as it is", () => {
     });
 });
 
-describe("the topology: the declared connections", () => {
-    let d: Diagram;
+describe("the topology: the declared connections, an overview of namespaces", () => {
+    let diagrams: ConnectionDiagrams;
+    let overview: Diagram;
+    let document: string;
     before(async () => {
-        d = (await diagramsOf("home", { applications: HOME_LIKE_APPLICATIONS })).connections;
+        document = (await diagramsOf("home", { applications: HOME_LIKE_APPLICATIONS })).document;
+        diagrams = connectionDiagrams("home", stackSettingsOf(REPO_ROOT, "home", { applications: HOME_LIKE_APPLICATIONS }));
+        overview = read(diagrams.overview);
     });
 
-    it("groups workloads by namespace, Applications that share one included", () => {
-        const members = (title: string) => groupTitled(d, title).members.map(id => d.nodes.get(id)!.replace(/\n/g, " ")).sort();
-        assert.deepStrictEqual(members("namespace authelia"), ["authelia", "lldap"]);
-        assert.deepStrictEqual(members("namespace databases"), ["mariadb", "redis"]);
-        assert.deepStrictEqual(members("namespace monitoring"), ["alertmanager", "grafana", "prometheus"]);
-        assert.deepStrictEqual(members("namespace media"), ["backup Application emby", "emby"]);
-        assert.deepStrictEqual(members("namespace dns"), ["pihole", "pihole-02"]);
-        assert.deepStrictEqual(members("namespace minecraft"), ["minecraft whole namespace"]);
-    });
-
-    it("draws a connection declared at both ends as one edge, labelled with its ports", () => {
-        const authelia = nodeTitled(d, "authelia");
-        assert.deepStrictEqual(edgesBetween(d, authelia, nodeTitled(d, "lldap")).map(e => e.label), ["3890/TCP"]);
-        assert.deepStrictEqual(edgesBetween(d, authelia, nodeTitled(d, "mariadb")).map(e => e.label), ["3306/TCP"]);
-        assert.deepStrictEqual(edgesBetween(d, authelia, nodeTitled(d, "redis")).map(e => e.label), ["6379/TCP"]);
-        const pairs = d.edges.map(e => `${e.from}>${e.to}`);
-        assert.strictEqual(new Set(pairs).size, pairs.length, "one edge per caller and callee");
-        assert.ok(d.edges.every(e => !e.dotted && e.label !== ""), "every edge says its ports");
-    });
-
-    it("puts the internet, the nodes, the API, CIDRs, DNS names and platform pods outside the Applications: callers on one side, callees on the other", () => {
-        const titles = (title: string) => groupTitled(d, title).members.map(id => d.nodes.get(id)!.replace(/\n/g, " ")).sort();
-        assert.deepStrictEqual(titles("calling in"), ["Argo CD server namespace argocd", "LAN clients 192.168.1.0/24", "Traefik namespace traefik"]);
-        assert.deepStrictEqual(titles("called"), [
-            "1.1.1.1/32", "192.168.1.10/32", "CoreDNS namespace kube-system",
-            "DNS names acme-v02.api.letsencrypt.org", "DNS names grafana.com *.grafana.com", "DNS names ntfy.sh", "DNS names smtp.gmail.com",
-            "Internet entity world", "Kubernetes API entity kube-apiserver", "Traefik namespace traefik",
-            "the LAN 192.168.1.0/24", "the nodes entity host, remote-node",
+    it("draws one node per namespace, with its counts, and nothing else: no groups, no peers outside the Applications", () => {
+        assert.deepStrictEqual([...overview.nodes.values()], [
+            "authelia\n2 Applications, 2 workloads", "cert-manager\n1 Application, 1 workload", "databases\n2 Applications, 2 workloads",
+            "dns\n2 Applications, 2 workloads", "media\n1 Application, 2 workloads", "minecraft\n1 Application, 1 workload",
+            "monitoring\n1 Application, 3 workloads", "podinfo\n1 Application, 1 workload", "whoami\n1 Application, 1 workload",
         ]);
-        const calledIn = groupTitled(d, "calling in").members;
-        const called = groupTitled(d, "called").members;
-        assert.ok(d.edges.every(e => !called.includes(e.from) && !calledIn.includes(e.to)), "every edge runs from a caller to a callee");
+        assert.strictEqual(overview.groups.size, 0);
     });
 
-    it("labels edges with their ports, collapsed, and with what else the declaration says", () => {
-        const prometheus = nodeTitled(d, "prometheus");
-        const label = (from: string, to: string) => edgesBetween(d, from, to).map(e => e.label);
-        const called = (title: string) => groupTitled(d, "called").members.find(id => d.nodes.get(id)!.split("\n")[0] === title)!;
-        const calling = (title: string) => groupTitled(d, "calling in").members.find(id => d.nodes.get(id)!.split("\n")[0] === title)!;
-        assert.deepStrictEqual(label(prometheus, called("the nodes")), ["9100, 10250/TCP"]);
-        assert.deepStrictEqual(label(nodeTitled(d, "pihole"), called("Internet")), ["53/TCP+UDP; 853/TCP"]);
-        assert.deepStrictEqual(label(calling("LAN clients"), nodeTitled(d, "emby")), ["VIP 192.168.1.233: 8096, 8920/TCP"]);
-        assert.deepStrictEqual(label(calling("LAN clients"), nodeTitled(d, "minecraft")), ["VIP 192.168.1.235: 8080, 25565/TCP; 19132/UDP"]);
-        assert.deepStrictEqual(label(calling("Traefik"), nodeTitled(d, "grafana")), ["3000/TCP"]);
-        assert.deepStrictEqual(label(nodeTitled(d, "cert-manager"), called("Kubernetes API")), ["any port"]);
-        assert.deepStrictEqual(label(nodeTitled(d, "podinfo"), called("Traefik")), ["its hostname via websecure"]);
-        assert.deepStrictEqual(label(calling("Argo CD server"), nodeTitled(d, "podinfo")), ["ICMP 8"]);
-        assert.deepStrictEqual(label(nodeTitled(d, "podinfo"), called("the LAN")), ["443/TCP"]);
+    it("draws one unlabelled arrow from each namespace to every namespace it calls, however many connections", () => {
+        const arrows = overview.edges.map(e => `${overview.nodes.get(e.from)!.split("\n")[0]} > ${overview.nodes.get(e.to)!.split("\n")[0]}${e.label}`);
+        // authelia calls mariadb and redis, prometheus scrapes authelia, mariadb and both Pi-holes: four arrows, not six.
+        assert.deepStrictEqual(arrows, ["authelia > databases", "monitoring > authelia", "monitoring > databases", "monitoring > dns"]);
+    });
+
+    it("lists per namespace its Applications and the peers outside them it talks to, each by one name", () => {
+        const outside = Object.fromEntries(diagrams.summaries.map(s => [s.namespace, { in: s.calledBy, out: s.calls }]));
+        assert.deepStrictEqual(outside, {
+            "authelia": { in: ["Traefik"], out: ["DNS names"] },
+            "cert-manager": { in: [], out: ["CIDRs", "DNS names", "Kubernetes API"] },
+            "databases": { in: [], out: [] },
+            "dns": { in: ["LAN clients", "Traefik"], out: ["Internet"] },
+            "media": { in: ["LAN clients", "Traefik"], out: ["CIDRs", "Internet"] },
+            "minecraft": { in: ["LAN clients"], out: ["Internet"] },
+            "monitoring": { in: ["Traefik"], out: ["CoreDNS", "DNS names", "Kubernetes API", "Traefik", "the nodes"] },
+            "podinfo": { in: ["Argo CD", "Traefik"], out: ["Traefik", "the LAN"] },
+            "whoami": { in: ["Traefik"], out: [] },
+        });
+        assert.ok(document.includes("| monitoring | monitoring | 3 | Traefik | CoreDNS, DNS names, Kubernetes API, Traefik, the nodes |"), document);
+        assert.ok(document.includes("| databases | mariadb, redis | 2 | - | - |"));
+    });
+
+    it("counts pods of an Application's namespace that no workload declares as that namespace, and names other namespaces' pods", () => {
+        const git = { repoURL: "https://git.example.org/apps.git", targetRevision: "main" };
+        const settings = stackSettingsOf(REPO_ROOT, "lab", {
+            applications: [
+                { name: "web", path: "web", ...git, connections: { to: [
+                    { pods: true, namespace: "api", selector: { job: "migrate" }, ports: [8080] },
+                    { pods: true, namespace: "kube-system", selector: { k8s: "metrics" }, ports: [443] },
+                ] } },
+                { name: "api", path: "api", ...git },
+            ],
+        });
+        const result = connectionDiagrams("lab", settings);
+        const d = read(result.overview);
+        assert.deepStrictEqual(d.edges.map(e => `${d.nodes.get(e.from)!.split("\n")[0]} > ${d.nodes.get(e.to)!.split("\n")[0]}`), ["web > api"]);
+        assert.deepStrictEqual(result.summaries.find(s => s.namespace === "web")!.calls, ["pods of kube-system"]);
+    });
+
+    it("says so when a stack declares no Applications, and draws no namespace", () => {
+        const empty = connectionDiagrams("home", stackSettingsOf(REPO_ROOT, "home", { applications: [] }));
+        assert.match(empty.overview, /Stack home declares no Applications/);
+        assert.deepStrictEqual(empty.namespaces, []);
+    });
+});
+
+describe("the topology: one diagram per namespace", () => {
+    let document: string;
+    let namespaces: Map<string, Diagram>;
+    before(async () => {
+        document = (await diagramsOf("home", { applications: HOME_LIKE_APPLICATIONS })).document;
+        namespaces = connectionsOf(connectionDiagrams("home", stackSettingsOf(REPO_ROOT, "home", { applications: HOME_LIKE_APPLICATIONS }))).namespaces;
+    });
+
+    /** The labels of the edges from a node titled `from` to one titled `to`. */
+    const labels = (d: Diagram, from: string, to: string) =>
+        d.edges.filter(e => d.nodes.get(e.from)!.split("\n")[0] === from && d.nodes.get(e.to)!.split("\n")[0] === to).map(e => e.label);
+
+    it("follows the network and the overview with one diagram per namespace, in name order, each under its heading", () => {
+        const headings = [...document.matchAll(/^#{2,3} (.*)$/gm)].map(m => m[1]);
+        assert.deepStrictEqual(headings, [
+            "The network", "Declared connections", "Namespaces",
+            ...["authelia", "cert-manager", "databases", "dns", "media", "minecraft", "monitoring", "podinfo", "whoami"].map(n => `Namespace \`${n}\``),
+        ]);
+        assert.strictEqual(mermaidBlocks(document).length, 2 + 9);
+        assert.match(document, /### Namespace `media`\n\nApplication `emby`: /);
+    });
+
+    it("draws the namespace's own workloads, the Application's name where the workload's does not say it", () => {
+        const own = (namespace: string) => ownNodes(namespaces.get(namespace)!).map(id => namespaces.get(namespace)!.nodes.get(id)!.replace(/\n/g, " ")).sort();
+        assert.deepStrictEqual(own("authelia"), ["authelia", "lldap"]);
+        assert.deepStrictEqual(own("databases"), ["mariadb", "redis"]);
+        assert.deepStrictEqual(own("monitoring"), ["alertmanager", "grafana", "prometheus"]);
+        assert.deepStrictEqual(own("media"), ["backup Application emby", "emby"]);
+        assert.deepStrictEqual(own("minecraft"), ["minecraft whole namespace"]);
+    });
+
+    it("draws every edge from its caller: each peer beside the one workload of the namespace it talks to, no groups", () => {
+        for (const [namespace, d] of namespaces) {
+            const own = new Set(ownNodes(d));
+            assert.strictEqual(d.groups.size, 0, namespace);
+            assert.ok(d.edges.every(e => own.has(e.from) || own.has(e.to)), `${namespace}: every edge starts or ends at one of its workloads`);
+            for (const id of d.nodes.keys()) {
+                if (!own.has(id)) {
+                    assert.strictEqual(d.edges.filter(e => e.from === id || e.to === id).length, 1, `${namespace}: ${d.nodes.get(id)} has one edge`);
+                }
+            }
+            const pairs = d.edges.map(e => `${e.from}>${e.to}`);
+            assert.strictEqual(new Set(pairs).size, pairs.length, `${namespace}: one edge per caller and callee`);
+            assert.ok(d.edges.every(e => !e.dotted && e.label !== ""), `${namespace}: every edge says its ports`);
+        }
+        // Both Pi-holes call the internet: two arrows, each into an "Internet" of its own, not two into one.
+        const dns = namespaces.get("dns")!;
+        const internet = [...dns.nodes].filter(([, l]) => l.startsWith("Internet\n")).map(([id]) => id);
+        assert.deepStrictEqual(internet.map(id => titlesOf(dns, dns.edges.filter(e => e.to === id).map(e => e.from))[0]), ["pihole", "pihole-02"]);
+        // A connection between namespaces is in both diagrams, the other end dashed, with its namespace.
+        assert.deepStrictEqual(labels(namespaces.get("authelia")!, "authelia", "mariadb"), ["3306/TCP"]);
+        assert.deepStrictEqual(labels(namespaces.get("databases")!, "authelia", "mariadb"), ["3306/TCP"]);
+        const databases = namespaces.get("databases")!;
+        const caller = [...databases.nodes].find(([, l]) => l === "authelia\nnamespace authelia")![0];
+        assert.strictEqual(databases.classes.get(caller), "neighbour");
+    });
+
+    it("labels edges with their ports, collapsed, and with what else the declaration says; a connection declared at both ends once", () => {
+        assert.deepStrictEqual(labels(namespaces.get("authelia")!, "authelia", "lldap"), ["3890/TCP"]);
+        assert.deepStrictEqual(labels(namespaces.get("monitoring")!, "prometheus", "the nodes"), ["9100, 10250/TCP"]);
+        assert.deepStrictEqual(labels(namespaces.get("dns")!, "pihole", "Internet"), ["53/TCP+UDP; 853/TCP"]);
+        assert.deepStrictEqual(labels(namespaces.get("media")!, "LAN clients", "emby"), ["VIP 192.168.1.233: 8096, 8920/TCP"]);
+        assert.deepStrictEqual(labels(namespaces.get("minecraft")!, "LAN clients", "minecraft"), ["VIP 192.168.1.235: 8080, 25565/TCP; 19132/UDP"]);
+        assert.deepStrictEqual(labels(namespaces.get("monitoring")!, "Traefik", "grafana"), ["3000/TCP"]);
+        assert.deepStrictEqual(labels(namespaces.get("cert-manager")!, "cert-manager", "Kubernetes API"), ["any port"]);
+        assert.deepStrictEqual(labels(namespaces.get("podinfo")!, "podinfo", "Traefik"), ["its hostname via websecure"]);
+        assert.deepStrictEqual(labels(namespaces.get("podinfo")!, "Argo CD server", "podinfo"), ["ICMP 8"]);
+        assert.deepStrictEqual(labels(namespaces.get("podinfo")!, "podinfo", "the LAN"), ["443/TCP"]);
     });
 
     it("merges parallel declarations between one pair into one edge, the union of their ports", () => {
@@ -250,13 +349,31 @@ describe("the topology: the declared connections", () => {
                 { name: "api", path: "api", ...git, connections: { from: [{ app: "web", ports: [8082, "9000-9010", "8080/UDP"] }] } },
             ],
         });
-        const graph = read(connectionDiagram("lab", settings));
-        assert.deepStrictEqual(edgesBetween(graph, nodeTitled(graph, "web"), nodeTitled(graph, "api")).map(e => e.label), ["8080-8082, 9000-9010/TCP; 8080/UDP"]);
+        const web = connectionsOf(connectionDiagrams("lab", settings)).namespaces.get("web")!;
+        assert.deepStrictEqual(labels(web, "web", "api"), ["8080-8082, 9000-9010/TCP; 8080/UDP"]);
+    });
+});
+
+describe("the topology at the home cluster's size: 55 generated Applications", () => {
+    const settings = stackSettingsOf(REPO_ROOT, "home", { applications: syntheticApplications(55) });
+    const diagrams = connectionDiagrams("home", settings);
+    const { overview, namespaces } = connectionsOf(diagrams);
+
+    it("draws an overview of the 28 namespaces alone, and a diagram for each", () => {
+        assert.strictEqual(overview.nodes.size, 28);
+        assert.ok(titlesOf(overview, overview.nodes.keys()).every(t => /^team-\d+$/.test(t)));
+        assert.ok(overview.edges.every(e => e.label === ""));
+        assert.deepStrictEqual([...namespaces.keys()], Array.from({ length: 28 }, (_, i) => `team-${i}`).sort());
     });
 
-    it("says so when a stack declares no Applications", () => {
-        const settings = stackSettingsOf(REPO_ROOT, "home", { applications: [] });
-        assert.match(connectionDiagram("home", settings), /Stack home declares no Applications/);
+    it("keeps every namespace's diagram small: its own workloads and one peer per connection, each edge from its caller", () => {
+        for (const [namespace, d] of namespaces) {
+            const own = new Set(ownNodes(d));
+            assert.strictEqual(own.size, namespace === "team-27" ? 3 : 6, namespace);
+            // Each workload makes five connections and takes one from outside and up to two from other Applications.
+            assert.ok(d.edges.length <= 6 * 8 && d.nodes.size <= own.size + d.edges.length, `${namespace}: ${d.nodes.size} nodes, ${d.edges.length} edges`);
+            assert.ok(d.edges.every(e => own.has(e.from) || own.has(e.to)), namespace);
+        }
     });
 });
 
@@ -315,29 +432,49 @@ describe("the topology diagrams are valid Mermaid", function () {
         dom.window.close();
     });
 
+    /** Renders one diagram and checks every node and edge label made it into the picture. */
+    const render = async (what: string, id: string, source: string): Promise<void> => {
+        const { svg } = await mermaid.render(id, source);
+        assert.match(svg, /^<svg /);
+        for (const label of source.matchAll(/"([^"]*)"/g)) {
+            for (const line of textOf(label[1]).split("\n").filter(l => l !== "")) {
+                assert.ok(svg.includes(line.replace(/&/g, "&amp;")), `${what}: "${line}" is not in the rendered SVG`);
+            }
+        }
+    };
+
+    // Every diagram is parsed. Laying one out takes seconds under jsdom (and
+    // measures nothing: jsdom has no fonts), so a few are: the network, the
+    // largest namespace's and, for the dozen Applications, the overview.
     const cases: Array<[string, string, StackConfigValues]> = [
         ["the home stack with a dozen Applications", "home", { applications: HOME_LIKE_APPLICATIONS }],
         ["the home stack as its file stands", "home", {}],
         ["the lab stack as its file stands", "lab", {}],
     ];
     for (const [what, stack, overrides] of cases) {
-        it(`parses and lays out both diagrams of ${what}`, async () => {
+        it(`parses every diagram of ${what}, and lays out the network and the largest namespace's`, async () => {
             const settings = stackSettingsOf(REPO_ROOT, stack, overrides);
             const blocks = mermaidBlocks(topologyDocument(stack, settings));
-            assert.deepStrictEqual(blocks, [topologyDiagram(stack, settings), connectionDiagram(stack, settings)]);
-            for (const [i, source] of blocks.entries()) {
+            const connections = connectionDiagrams(stack, settings);
+            assert.deepStrictEqual(blocks, [topologyDiagram(stack, settings), connections.overview, ...connections.namespaces.map(n => n.diagram)]);
+            for (const source of blocks) {
                 assert.deepStrictEqual(await mermaid.parse(source), { diagramType: "flowchart-v2", config: { flowchart: { wrappingWidth: 300 } } });
-                const { svg } = await mermaid.render(`${stack}-${i}`, source);
-                assert.match(svg, /^<svg /);
-                // Every node and edge label made it into the picture.
-                for (const label of source.matchAll(/"([^"]*)"/g)) {
-                    for (const line of textOf(label[1]).split("\n").filter(l => l !== "")) {
-                        assert.ok(svg.includes(line.replace(/&/g, "&amp;")), `${what}: "${line}" is not in the rendered SVG`);
-                    }
-                }
+            }
+            const largest = [...blocks.slice(2)].sort((a, b) => b.length - a.length)[0];
+            const overview = overrides.applications === HOME_LIKE_APPLICATIONS ? [blocks[1]] : [];
+            for (const [i, source] of [blocks[0], ...overview, ...(largest === undefined ? [] : [largest])].entries()) {
+                await render(what, `${stack}-${i}`, source);
             }
         });
     }
+
+    it("parses the overview and the largest namespace's diagram of 55 generated Applications", async () => {
+        const connections = connectionDiagrams("home", stackSettingsOf(REPO_ROOT, "home", { applications: syntheticApplications(55) }));
+        const largest = connections.namespaces.map(n => n.diagram).sort((a, b) => b.length - a.length)[0];
+        for (const source of [connections.overview, largest]) {
+            assert.deepStrictEqual((await mermaid.parse(source)).diagramType, "flowchart-v2");
+        }
+    });
 
     it("refuses what is not Mermaid, so the checks above can fail", async () => {
         await assert.rejects(mermaid.parse("flowchart LR\n    a[\"unclosed --> b"), /Parse error/);
