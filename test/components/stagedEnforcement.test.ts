@@ -44,7 +44,7 @@ const asResource = (policy: WorkloadPolicy): RecordedResource => ({
 
 describe("staged enforcement", () => {
     it("turns default deny off in a staged Application's policies and its namespace's baseline, and nowhere else", () => {
-        const rendered = Object.fromEntries(policiesOf(specs(HOME_APPS)).map(p => [`${p.namespace}/${p.name}`, ciliumPolicySpec(p)]));
+        const rendered: Record<string, any> = Object.fromEntries(policiesOf(specs(HOME_APPS)).map(p => [`${p.namespace}/${p.name}`, ciliumPolicySpec(p)]));
         const off = { ingress: false, egress: false };
         assert.deepStrictEqual(rendered["longhorn/default-deny"], { endpointSelector: { matchLabels: {} }, enableDefaultDeny: off, ingress: [{}], egress: [{}] });
         assert.deepStrictEqual(rendered["longhorn/allow-dns"].enableDefaultDeny, off);
@@ -61,7 +61,7 @@ describe("staged enforcement", () => {
             { name: "a", namespace: "tools", ...source, enforcement: "staged", workloads: [{ name: "a", selector: { app: "a" } }] },
             { name: "b", namespace: "tools", ...source, workloads: [{ name: "b", selector: { app: "b" } }] },
         ]);
-        const rendered = Object.fromEntries(policiesOf(shared).map(p => [`${p.namespace}/${p.name}`, ciliumPolicySpec(p)]));
+        const rendered: Record<string, any> = Object.fromEntries(policiesOf(shared).map(p => [`${p.namespace}/${p.name}`, ciliumPolicySpec(p)]));
         assert.deepStrictEqual(rendered["tools/default-deny"].enableDefaultDeny, { ingress: false, egress: false });
         assert.strictEqual(rendered["tools/app-b.b"].enableDefaultDeny, undefined);
         assert.deepStrictEqual(enforcementLines({ applications: shared })[2], "  note: b enforces only through its own policies: its namespace's baseline is staged");
