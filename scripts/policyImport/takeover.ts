@@ -27,11 +27,11 @@ import {
     describePods,
     isObject,
     platformPolicyOf,
-    portText,
     portsText,
     readEndpointSelector,
     readRule,
 } from "./cilium";
+import { formatPort as portText } from "../../policy/ports";
 import type { SourcePolicy } from "./files";
 import type { ImportResult, ImportedApplication, ImportedConnection, ImportedWorkload, RuleOutcome, RuleRef } from "./importer";
 import { ruleId } from "./importer";
