@@ -12,6 +12,7 @@ import { parseAllDocuments } from "yaml";
 import type { Labels } from "./cilium";
 import { isObject } from "./cilium";
 import { yamlFiles } from "./files";
+import { LOADBALANCER_IPS_ANNOTATION } from "../../policy/definitions";
 
 export interface PodTemplate {
     readonly file: string;
@@ -67,7 +68,8 @@ export interface FolderManifests {
     readonly ingressBackends: readonly IngressBackend[];
 }
 
-const PIN_ANNOTATIONS = ["kube-vip.io/loadbalancerIPs", "lbipam.cilium.io/ips", "io.cilium/lb-ipam-ips"];
+/** kube-vip's annotation, and Cilium LB IPAM's (current and older spelling). */
+const PIN_ANNOTATIONS = [LOADBALANCER_IPS_ANNOTATION, "lbipam.cilium.io/ips", "io.cilium/lb-ipam-ips"];
 const POLICY_KINDS = new Set(["CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy", "NetworkPolicy"]);
 
 const text = (value: unknown): string | undefined => (typeof value === "string" && value.trim() !== "" ? value.trim() : undefined);

@@ -31,6 +31,7 @@ import {
     readEndpointSelector,
     readRule,
 } from "./cilium";
+import { LOADBALANCER_IPS_ANNOTATION } from "../../policy/definitions";
 import { formatPort as portText } from "../../policy/ports";
 import type { SourcePolicy } from "./files";
 import type { ImportResult, ImportedApplication, ImportedConnection, ImportedWorkload, RuleOutcome, RuleRef } from "./importer";
@@ -207,7 +208,7 @@ export function applyTakeOver(result: ImportResult, policies: readonly SourcePol
                     packFailures.push(`${pods} (Application ${app.name}): reached today on an address of its own (${today}), but the pool has no free address left to write into loadBalancerAddresses: widen loadBalancerPool, then pin one on that Service`);
                     continue;
                 }
-                entry = { address: chosen, ports, source: `a free address of the pool, chosen here`, todo: `${today}; pin ${chosen} on that Service (annotation kube-vip.io/loadbalancerIPs, type LoadBalancer) before the take-over, or write the address you pin` };
+                entry = { address: chosen, ports, source: `a free address of the pool, chosen here`, todo: `${today}; pin ${chosen} on that Service (annotation ${LOADBALANCER_IPS_ANNOTATION}, type LoadBalancer) before the take-over, or write the address you pin` };
             }
             used.add(entry.address);
             workload.loadBalancerAddresses = [entry];
