@@ -117,6 +117,16 @@ export interface WorkloadSpec {
     readonly loadBalancerAddresses: readonly LoadBalancerAddress[];
 }
 
+/**
+ * How an Application's policies act. `enforce`: its pods are in default deny,
+ * and only what is declared passes. `staged`: its policies (and its
+ * namespace's baseline) allow what is declared and deny nothing else
+ * (Cilium's enableDefaultDeny off), so the declared connections can be
+ * watched in Hubble before a switch to enforce cuts anything off.
+ */
+export const ENFORCEMENT_MODES = ["enforce", "staged"] as const;
+export type Enforcement = (typeof ENFORCEMENT_MODES)[number];
+
 export interface ApplicationSpec {
     readonly name: string;
     readonly namespace: string;
@@ -128,6 +138,8 @@ export interface ApplicationSpec {
     readonly helmValues?: Record<string, unknown>;
     /** At least one: the declared workloads, or the implicit whole-namespace one. */
     readonly workloads: readonly WorkloadSpec[];
+    /** Defaults to `enforce`. */
+    readonly enforcement: Enforcement;
 }
 
 /** What the Applications' config refers to outside itself. */
@@ -139,7 +151,7 @@ export interface ApplicationContext {
 const CONFIG_KEY = "applications";
 /** One exact release (semver, optional leading v): never a range, a wildcard or latest. */
 export const EXACT_VERSION = /^v?[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
-const APPLICATION_FIELDS = ["name", "namespace", "repoURL", "path", "chart", "targetRevision", "helmValues", "connections", "loadBalancerAddresses", "workloads"];
+const APPLICATION_FIELDS = ["name", "namespace", "repoURL", "path", "chart", "targetRevision", "helmValues", "enforcement", "connections", "loadBalancerAddresses", "workloads"];
 const WORKLOAD_FIELDS = ["name", "selector", "connections", "loadBalancerAddresses"];
 const CONNECTION_KINDS = ["to", "from", "ingressPorts", "apiServer", "toApps", "toCidrs"];
 const PEER_KEYS = ["app", "entity", "cidr", "fqdn", "platform", "ingress", "pods"] as const;
@@ -227,6 +239,11 @@ function parseApplication(entry: unknown, where: string, report: Report, context
     if (helmValues !== undefined && !isObject(helmValues)) {
         own.report(`${where}.helmValues`, helmValues, "is not a map of Helm values", "write helmValues as a YAML map");
     }
+    const enforcement = entry.enforcement ?? "enforce";
+    if (!(ENFORCEMENT_MODES as readonly unknown[]).includes(enforcement)) {
+        own.report(`${where}.enforcement`, enforcement, `is not one of ${ENFORCEMENT_MODES.join(", ")}`,
+            "write enforcement: staged to allow the declared connections without denying the rest (while you watch the traffic), or leave it out to enforce");
+    }
     const workloads = name === undefined || namespace === undefined ? [] : parseWorkloads(entry, where, name, namespace, own.report, context);
     if (isObject(helmValues)) {
         const declared = new Set(workloads.flatMap(w => w.loadBalancerAddresses.map(lb => lb.address)));
@@ -245,6 +262,7 @@ function parseApplication(entry: unknown, where: string, report: Report, context
             targetRevision: targetRevision ?? "",
             helmValues: isObject(helmValues) ? helmValues : undefined,
             workloads,
+            enforcement: enforcement === "staged" ? "staged" as const : "enforce" as const,
         };
     return { where, ok: own.count() === 0 && repoURL !== undefined && targetRevision !== undefined, spec };
 }

@@ -2,7 +2,7 @@
 // generates) deploys, and the policy that gives each a namespace of its own.
 
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { KINDS } from "./definitions";
+import { ENFORCEMENT_ANNOTATION, KINDS } from "./definitions";
 import { ResourceView, isKind, metaName, objectsOf, via } from "./readers";
 
 // ---------------------------------------------------------------------------
@@ -18,6 +18,8 @@ export interface ArgoDestination {
     readonly templated: boolean;
     /** The namespace the Application object lives in: Argo CD's own. */
     readonly argoCdNamespace?: string;
+    /** The Application says its policies are staged (ENFORCEMENT_ANNOTATION): no default deny yet, on purpose. */
+    readonly staged: boolean;
 }
 
 export function argoDestinations(resource: ResourceView): ArgoDestination[] {
@@ -34,6 +36,7 @@ export function argoDestinations(resource: ResourceView): ArgoDestination[] {
             namespace: text,
             templated: text !== undefined && text.includes("{{"),
             argoCdNamespace: view.props?.metadata?.namespace,
+            staged: isApplication && view.props?.metadata?.annotations?.[ENFORCEMENT_ANNOTATION] === "staged",
         }];
     });
 }

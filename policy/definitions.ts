@@ -182,3 +182,10 @@ export const SECOND_ALLOCATOR_KINDS: ReadonlyArray<{ readonly group: string; rea
  * policy selects each one.
  */
 export const WORKLOADS_ANNOTATION = "homelab-network/workloads";
+
+/**
+ * The annotation on an Argo CD Application whose policies are staged
+ * (`staged`): its namespace is knowingly not in default deny yet, its
+ * policies carry enableDefaultDeny off. Absent: enforced.
+ */
+export const ENFORCEMENT_ANNOTATION = "homelab-network/policy-enforcement";

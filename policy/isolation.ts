@@ -185,14 +185,18 @@ export const applicationsHaveNetworkPolicies: StackValidationPolicy = {
     description:
         "Every Argo CD Application's (and ApplicationSet's) destination namespace is in default deny both ways: a CiliumNetworkPolicy of the namespace, a " +
         "CiliumClusterwideNetworkPolicy or a NetworkPolicy selects every pod of it and turns default deny on for ingress and for egress (non-empty rules, " +
-        "enableDefaultDeny not false) without admitting world, all or 0.0.0.0/0 itself.",
+        "enableDefaultDeny not false) without admitting world, all or 0.0.0.0/0 itself. A namespace that an Application annotated as staged deploys into " +
+        "is left open on purpose while its declared connections are watched, and is not counted.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         const resources = readable(args.resources);
         const policies = readEach(resources, isolation);
-        for (const destination of readEach(resources, argoDestinations)) {
+        const destinations = readEach(resources, argoDestinations);
+        // In Cilium one policy in default deny puts a pod into default deny: a staged namespace has none, whichever Application asked for it.
+        const staged = new Set(destinations.filter(d => d.staged && d.namespace !== undefined).map(d => d.namespace));
+        for (const destination of destinations) {
             const namespace = destination.namespace;
-            if (namespace === undefined || destination.templated) {
+            if (namespace === undefined || destination.templated || staged.has(namespace)) {
                 continue;
             }
             const covering = policies.filter(p => p.covers(namespace) === true);

@@ -20,6 +20,10 @@ import { readPolicyFolder } from "./policyImport/files";
 import { coverage, importPolicies } from "./policyImport/importer";
 import { renderApplicationsYaml, renderReport } from "./policyImport/render";
 import { roundTrip } from "./policyImport/roundTrip";
+import { readFolderManifests } from "./policyImport/manifests";
+import { applyTakeOver, matchedNothing } from "./policyImport/takeover";
+import { addressOwnership } from "../config/reservations";
+import { formatIpv4, parseIpv4, rangeAddresses, rangeContains } from "../policy/addressing";
 import { formatConfigIssues } from "../config/issues";
 import { parseStackConfig } from "../config/stack";
 import { configReader, loadStackConfig } from "./stackFiles";
@@ -34,6 +38,8 @@ export interface ImportDeps {
     readonly frontends?: IngressFrontends;
     /** The folder whose stack files are read; default: this repository. */
     readonly root?: string;
+    /** With `frontends`: the pool's addresses nobody owns (default: none), and whether an address is in the pool. */
+    readonly pool?: { readonly free: readonly string[]; readonly contains: (address: string) => boolean };
 }
 
 /** What the command line asks for (scripts/cli/importPolicies.ts). */
@@ -68,6 +74,7 @@ export async function importFolder(args: ImportArgs, deps: ImportDeps = {}): Pro
         throw new UsageError(`${args.folder} is not a folder`);
     }
     let frontends = deps.frontends;
+    let pool = deps.pool ?? { free: [], contains: () => false };
     if (frontends === undefined) {
         // The stack's config as the program reads it; only its address plan (Traefik's frontends) is used.
         const { project, values } = loadStackConfig(deps.root ?? REPO_ROOT, args.stack);
@@ -77,6 +84,16 @@ export async function importFolder(args: ImportArgs, deps: ImportDeps = {}): Pro
             return 2;
         }
         frontends = parsed.settings.addresses.ingress;
+        // The pool without the API's and Traefik's addresses: the imported Applications replace the stack's.
+        const plan = parsed.settings.addresses;
+        const unowned = addressOwnership(plan, []).ownership.unpinned.flatMap(range => rangeAddresses(range)).map(formatIpv4);
+        pool = {
+            free: unowned,
+            contains: (address: string) => {
+                const parsedAddress = parseIpv4(address);
+                return parsedAddress.ok && rangeContains(plan.loadBalancerPool, parsedAddress.value);
+            },
+        };
     }
 
     const read = readPolicyFolder(folder, args.exclude);
@@ -85,13 +102,17 @@ export async function importFolder(args: ImportArgs, deps: ImportDeps = {}): Pro
         err(`No CiliumNetworkPolicy under ${source} (${read.files} YAML files read${read.encrypted.length > 0 ? `, ${read.encrypted.length} encrypted skipped` : ""}).\n`);
         return 2;
     }
-    const result = importPolicies(read.policies, {
+    // The folder's other manifests: where pods run, their Services and Ingresses.
+    const manifests = readFolderManifests(folder, args.exclude);
+    const imported = importPolicies(read.policies, {
         frontends,
         repoURL: args.repoURL,
         targetRevision: args.targetRevision,
         pathPrefix: args.pathPrefix ?? guessPathPrefix(folder),
         noWiden: args.noWiden,
+        matchedNothing: matchedNothing(manifests, read.policies, source),
     });
+    const result = applyTakeOver(imported, read.policies, manifests, { source, inPool: pool.contains, free: pool.free });
     const yamlText = renderApplicationsYaml(result, source);
     if (args.out !== undefined) {
         fs.mkdirSync(path.dirname(path.resolve(args.out)), { recursive: true });

@@ -69,6 +69,27 @@ function poolTable(settings: StackSettings, run: ProgramRun): string[] {
     ];
 }
 
+/** Which Applications are staged (policies allow what is declared, deny nothing else) and which enforce. */
+export function enforcementLines(settings: Pick<StackSettings, "applications">): string[] {
+    const apps = settings.applications;
+    const staged = apps.filter(app => app.enforcement === "staged");
+    if (apps.length === 0) {
+        return ["Policy enforcement: no Applications"];
+    }
+    if (staged.length === 0) {
+        return [`Policy enforcement: all ${apps.length} Applications enforce (default deny)`];
+    }
+    const namespaces = [...new Set(staged.map(app => app.namespace))];
+    // An enforced Application that shares a namespace with a staged one loses the namespace-wide deny too.
+    const sharing = apps.filter(app => app.enforcement === "enforce" && namespaces.includes(app.namespace)).map(app => app.name);
+    return [
+        `Policy enforcement: ${staged.length} of ${apps.length} Applications staged (enableDefaultDeny off: declared connections allowed, nothing else denied)`,
+        ...staged.map(app => `  staged  ${app.name.padEnd(28)} namespace ${app.namespace}`),
+        ...(sharing.length === 0 ? [] : [`  note: ${sharing.join(", ")} enforce${sharing.length === 1 ? "s" : ""} only through ${sharing.length === 1 ? "its" : "their"} own policies: ${sharing.length === 1 ? "its namespace's" : "their namespaces'"} baseline is staged`]),
+        `  enforce the rest: ${apps.length - staged.length}. Switch a staged one with enforcement: enforce once Hubble shows no traffic it does not declare.`,
+    ];
+}
+
 function componentSummary(run: ProgramRun): string[] {
     const byUrn = new Map(run.resources.map(r => [r.urn, r]));
     const topLevel = run.resources.filter(r => !r.custom && (r.parent === "" || !byUrn.has(r.parent)));
@@ -135,6 +156,8 @@ export async function plan(stack: string, overrides: StackConfigValues = {}, pac
         "",
         `Resources per component (${resourceCount} in all)`,
         ...components,
+        "",
+        ...enforcementLines(settings),
         "",
         violations.length === 0 ? "Policy violations: none" : `Policy violations: ${violations.length}`,
         ...violations.map(v => `  [${v.enforcementLevel}] ${v.policy}: ${v.message}`),

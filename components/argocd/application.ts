@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ApplicationSpec } from "../../config/applications";
-import { KINDS, WORKLOADS_ANNOTATION } from "../../policy/definitions";
+import { ENFORCEMENT_ANNOTATION, KINDS, WORKLOADS_ANNOTATION } from "../../policy/definitions";
 import { NetworkComponent } from "../component";
 import type { WorkloadPolicy } from "../network-policy/policy";
 import { NetworkPolicySet, ciliumNetworkPolicy } from "../network-policy/policySet";
@@ -19,13 +19,18 @@ export function applicationManifest(spec: ApplicationSpec) {
         source.helm = { valuesObject: spec.helmValues };
     }
     const declared = spec.workloads.filter(w => !w.wholeNamespace).map(w => ({ name: w.name, selector: w.selector }));
+    const annotations: Record<string, string> = {
+        ...(declared.length === 0 ? {} : { [WORKLOADS_ANNOTATION]: JSON.stringify(declared) }),
+        // Staged on purpose, so the pack does not take the open namespace for a forgotten default deny.
+        ...(spec.enforcement === "staged" ? { [ENFORCEMENT_ANNOTATION]: "staged" } : {}),
+    };
     return {
         ...KINDS.application,
         metadata: {
             name: spec.name,
             namespace: ARGOCD.namespace,
             // The workloads the stack declares, so a policy pack can check each has its policy.
-            ...(declared.length === 0 ? {} : { annotations: { [WORKLOADS_ANNOTATION]: JSON.stringify(declared) } }),
+            ...(Object.keys(annotations).length === 0 ? {} : { annotations }),
             // Deleting the Application deletes what Argo CD deployed for it.
             finalizers: ["resources-finalizer.argocd.argoproj.io"],
         },

@@ -11,14 +11,13 @@
 //     default plndr-cp-lock, in cp_namespace, default kube-system) held by a
 //     node of this cluster (kube-vip's leader identity is its node name);
 //   - an ingress VIP: a LoadBalancer Service of this cluster that holds the
-//     address (its status, or kube-vip's annotation), and a running kube-vip
+//     address (in its status, where kube-vip reports it), and a running kube-vip
 //     pod with svc_enable=true; with svc_election=true, the Service's own
 //     Lease kubevip-<service> in its namespace held by a node of this cluster.
 // Plain Node.js, like preflight.js; `run` is kubectl (faked in tests).
 "use strict";
 
 const KUBE_VIP_IMAGE = /(^|\/)kube-vip\/kube-vip(:|@|$)|(^|\/)plndr\/kube-vip(:|@|$)/;
-const PIN_ANNOTATION = "kube-vip.io/loadbalancerIPs";
 const DEFAULT_CP_LEASE = "plndr-cp-lock";
 const DEFAULT_CP_NAMESPACE = "kube-system";
 
@@ -70,10 +69,10 @@ function controlPlaneEvidence(address, containers, nodeNames, run) {
     return { evidence: `kube-vip pod ${own[0].pod} (cp_enable, address ${address}) and Lease ${namespace}/${lease} held by node ${holder}` };
 }
 
+/** Whether the Service holds the address: kube-vip writes what it announces into the Service's status. */
 function serviceHolds(service, address) {
     const status = (service?.status?.loadBalancer?.ingress ?? []).map(i => i?.ip);
-    const pinned = String(service?.metadata?.annotations?.[PIN_ANNOTATION] ?? "").split(",").map(a => a.trim());
-    return service?.spec?.type === "LoadBalancer" && (status.includes(address) || pinned.includes(address) || service?.spec?.loadBalancerIP === address);
+    return service?.spec?.type === "LoadBalancer" && status.includes(address);
 }
 
 /** Why a Service VIP is this cluster's kube-vip's (evidence), or what is missing (problem). */

@@ -153,9 +153,10 @@ export function connectionPolicies(apps: readonly ApplicationSpec[], frontends: 
 
     const namespaces = new Map<string, WorkloadPolicy[]>();
     const applications = new Map<string, WorkloadPolicy[]>();
+    const stagedNamespaces = new Set(apps.filter(app => app.enforcement === "staged").map(app => app.namespace));
     for (const app of apps) {
         if (!namespaces.has(app.namespace)) {
-            namespaces.set(app.namespace, namespaceBaseline(app.namespace));
+            namespaces.set(app.namespace, namespaceBaseline(app.namespace, stagedNamespaces.has(app.namespace)));
         }
         applications.set(app.name, app.workloads.flatMap(workload => {
             const own = rulesOf({ kind: "workload", workload });
@@ -174,6 +175,7 @@ export function connectionPolicies(apps: readonly ApplicationSpec[], frontends: 
                 // nothing beyond the baseline: it says so, and a pack can check it.
                 ...(ingress.length > 0 || egress.length === 0 ? { ingress } : {}),
                 ...(egress.length > 0 || ingress.length === 0 ? { egress } : {}),
+                ...(app.enforcement === "staged" ? { staged: true } : {}),
             }];
         }));
     }

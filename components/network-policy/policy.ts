@@ -44,6 +44,12 @@ export interface WorkloadPolicy {
     /** Absent: this policy says nothing of that direction. Empty: deny all. */
     readonly ingress?: readonly Connection[];
     readonly egress?: readonly Connection[];
+    /**
+     * Staging (an Application's `enforcement: staged`): the policy allows what it
+     * says without putting its pods into default deny (Cilium's
+     * enableDefaultDeny off both ways), so nothing undeclared is cut off yet.
+     */
+    readonly staged?: boolean;
 }
 
 /** Cilium's namespace label with its source prefix (`k8s:`), as the program writes selectors. */
@@ -71,6 +77,9 @@ export function ciliumPolicySpec(policy: WorkloadPolicy) {
         selector.matchExpressions = [{ key: policy.podLabelIn.key, operator: "In", values: [...policy.podLabelIn.values] }];
     }
     const spec: Record<string, unknown> = { endpointSelector: selector };
+    if (policy.staged === true) {
+        spec.enableDefaultDeny = { ingress: false, egress: false };
+    }
     if (policy.ingress !== undefined) {
         spec.ingress = policy.ingress.length === 0 ? [{}] : policy.ingress.map(c => ({ ...fromPeer(c.peer, policy.namespace), ...portRules(c) }));
     }
@@ -126,10 +135,15 @@ function portRules(connection: Connection) {
 
 /**
  * What every namespace this program owns starts from: everything denied both
- * ways, then DNS. Everything else is allowed by a policy of its own.
+ * ways, then DNS. Everything else is allowed by a policy of its own. A staged
+ * namespace (one of its Applications is staged) denies nothing: in Cilium one
+ * policy in default deny is enough to put a pod into default deny, so a
+ * staged Application in an enforced namespace would be enforced anyway.
  */
-export function namespaceBaseline(namespace: string): WorkloadPolicy[] {
-    const whole = { namespace, podLabels: {} };
+export function namespaceBaseline(namespace: string, staged = false): WorkloadPolicy[] {
+    // Staged, the default-deny policy keeps its place (switching to enforce
+    // changes one field of it) but denies nothing.
+    const whole = { namespace, podLabels: {}, ...(staged ? { staged } : {}) };
     return [
         { name: "default-deny", ...whole, ingress: [], egress: [] },
         { name: "allow-dns", ...whole, egress: [DNS] },

@@ -46,7 +46,7 @@ export type RulePart =
 export type ReasonCode =
     | "platform-namespace" | "policy-selector" | "whole-namespace-policy" | "no-baseline" | "deny"
     | "nothing" | "selector" | "entity" | "cidr" | "services" | "requires" | "other-peer" | "no-peer"
-    | "named-port" | "port" | "protocol" | "l7" | "dns-names" | "icmp" | "narrowed";
+    | "named-port" | "port" | "protocol" | "l7" | "dns-names" | "icmp" | "narrowed" | "lan";
 
 /** What each code means, for the report's headings. */
 export const REASON_TITLES: Readonly<Record<ReasonCode, string>> = {
@@ -70,6 +70,7 @@ export const REASON_TITLES: Readonly<Record<ReasonCode, string>> = {
     "dns-names": "DNS rules that restrict the names looked up",
     "icmp": "ICMP the vocabulary cannot say (ICMPv6, unknown types)",
     "narrowed": "protocol ANY, written as TCP and UDP (SCTP dropped)",
+    "lan": "the LAN (world) admitted to pods it never reached as world (no address of their own, or the host's network)",
 };
 
 export interface ParsedRule {

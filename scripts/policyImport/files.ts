@@ -37,7 +37,8 @@ export interface FolderRead {
 
 export const POLICY_KIND = "CiliumNetworkPolicy";
 
-function yamlFiles(root: string, dir: string, exclude: readonly string[]): string[] {
+/** Every YAML file under `root`/`dir` (relative, with / separators), in name order, minus `exclude`. */
+export function yamlFiles(root: string, dir: string, exclude: readonly string[]): string[] {
     return fs.readdirSync(path.join(root, dir), { withFileTypes: true })
         .sort((a, b) => a.name.localeCompare(b.name))
         .flatMap(entry => {

@@ -51,6 +51,7 @@ import {
     readRule,
 } from "./cilium";
 import type { SourcePolicy } from "./files";
+import type { AddedAtoms, LanAddress, TakeOverReport } from "./takeover";
 
 export interface ImportOptions {
     /** Traefik's entrypoints, to write calls to its entrypoint ports as `ingress:`. */
@@ -62,6 +63,13 @@ export interface ImportOptions {
     readonly pathPrefix?: string;
     /** Never open an end the original did not: one-sided and unequal connections become `pods` peers. */
     readonly noWiden?: boolean;
+    /**
+     * Why a peer selector of the platform's pods (Traefik's, say) matched no
+     * pod in the original (its namespace ran nothing), or undefined when it
+     * may have: such a rule allowed nothing and is reported, not revived as a
+     * connection to the program's own pods.
+     */
+    readonly matchedNothing?: (pods: PodSet) => string | undefined;
 }
 
 export const TODO = "TODO";
@@ -126,6 +134,8 @@ export interface ImportedWorkload {
     readonly policies: readonly string[];
     readonly to: readonly ImportedConnection[];
     readonly from: readonly ImportedConnection[];
+    /** The address the LAN reaches it on (takeover.ts). */
+    loadBalancerAddresses?: readonly LanAddress[];
 }
 
 export interface ImportedApplication {
@@ -135,6 +145,8 @@ export interface ImportedApplication {
     readonly folder: string;
     readonly files: readonly string[];
     readonly workloads: readonly ImportedWorkload[];
+    /** Staged (takeover.ts): its namespace had no default deny in the original. */
+    readonly enforcement?: "staged";
 }
 
 /** An end the program opens that the original did not: the other side of a one-sided connection. */
@@ -162,6 +174,10 @@ export interface ImportResult {
     /** Namespaces of imported workloads that had no default-deny policy: the baseline now denies what no rule allows. */
     readonly namespacesWithoutDefaultDeny: readonly string[];
     readonly options: ImportOptions;
+    /** What the generated policies allow beyond the rules on purpose (the take-over's addresses and Traefik paths). */
+    readonly added?: readonly AddedAtoms[];
+    /** The take-over's findings, when the folder's other manifests were read. */
+    readonly takeOver?: TakeOverReport;
 }
 
 export interface Coverage {
@@ -350,7 +366,7 @@ interface Drafts {
 export function importPolicies(policies: readonly SourcePolicy[], options: ImportOptions): ImportResult {
     const drafts = readPolicies(policies);
     const entrypoints = new Map(allFrontends(options.frontends).flatMap(f => f.entrypoints.map(e => [e.port, e.name] as const)));
-    const intents = drafts.pending.flatMap(pending => pending.ruleStates.flatMap(rule => ruleIntents(pending, rule, drafts.workloads)));
+    const intents = drafts.pending.flatMap(pending => pending.ruleStates.flatMap(rule => ruleIntents(pending, rule, drafts.workloads, options.matchedNothing)));
     const widenings = connectIntents(intents, drafts.states, entrypoints, options);
     markMissingBaselines(drafts.states, drafts.apps);
     const applications = importedApplications(drafts.apps);
@@ -457,7 +473,7 @@ function workloadOf(policy: SourcePolicy, pods: PodSet, drafts: Drafts): Workloa
 }
 
 /** Pass 2: one rule's peers and ports, as intents; what it cannot express goes into its state's reasons. */
-function ruleIntents(pending: PendingPolicy, { state, raw, direction }: PendingPolicy["ruleStates"][number], workloads: ReadonlyMap<string, WorkloadDraft>): Intent[] {
+function ruleIntents(pending: PendingPolicy, { state, raw, direction }: PendingPolicy["ruleStates"][number], workloads: ReadonlyMap<string, WorkloadDraft>, matchedNothing?: ImportOptions["matchedNothing"]): Intent[] {
     const { policy, workload, policyReason, wholeNamespace } = pending;
     if (policyReason !== undefined) {
         state.reasons.push(policyReason);
@@ -524,7 +540,7 @@ function ruleIntents(pending: PendingPolicy, { state, raw, direction }: PendingP
                 portSets.forEach(ports => add({ kind: "cidr", cidr: peer.cidr }, ports));
                 break;
             case "pods":
-                podsIntents(peer.pods, part.what, { state, direction, portSets, workloads, add });
+                podsIntents(peer.pods, part.what, { state, direction, portSets, workloads, add, matchedNothing });
                 break;
         }
     }
@@ -549,8 +565,15 @@ function podsIntents(pods: PodSet, what: string, rule: {
     readonly portSets: readonly CiliumPorts[];
     readonly workloads: ReadonlyMap<string, WorkloadDraft>;
     readonly add: (peer: Intent["peer"], ports: CiliumPorts) => void;
+    readonly matchedNothing?: ImportOptions["matchedNothing"];
 }): void {
     const { state, direction, portSets, workloads, add } = rule;
+    // A selector of the platform's pods becomes a live connection to the program's own pods, wherever the original looked for them.
+    const vacuous = platformPeerOf(pods) === undefined ? undefined : rule.matchedNothing?.(pods);
+    if (vacuous !== undefined) {
+        state.reasons.push({ code: "nothing", detail: `${what}: matched no pod in the original: ${vacuous}` });
+        return;
+    }
     if (labelProblem(pods) !== undefined) {
         state.reasons.push({ code: "selector", detail: `${what}: the selector ${labelProblem(pods)!}` });
         return;

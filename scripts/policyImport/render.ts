@@ -104,6 +104,10 @@ function applicationNode(doc: Document, app: ImportedApplication, result: Import
     if (options.targetRevision === undefined) {
         comment("targetRevision", "TODO: a branch, tag or commit, e.g. HEAD");
     }
+    if (app.enforcement === "staged") {
+        node.set("enforcement", doc.createNode("staged"));
+        comment("enforcement", "the original had no default deny here: allow what is declared, deny nothing else, until you switch to enforce");
+    }
     const workloads = new YAMLSeq();
     for (const workload of app.workloads) {
         const item = doc.createNode({ name: workload.name, selector: { ...workload.selector } }) as YAMLMap;
@@ -124,6 +128,16 @@ function applicationNode(doc: Document, app: ImportedApplication, result: Import
         }
         if (connections.items.length > 0) {
             item.set("connections", connections);
+        }
+        if (workload.loadBalancerAddresses !== undefined && workload.loadBalancerAddresses.length > 0) {
+            const addresses = new YAMLSeq();
+            for (const lb of workload.loadBalancerAddresses) {
+                const entry = doc.createNode({ address: lb.address, ports: configPorts({ kind: "ports", ports: lb.ports }) }) as YAMLMap;
+                entry.commentBefore = ` ${lb.source}${lb.todo === undefined ? "" : `\n TODO: ${lb.todo}`}`;
+                flowLeaves(entry);
+                addresses.items.push(entry);
+            }
+            item.set("loadBalancerAddresses", addresses);
         }
         flowLeaves(item.get("selector", true));
         workloads.items.push(item);
@@ -233,7 +247,33 @@ export function renderReport(result: ImportResult, read: ReadSummary): string {
     }
     if (result.namespacesWithoutDefaultDeny.length > 0) {
         lines.push("");
-        lines.push(`Namespaces without a default-deny policy in the originals: ${result.namespacesWithoutDefaultDeny.join(", ")}. The program gives every namespace one: pods and directions no original policy governed there are denied from now on.`);
+        lines.push(result.takeOver === undefined
+            ? `Namespaces without a default-deny policy in the originals: ${result.namespacesWithoutDefaultDeny.join(", ")}. The program gives every namespace one: pods and directions no original policy governed there are denied from now on.`
+            : `Staged: ${result.namespacesWithoutDefaultDeny.join(", ")} had no default-deny policy in the originals, so their Applications are written with enforcement: staged ` +
+              "(their policies allow what is declared and deny nothing else, as before). Watch their traffic in Hubble, then switch each to enforce:");
+        for (const line of result.takeOver?.staged ?? []) {
+            lines.push(`  ${line}`);
+        }
     }
+    lines.push(...takeOverLines(result));
     return `${lines.join("\n")}\n`;
+}
+
+/** The take-over's findings: the LAN's addresses, Traefik's paths, and what would still fail the pack. */
+function takeOverLines(result: ImportResult): string[] {
+    const report = result.takeOver;
+    if (report === undefined) {
+        return [];
+    }
+    const section = (title: string, items: readonly string[]) => (items.length === 0 ? [] : ["", title, ...items.map(i => `  ${i}`)]);
+    return [
+        ...section(`Reached from the LAN on an address of their own: ${count(report.lan.length, "workload")}, written as loadBalancerAddresses:`, report.lan),
+        ...section(`The LAN (world) not written: ${count(report.lanDropped.length, "workload")} whose policies admitted it, although it never reached them as world:`, report.lanDropped),
+        ...section(`Traefik paths kept: ${count(report.traefik.length, "connection")} from Traefik written as platform: traefik (the program's Traefik policy opens only those):`, report.traefik),
+        "",
+        report.packFailures.length === 0
+            ? "Policy pack: nothing in the printed config is known to fail it (run npm run plan on a stack that holds it)."
+            : `Policy pack: the printed config fails it in ${count(report.packFailures.length, "place")} until fixed:`,
+        ...report.packFailures.map(f => `  ${f}`),
+    ];
 }

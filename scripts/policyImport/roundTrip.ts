@@ -186,7 +186,10 @@ export function roundTrip(policies: readonly SourcePolicy[], result: ImportResul
         const specs = policies.map(p => ({ name: p.name, spec: ciliumPolicySpec(p) }));
         const deny = specs.find(s => s.name === "default-deny")?.spec;
         const dns = specs.find(s => s.name === "allow-dns")?.spec;
-        if (JSON.stringify(deny) === JSON.stringify({ endpointSelector: { matchLabels: {} }, ingress: [{}], egress: [{}] }) && dns !== undefined) {
+        // A staged namespace's default deny is the same policy with enableDefaultDeny off.
+        const denyRules: Record<string, unknown> = { ...(deny ?? {}) };
+        delete denyRules.enableDefaultDeny;
+        if (JSON.stringify(denyRules) === JSON.stringify({ endpointSelector: { matchLabels: {} }, ingress: [{}], egress: [{}] }) && dns !== undefined) {
             baselines.add(namespace);
         } else {
             problems.push(`namespace ${namespace} lacks its baseline (default deny, DNS)`);
@@ -265,6 +268,9 @@ export function roundTrip(policies: readonly SourcePolicy[], result: ImportResul
                 }
             });
         }
+    }
+    for (const extra of result.added ?? []) {
+        addAtoms(permitted, `${podSetKey(extra.workload)} ${extra.direction}`, extra.atoms);
     }
     for (const widening of result.widenings) {
         const peer: CiliumPeer = { kind: "pods", pods: widening.peer };

@@ -1,0 +1,111 @@
+// The importer on a GitOps folder whose manifests say more than its policies
+// (test/fixtures/takeover): addresses the LAN reaches, Traefik paths kept,
+// rules that matched nothing not revived, namespaces without default deny
+// staged; and the printed config passes the program and its round trip.
+import * as assert from "assert";
+import * as path from "path";
+import { parse } from "yaml";
+import { address } from "../../config/addressPlan";
+import { parseApplications } from "../../config/applications";
+import { allFrontends, ingressFrontends } from "../../components/traefik/frontends";
+import { parseIpv4 } from "../../policy/addressing";
+import { main } from "../../scripts/cli/importPolicies";
+import { readFolderManifests } from "../../scripts/policyImport/manifests";
+import { REPO_ROOT } from "../harness";
+
+const FOLDER = path.join(REPO_ROOT, "test", "fixtures", "takeover");
+const ip = (text: string) => {
+    const parsed = parseIpv4(text);
+    assert.ok(parsed.ok);
+    return address(parsed.value);
+};
+const frontends = ingressFrontends(ip("192.168.1.231"), ip("192.168.1.239"));
+const entrypoints = allFrontends(frontends).flatMap(f => f.entrypoints.map(e => e.name));
+/** The home pool 192.168.1.231-239 without Traefik's two addresses and the one the fixture's chart pins. */
+const pool = {
+    free: ["192.168.1.232", "192.168.1.234"],
+    contains: (a: string) => /^192\.168\.1\.23[1-9]$/.test(a),
+};
+
+async function run(freeAddresses = pool.free) {
+    let stdout = "";
+    let stderr = "";
+    const code = await main([FOLDER, "--stack", "home"], { out: t => (stdout += t), err: t => (stderr += t), frontends, pool: { ...pool, free: freeAddresses } });
+    return { code, stdout, stderr, config: parse(stdout) as any[] };
+}
+
+const app = (config: any[], name: string) => {
+    const found = config.find(a => a.name === name);
+    assert.ok(found, `Application ${name} was printed`);
+    return found;
+};
+
+describe("import-policies: taking over a running cluster", () => {
+    let result: Awaited<ReturnType<typeof run>>;
+    before(async () => {
+        result = await run();
+    });
+
+    it("prints a config the program accepts and whose generated policies pass the round trip", () => {
+        assert.match(result.stderr, /\nRound trip: the printed config, read back by the program, generates policies for 5 workloads/);
+        const placeholders = result.config.map(a => ({ ...a, repoURL: "https://git.example.org/x.git", targetRevision: "HEAD" }));
+        assert.deepStrictEqual(parseApplications(placeholders, { entrypoints }).issues, []);
+    });
+
+    it("writes the address a Service pins for pods the LAN reaches on their own address, with the ports the policy opened", () => {
+        assert.deepStrictEqual(app(result.config, "mediaserver").workloads[0].loadBalancerAddresses, [{ address: "192.168.1.233", ports: [8096] }]);
+        assert.match(result.stderr, /media\/\{app\.kubernetes\.io\/name=mediaserver\} \(Application mediaserver\): 192\.168\.1\.233 on 8096\/TCP, pinned by chart mediaserver's Service \(helmCharts values\) in mediaserver\/kustomization\.yaml/);
+    });
+
+    it("chooses a free pool address for pods reached on an external IP today, and says what to pin", () => {
+        assert.deepStrictEqual(app(result.config, "share").workloads[0].loadBalancerAddresses, [{ address: "192.168.1.232", ports: [445] }]);
+        assert.match(result.stdout, /# TODO: Service share \(share\/k8s\.service\.yaml\) uses externalIPs 192\.168\.1\.45; pin 192\.168\.1\.232 on that Service \(annotation kube-vip\.io\/loadbalancerIPs, type LoadBalancer\)/);
+    });
+
+    it("lists the place that would fail the pack when the pool has no free address left", async () => {
+        const full = await run([]);
+        assert.strictEqual(app(full.config, "share").workloads[0].loadBalancerAddresses, undefined);
+        assert.match(full.stderr, /Policy pack: the printed config fails it in 1 place until fixed:\n {2}media\/\{app\.kubernetes\.io\/name=share\} \(Application share\): reached today on an address of its own \(Service share \(share\/k8s\.service\.yaml\) uses externalIPs 192\.168\.1\.45\), but the pool has no free address left/);
+        assert.match(result.stderr, /Policy pack: nothing in the printed config is known to fail it/);
+    });
+
+    it("does not write world for pods no Service exposes, nor for pods on the host's network, and says why", () => {
+        const library = app(result.config, "books").workloads[0];
+        assert.deepStrictEqual(library.connections.from, [{ platform: "traefik", ports: [8686] }, { entity: "cluster", ports: [8686] }]);
+        assert.strictEqual(app(result.config, "tv").workloads[0].connections, undefined);
+        assert.match(result.stderr, /books\/\{app\.kubernetes\.io\/name=library\} \(Application books\): no Service under .*books gives them an address of their own \(library: ClusterIP\)/);
+        assert.match(result.stderr, /media\/\{app\.kubernetes\.io\/name=tv\} \(Application tv\): its pods use the host's network \(hostNetwork: true in tv\/k8s\.deployment\.yaml\)/);
+        assert.match(result.stderr, /Partly expressed: 2 rules[^\n]*\n {2}the LAN \(world\) admitted to pods it never reached as world/);
+    });
+
+    it("keeps the Ingress path open: Traefik to the Service's pod port, from the Ingress in the Application's folder", () => {
+        assert.match(result.stderr, /books\/\{app\.kubernetes\.io\/name=library\} \(Application books\): from Traefik on 8686\/TCP: books\/k8s\.ingress\.yaml routes to Service library \(pod port 8686\)/);
+    });
+
+    it("reports a rule that selected Traefik where it never ran, and does not revive it as a Traefik connection", () => {
+        const dashboard = app(result.config, "dashboard").workloads[0];
+        assert.deepStrictEqual(dashboard.connections.from, [{ pods: true, namespace: "tools", ports: [8080] }]);
+        assert.match(result.stderr, /dashboard\/k8s\.np\.dashboard\.yaml: tools\/dashboard ingress#0: fromEndpoints\[0\]: matched no pod in the original: no manifest under .* runs pods in namespace traefik/);
+    });
+
+    it("keeps a path the original Traefik policy opened to a namespace whose pods admitted the cluster", async () => {
+        // Without its Ingress, books' path comes from the original Traefik policy alone.
+        let stderr = "";
+        let stdout = "";
+        await main([FOLDER, "--stack", "home", "--exclude", "books/k8s.ingress.yaml"], { out: t => (stdout += t), err: t => (stderr += t), frontends, pool });
+        assert.deepStrictEqual(app(parse(stdout), "books").workloads[0].connections.from[0], { platform: "traefik", ports: [8686] });
+        assert.match(stderr, /from Traefik on 8686\/TCP: traefik\/k8s\.np\.traefik\.yaml: kube-system\/traefik egress#0 let Traefik reach every pod of namespace books, and library ingress#0 admitted it/);
+    });
+
+    it("stages every namespace the original left without default deny, and says so", () => {
+        const staged = result.config.filter(a => a.enforcement === "staged").map(a => a.name).sort();
+        assert.deepStrictEqual(staged, ["books", "dashboard"]);
+        assert.match(result.stderr, /Staged: books, tools had no default-deny policy in the originals, so their Applications are written with enforcement: staged/);
+        assert.match(result.stderr, /\n {2}namespace tools: dashboard\n/);
+    });
+
+    it("reads the namespaces pods run in from pod templates and chart releases, not from Middlewares or patches", () => {
+        const manifests = readFolderManifests(FOLDER);
+        assert.deepStrictEqual([...manifests.namespaces].sort(), ["books", "kube-system", "media", "tools"]);
+    });
+});
