@@ -19,7 +19,7 @@
 //   and deny nothing else until someone switches them to enforce.
 // Pure: the folder is read by the caller.
 
-import type { PortSpec } from "../../config/applications";
+import type { CiliumEntityName, PortSpec } from "../../config/applications";
 import {
     CiliumPorts,
     Labels,
@@ -163,7 +163,7 @@ export function applyTakeOver(result: ImportResult, policies: readonly SourcePol
                 ...helm.filter(h => h.type === "LoadBalancer").map(h => `chart ${h.chart}'s Service (${h.file}) is a LoadBalancer`)];
             const dropWorld = (why: string) => {
                 for (const connection of world) {
-                    const rest = (connection.peer as { entities: readonly string[] }).entities.filter(e => e !== "world");
+                    const rest = (connection.peer as { entities: readonly CiliumEntityName[] }).entities.filter(e => e !== "world");
                     const at = workload.from.indexOf(connection);
                     if (rest.length === 0) {
                         workload.from.splice(at, 1);

@@ -7,7 +7,7 @@ import * as assert from "assert";
 import { applicationManifest } from "../../components/argocd/application";
 import { connectionPolicies } from "../../components/network-policy/graph";
 import { WorkloadPolicy, ciliumPolicySpec } from "../../components/network-policy/policy";
-import { ingressFrontends } from "../../components/traefik/frontends";
+import { ingressFrontends } from "../../platform/traefik";
 import { address } from "../../config/addressPlan";
 import { ApplicationSpec, parseApplications } from "../../config/applications";
 import { formatConfigIssues } from "../../config/issues";

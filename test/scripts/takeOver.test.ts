@@ -7,7 +7,7 @@ import * as path from "path";
 import { parse } from "yaml";
 import { address } from "../../config/addressPlan";
 import { parseApplications } from "../../config/applications";
-import { allFrontends, ingressFrontends } from "../../components/traefik/frontends";
+import { allFrontends, ingressFrontends } from "../../platform/traefik";
 import { parseIpv4 } from "../../policy/addressing";
 import { main } from "../../scripts/cli/importPolicies";
 import { readFolderManifests } from "../../scripts/policyImport/manifests";
