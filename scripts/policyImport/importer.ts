@@ -29,221 +29,29 @@
 //   mirror.
 
 import { accepts, isReservedNamespace } from "../../config/applications";
-import type { CiliumEntityName, PeerRef, PortSpec } from "../../config/applications";
+import type { CiliumEntityName } from "../../config/applications";
 import { DNS_PORTS } from "../../platform/k3s";
-import type { IngressFrontends } from "../../platform/traefik";
 import { allFrontends } from "../../platform/traefik";
 import {
     CiliumPorts,
     Direction,
     Labels,
     PodSet,
-    ReasonCode,
-    VOCABULARY_ENTITIES,
-    describePods,
     isKubeDns,
     isObject,
     platformPeerOf,
     platformPolicyOf,
     podSetKey,
-    portsText,
     readEndpointSelector,
     readRule,
 } from "./cilium";
 import type { SourcePolicy } from "./files";
-import type { AddedAtoms, LanAddress, TakeOverReport } from "./takeover";
+import type { ImportOptions, ImportResult, ImportedApplication, PlatformPolicy, Reason, RuleOutcome, RuleRef } from "./importResult";
+import type { AppDraft, Intent, RuleState, WorkloadDraft } from "./intents";
+import { connectIntents, samePort, sortConnections } from "./intents";
 
-export interface ImportOptions {
-    /** Traefik's entrypoints, to write calls to its entrypoint ports as `ingress:`. */
-    readonly frontends: IngressFrontends;
-    /** Written as the Applications' repoURL; a TODO placeholder (which the program refuses) otherwise. */
-    readonly repoURL?: string;
-    readonly targetRevision?: string;
-    /** Prepended to each Application's folder to guess its `path` in the repository. */
-    readonly pathPrefix?: string;
-    /** Never open an end the original did not: one-sided and unequal connections become `pods` peers. */
-    readonly noWiden?: boolean;
-    /**
-     * Why a peer selector of the platform's pods (Traefik's, say) matched no
-     * pod in the original (its namespace ran nothing), or undefined when it
-     * may have: such a rule allowed nothing and is reported, not revived as a
-     * connection to the program's own pods.
-     */
-    readonly matchedNothing?: (pods: PodSet) => string | undefined;
-}
-
-export const TODO = "TODO";
-
-/** Where a rule is: its file, its policy and its index, e.g. `apps/x/np.yaml: media/emby egress#2`. */
-export interface RuleRef {
-    readonly file: string;
-    readonly doc: number;
-    readonly policy: string;
-    readonly namespace: string;
-    readonly section: Direction | "ingressDeny" | "egressDeny";
-    readonly index: number;
-    readonly specIndex?: number;
-}
-
-export function ruleId(ref: RuleRef): string {
-    const spec = ref.specIndex === undefined ? "" : ` specs[${ref.specIndex}]`;
-    return `${ref.file}: ${ref.namespace}/${ref.policy}${spec} ${ref.section}#${ref.index}`;
-}
-
-export function shortRuleId(ref: RuleRef): string {
-    return `${ref.policy} ${ref.section}#${ref.index}`;
-}
-
-export type RuleStatus = "expressed" | "widened" | "baseline" | "partial" | "unexpressed" | "platform";
-
-export interface Reason {
-    readonly code: ReasonCode;
-    readonly detail: string;
-}
-
-export interface RuleOutcome {
-    readonly ref: RuleRef;
-    readonly status: RuleStatus;
-    /** Whether the rule came through at its original granularity (expressed, widened or baseline). */
-    readonly counted: boolean;
-    /** partial/unexpressed: what could not be said. */
-    readonly reasons: readonly Reason[];
-    /** widened: what the program opens beyond the original. */
-    readonly widened: readonly string[];
-    /** baseline: what covers it. */
-    readonly note?: string;
-}
-
-/** The other end of a connection, in the vocabulary's terms. */
-export type ImportedPeer =
-    | { readonly kind: "app"; readonly app: string; readonly workload: string; readonly key: string }
-    | Exclude<PeerRef, { kind: "app" }>;
-
-export interface ImportedConnection {
-    readonly peer: ImportedPeer;
-    readonly ports: CiliumPorts;
-    /** The original rules this connection says. */
-    readonly rules: readonly RuleRef[];
-}
-
-export interface ImportedWorkload {
-    readonly name: string;
-    readonly key: string;
-    readonly namespace: string;
-    readonly selector: Labels;
-    readonly policies: readonly string[];
-    readonly to: readonly ImportedConnection[];
-    readonly from: readonly ImportedConnection[];
-    /** The address the LAN reaches it on (takeover.ts). */
-    loadBalancerAddresses?: readonly LanAddress[];
-}
-
-export interface ImportedApplication {
-    readonly name: string;
-    readonly namespace: string;
-    /** The folder (relative to the imported one) its policies came from. */
-    readonly folder: string;
-    readonly files: readonly string[];
-    readonly workloads: readonly ImportedWorkload[];
-    /** Staged (takeover.ts): its namespace had no default deny in the original. */
-    readonly enforcement?: "staged";
-}
-
-/** An end the program opens that the original did not: the other side of a one-sided connection. */
-export interface Widening {
-    /** The workload whose policy gains the rule. */
-    readonly workload: PodSet;
-    readonly direction: Direction;
-    readonly peer: PodSet;
-    readonly ports: CiliumPorts;
-}
-
-export interface PlatformPolicy {
-    readonly file: string;
-    readonly name: string;
-    readonly namespace: string;
-    readonly platform: string;
-    readonly rules: number;
-}
-
-export interface ImportResult {
-    readonly applications: readonly ImportedApplication[];
-    readonly rules: readonly RuleOutcome[];
-    readonly platform: readonly PlatformPolicy[];
-    readonly widenings: readonly Widening[];
-    /** Namespaces of imported workloads that had no default-deny policy: the baseline now denies what no rule allows. */
-    readonly namespacesWithoutDefaultDeny: readonly string[];
-    readonly options: ImportOptions;
-    /** What the generated policies allow beyond the rules on purpose (the take-over's addresses and Traefik paths). */
-    readonly added?: readonly AddedAtoms[];
-    /** The take-over's findings, when the folder's other manifests were read. */
-    readonly takeOver?: TakeOverReport;
-}
-
-export interface Coverage {
-    readonly rules: number;
-    readonly counted: number;
-    readonly applicationRules: number;
-    readonly applicationCounted: number;
-    readonly platformRules: number;
-}
-
-export function coverage(result: ImportResult): Coverage {
-    const app = result.rules.filter(r => r.status !== "platform");
-    const counted = app.filter(r => r.counted).length;
-    return { rules: result.rules.length, counted, applicationRules: app.length, applicationCounted: counted, platformRules: result.rules.length - app.length };
-}
-
-// --- Ports as sets ----------------------------------------------------------------
-
-type PortsClass = "ports" | "icmp";
-
-function classOf(ports: CiliumPorts): PortsClass {
-    return ports.kind === "icmp" ? "icmp" : "ports";
-}
-
-function samePort(a: PortSpec, b: PortSpec): boolean {
-    return a.port === b.port && a.endPort === b.endPort && a.protocol === b.protocol;
-}
-
-/** Everything either allows (both of one class). */
-function union(a: CiliumPorts | undefined, b: CiliumPorts): CiliumPorts {
-    if (a === undefined) {
-        return b;
-    }
-    if (a.kind === "any" || b.kind === "any") {
-        return { kind: "any" };
-    }
-    if (a.kind === "icmp" && b.kind === "icmp") {
-        return { kind: "icmp", types: [...a.types, ...b.types.filter(t => !a.types.includes(t))] };
-    }
-    if (a.kind === "ports" && b.kind === "ports") {
-        return { kind: "ports", ports: [...a.ports, ...b.ports.filter(p => !a.ports.some(q => samePort(p, q)))] };
-    }
-    throw new Error("ports and ICMP are kept apart");
-}
-
-/** What `a` allows that `b` does not; undefined when nothing. */
-function minus(a: CiliumPorts, b: CiliumPorts | undefined): CiliumPorts | undefined {
-    if (b === undefined) {
-        return a;
-    }
-    if (b.kind === "any") {
-        return undefined;
-    }
-    if (a.kind === "any") {
-        return a;
-    }
-    if (a.kind === "icmp" && b.kind === "icmp") {
-        const types = a.types.filter(t => !b.types.includes(t));
-        return types.length === 0 ? undefined : { kind: "icmp", types };
-    }
-    if (a.kind === "ports" && b.kind === "ports") {
-        const ports = a.ports.filter(p => !b.ports.some(q => samePort(p, q)));
-        return ports.length === 0 ? undefined : { kind: "ports", ports };
-    }
-    return a;
-}
+// The results' names, where the importer's users have always found them.
+export * from "./importResult";
 
 // --- Names ----------------------------------------------------------------------------
 
@@ -299,50 +107,8 @@ function labelProblem(pods: PodSet): string | undefined {
     return bad === undefined ? undefined : `has the label ${bad[0]}: ${bad[1]}, which is not a Kubernetes label`;
 }
 
-/** Whether a peer selector picks every pod of `pods`: the same namespace, and a subset of its labels. */
-function selects(peer: { readonly namespace: string; readonly labels: Labels }, pods: PodSet): boolean {
-    return peer.namespace === pods.namespace && Object.entries(peer.labels).every(([k, v]) => pods.labels[k] === v);
-}
 
 // --- The import -----------------------------------------------------------------------
-
-interface WorkloadDraft {
-    name: string;
-    readonly key: string;
-    readonly pods: PodSet;
-    readonly app: AppDraft;
-    readonly policies: string[];
-    readonly to: ImportedConnection[];
-    readonly from: ImportedConnection[];
-}
-
-interface AppDraft {
-    name: string;
-    readonly folder: string;
-    readonly namespace: string;
-    readonly files: string[];
-    readonly workloads: WorkloadDraft[];
-}
-
-/** One thing a rule allows, in the vocabulary's terms, before connections are merged. */
-interface Intent {
-    readonly rule: RuleRef;
-    readonly workload: WorkloadDraft;
-    readonly direction: Direction;
-    readonly peer: { readonly kind: "workload"; readonly workload: WorkloadDraft } | Exclude<ImportedPeer, { kind: "app" }>;
-    readonly ports: CiliumPorts;
-}
-
-interface RuleState {
-    readonly ref: RuleRef;
-    readonly reasons: Reason[];
-    readonly widened: string[];
-    emitted: boolean;
-    baseline: boolean;
-    note?: string;
-    platform?: boolean;
-}
-
 
 /** A policy read in the first pass, waiting for its rules to be read in the second. */
 interface PendingPolicy {
@@ -602,110 +368,6 @@ function podsIntents(pods: PodSet, what: string, rule: {
     }
 }
 
-/**
- * Pass 3: merges the intents into connections on the workloads, both ends of
- * workload pairs at once; returns where an end will allow more than its own
- * rules did (none with noWiden, which keeps both ends as written instead).
- */
-function connectIntents(intents: readonly Intent[], states: readonly RuleState[], entrypoints: ReadonlyMap<number, string>, options: ImportOptions): Widening[] {
-    const widenings: Widening[] = [];
-    const byState = new Map(states.map(s => [ruleId(s.ref), s]));
-    const stateOf = (ref: RuleRef) => byState.get(ruleId(ref))!;
-    const merged = new Map<string, { workload: WorkloadDraft; direction: Direction; peer: ImportedPeer; ports?: CiliumPorts; rules: RuleRef[] }>();
-    const connect = (workload: WorkloadDraft, direction: Direction, peer: ImportedPeer, ports: CiliumPorts, rules: readonly RuleRef[]) => {
-        const key = JSON.stringify([workload.key, direction, peer, classOf(ports)]);
-        const entry = merged.get(key) ?? { workload, direction, peer, rules: [] };
-        entry.ports = union(entry.ports, ports);
-        entry.rules.push(...rules.filter(r => !entry.rules.includes(r)));
-        merged.set(key, entry);
-    };
-    const pairs = new Map<string, { caller: WorkloadDraft; callee: WorkloadDraft; egress?: CiliumPorts; ingress?: CiliumPorts; egressRules: RuleRef[]; ingressRules: RuleRef[] }>();
-    for (const intent of intents) {
-        if (intent.peer.kind !== "workload") {
-            connect(intent.workload, intent.direction, intent.peer, intent.ports, [intent.rule]);
-            continue;
-        }
-        const [caller, callee] = intent.direction === "egress" ? [intent.workload, intent.peer.workload] : [intent.peer.workload, intent.workload];
-        const key = JSON.stringify([caller.key, callee.key, classOf(intent.ports)]);
-        const pair = pairs.get(key) ?? { caller, callee, egressRules: [], ingressRules: [] };
-        if (intent.direction === "egress") {
-            pair.egress = union(pair.egress, intent.ports);
-            pair.egressRules.push(intent.rule);
-        } else {
-            pair.ingress = union(pair.ingress, intent.ports);
-            pair.ingressRules.push(intent.rule);
-        }
-        pairs.set(key, pair);
-    }
-    // What a workload already allows towards some pods through wider peers: a selector of the same
-    // namespace with fewer labels, or the cluster entity. Opening such an end adds nothing.
-    const wider = new Map<string, Intent[]>();
-    for (const intent of intents) {
-        if (intent.peer.kind === "pods" || (intent.peer.kind === "entity" && intent.peer.entities.includes("cluster"))) {
-            const key = `${intent.workload.key} ${intent.direction}`;
-            wider.set(key, [...(wider.get(key) ?? []), intent]);
-        }
-    }
-    const alreadyAllowed = (w: WorkloadDraft, direction: Direction, pods: PodSet, cls: PortsClass): CiliumPorts | undefined => {
-        let allowed: CiliumPorts | undefined;
-        for (const intent of wider.get(`${w.key} ${direction}`) ?? []) {
-            const covers = intent.peer.kind === "entity" || (intent.peer.kind === "pods" && selects(intent.peer, pods));
-            if (covers && intent.ports.kind === "any") {
-                return intent.ports;
-            }
-            if (covers && classOf(intent.ports) === cls) {
-                allowed = union(allowed, intent.ports);
-            }
-        }
-        return allowed;
-    };
-    const appPeer = (w: WorkloadDraft): ImportedPeer => ({ kind: "app", app: w.app.name, workload: w.name, key: w.key });
-    const podsPeer = (w: WorkloadDraft): ImportedPeer => ({ kind: "pods", namespace: w.pods.namespace, labels: w.pods.labels });
-    for (const pair of pairs.values()) {
-        const { caller, callee, egress, ingress } = pair;
-        const both = union(egress, ingress ?? egress!);
-        const cls = classOf(both);
-        // What each end would allow beyond its own rules (and beyond what it already allows through wider peers).
-        const gained = (own: CiliumPorts | undefined, end: WorkloadDraft, direction: Direction, other: PodSet) => {
-            const beyond = minus(both, own);
-            return beyond === undefined ? undefined : minus(beyond, alreadyAllowed(end, direction, other, cls));
-        };
-        const callerGains = gained(egress, caller, "egress", callee.pods);
-        const calleeGains = gained(ingress, callee, "ingress", caller.pods);
-        const rules = [...pair.egressRules, ...pair.ingressRules];
-        if (options.noWiden === true && (callerGains !== undefined || calleeGains !== undefined)) {
-            if (egress !== undefined) {
-                connect(caller, "egress", podsPeer(callee), egress, pair.egressRules);
-            }
-            if (ingress !== undefined) {
-                connect(callee, "ingress", podsPeer(caller), ingress, pair.ingressRules);
-            }
-        } else {
-            // Declared once: at the caller, unless only the callee allowed it.
-            if (egress !== undefined) {
-                connect(caller, "egress", appPeer(callee), both, rules);
-            } else {
-                connect(callee, "ingress", appPeer(caller), both, rules);
-            }
-            if (calleeGains !== undefined) {
-                widenings.push({ workload: callee.pods, direction: "ingress", peer: caller.pods, ports: both });
-                const text = `${describePods(callee.pods)} will also allow ingress from ${describePods(caller.pods)} on ${portsText(calleeGains)}, which the original allowed only at the caller's egress`;
-                pair.egressRules.forEach(r => stateOf(r).widened.push(text));
-            }
-            if (callerGains !== undefined) {
-                widenings.push({ workload: caller.pods, direction: "egress", peer: callee.pods, ports: both });
-                const text = `${describePods(caller.pods)} will also allow egress to ${describePods(callee.pods)} on ${portsText(callerGains)}, which the original allowed only at the callee's ingress`;
-                pair.ingressRules.forEach(r => stateOf(r).widened.push(text));
-            }
-        }
-    }
-    for (const entry of merged.values()) {
-        const connection: ImportedConnection = { peer: finalPeer(entry.peer, entry.ports!, entry.direction, entrypoints), ports: entry.ports!, rules: entry.rules };
-        (entry.direction === "egress" ? entry.workload.to : entry.workload.from).push(connection);
-    }
-    return widenings;
-}
-
 /** The baseline exists only in namespaces an Application is imported into. */
 function markMissingBaselines(states: readonly RuleState[], apps: ReadonlyMap<string, AppDraft>): void {
     const appNamespaces = new Set([...apps.values()].map(app => app.namespace));
@@ -736,20 +398,6 @@ function importedApplications(apps: ReadonlyMap<string, AppDraft>): ImportedAppl
         }));
 }
 
-/** Calls to Traefik on its entrypoint ports (TCP) are calls to a public hostname: `ingress:`. */
-function finalPeer(peer: ImportedPeer, ports: CiliumPorts, direction: Direction, entrypoints: ReadonlyMap<number, string>): ImportedPeer {
-    if (peer.kind !== "platform" || peer.id !== "traefik" || direction !== "egress" || ports.kind !== "ports") {
-        return peer;
-    }
-    const names = ports.ports.map(p => (p.protocol === "TCP" && p.endPort === undefined ? entrypoints.get(p.port) : undefined));
-    return names.every(n => n !== undefined) ? { kind: "ingress", entrypoints: [...new Set(names as string[])] } : peer;
-}
-
-const PEER_ORDER: ReadonlyArray<ImportedPeer["kind"]> = ["platform", "ingress", "app", "pods", "entity", "cidr", "fqdn"];
-
-function sortConnections(list: readonly ImportedConnection[]): ImportedConnection[] {
-    return [...list].sort((a, b) => PEER_ORDER.indexOf(a.peer.kind) - PEER_ORDER.indexOf(b.peer.kind));
-}
 
 function outcome(state: RuleState): RuleOutcome {
     const base = { ref: state.ref, reasons: state.reasons, widened: state.widened, ...(state.note === undefined ? {} : { note: state.note }) };
@@ -787,35 +435,3 @@ function nameApplications(apps: AppDraft[]): void {
     }
 }
 
-/** Ports as the config writes them: 8080, "53/UDP", "6000-6010", or any. */
-export function configPorts(ports: CiliumPorts): Array<number | string> | "any" {
-    if (ports.kind === "any") {
-        return "any";
-    }
-    if (ports.kind === "icmp") {
-        throw new Error("ICMP is written as icmp, not ports");
-    }
-    return ports.ports.map(p => {
-        const range = `${p.port}${p.endPort === undefined ? "" : `-${p.endPort}`}`;
-        return p.protocol === "TCP" ? (p.endPort === undefined ? p.port : range) : `${range}/${p.protocol}`;
-    });
-}
-
-/**
- * The vocabulary's entity names for a connection `to` or `from` them: host and
- * remote-node together are `nodes`. `apiserver` means kube-apiserver as a
- * destination, and kube-apiserver with remote-node as a source (the API
- * server on another node, tunnel mode: config/apiServerPeer.ts); a source
- * rule with kube-apiserver alone stays `kube-apiserver`, Cilium's entity as
- * written, so that the import allows no more than the original.
- */
-export function configEntities(entities: readonly CiliumEntityName[], direction: "to" | "from"): string[] {
-    let names = entities.map(e => VOCABULARY_ENTITIES[e]);
-    if (direction === "from" && names.includes("apiserver")) {
-        names = names.includes("remote-node") ? ["apiserver", ...names.filter(n => n !== "apiserver" && n !== "remote-node")] : names.map(n => (n === "apiserver" ? "kube-apiserver" : n));
-    }
-    if (names.includes("host") && names.includes("remote-node")) {
-        return ["nodes", ...names.filter(n => n !== "host" && n !== "remote-node")];
-    }
-    return names;
-}
