@@ -2,10 +2,9 @@
 // Applications and workloads imported, and the config's spelling of ports and
 // entities. Pure; the import itself is importer.ts.
 
-import type { CiliumEntityName, PeerRef } from "../../config/applications";
+import type { CiliumEntityName, PeerRef, PortSpec } from "../../config/applications";
 import type { IngressFrontends } from "../../platform/traefik";
 import { CiliumPorts, Direction, Labels, PodSet, ReasonCode, VOCABULARY_ENTITIES } from "./cilium";
-import type { AddedAtoms, LanAddress, TakeOverReport } from "./takeover";
 
 
 export interface ImportOptions {
@@ -180,4 +179,36 @@ export function configEntities(entities: readonly CiliumEntityName[], direction:
         return ["nodes", ...names.filter(n => n !== "host" && n !== "remote-node")];
     }
     return names;
+}
+
+// What the take-over step (takeover.ts) adds to a result.
+
+/** An address of the pool the LAN reaches a workload on. */
+export interface LanAddress {
+    readonly address: string;
+    readonly ports: readonly PortSpec[];
+    /** Where it comes from, for the config's comment. */
+    readonly source: string;
+    /** Set when someone must act on it (an address chosen here, to pin on the Service). */
+    readonly todo?: string;
+}
+
+/** What the generated policies allow beyond the original rules, on purpose: (peer|port) atoms per workload. */
+export interface AddedAtoms {
+    readonly workload: PodSet;
+    readonly direction: "ingress" | "egress";
+    readonly atoms: readonly string[];
+}
+
+export interface TakeOverReport {
+    /** Per workload reached on its own address: where the address came from. */
+    readonly lan: readonly string[];
+    /** `world` not written, and why. */
+    readonly lanDropped: readonly string[];
+    /** Traefik connections added, and from what. */
+    readonly traefik: readonly string[];
+    /** Staged Applications, by namespace. */
+    readonly staged: readonly string[];
+    /** Every place where the printed config would still fail the pack. */
+    readonly packFailures: readonly string[];
 }

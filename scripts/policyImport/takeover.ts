@@ -34,39 +34,11 @@ import {
 import { LOADBALANCER_IPS_ANNOTATION } from "../../policy/definitions";
 import { formatPort as portText } from "../../policy/ports";
 import type { SourcePolicy } from "./files";
-import type { ImportResult, ImportedApplication, ImportedConnection, ImportedWorkload, RuleOutcome, RuleRef } from "./importer";
-import { ruleId } from "./importer";
+import type { AddedAtoms, ImportResult, ImportedApplication, ImportedConnection, ImportedWorkload, LanAddress, RuleOutcome, RuleRef, TakeOverReport } from "./importResult";
+import { ruleId } from "./importResult";
+
+export type { AddedAtoms, LanAddress, TakeOverReport };
 import type { FolderManifests, PodTemplate, ServiceManifest } from "./manifests";
-
-/** An address of the pool the LAN reaches a workload on. */
-export interface LanAddress {
-    readonly address: string;
-    readonly ports: readonly PortSpec[];
-    /** Where it comes from, for the config's comment. */
-    readonly source: string;
-    /** Set when someone must act on it (an address chosen here, to pin on the Service). */
-    readonly todo?: string;
-}
-
-/** What the generated policies allow beyond the original rules, on purpose: (peer|port) atoms per workload. */
-export interface AddedAtoms {
-    readonly workload: PodSet;
-    readonly direction: "ingress" | "egress";
-    readonly atoms: readonly string[];
-}
-
-export interface TakeOverReport {
-    /** Per workload reached on its own address: where the address came from. */
-    readonly lan: readonly string[];
-    /** `world` not written, and why. */
-    readonly lanDropped: readonly string[];
-    /** Traefik connections added, and from what. */
-    readonly traefik: readonly string[];
-    /** Staged Applications, by namespace. */
-    readonly staged: readonly string[];
-    /** Every place where the printed config would still fail the pack. */
-    readonly packFailures: readonly string[];
-}
 
 export interface TakeOverContext {
     /** Where the folder was read from, for messages. */
