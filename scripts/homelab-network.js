@@ -1,18 +1,18 @@
 #!/usr/bin/env node
+// @ts-check
 // The `homelab-network` command (package.json "bin"; `npx homelab-network
-// --help` in the repository). A shim: it registers ts-node and hands the
-// command line to scripts/cli/main.ts. Plain JavaScript because it must run
-// before TypeScript can. ts-node transpiles with swc (@swc/core, as `pulumi
-// preview` does through tsconfig.pulumi.json): transpile-only, type checking is
-// npm test's, and half the CPU time of TypeScript's transpiler on a plan.
+// --help` in the repository). A shim: it registers ts-node (register-ts.js:
+// swc, transpile-only, half the CPU time of TypeScript's transpiler on a plan)
+// and hands the command line to scripts/cli/main.ts. Plain JavaScript because
+// it must run before TypeScript can.
 "use strict";
-const path = require("node:path");
 const { spawnSync } = require("node:child_process");
 
 // Node flags a command needs, which only take effect at start-up. The plan runs
 // the whole program under mocks and allocates a great many short-lived
 // objects: a larger young generation cuts its garbage collection time
 // (docs/benchmarks.md). Started without them, the shim starts Node again with them.
+/** @type {Record<string, string[]>} */
 const NODE_FLAGS = {
     plan: ["--max-semi-space-size=64"],
 };
@@ -28,7 +28,7 @@ if (missing.length > 0) {
     process.exit(child.status ?? 4);
 }
 
-require("ts-node").register({ swc: true, project: path.join(__dirname, "..", "tsconfig.json") });
+require("./register-ts");
 require("./cli/main").cli(argv).then(
     code => process.exit(code),
     error => {

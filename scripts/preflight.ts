@@ -1,7 +1,7 @@
 // The K3s preflight of a stack (`homelab-network preflight`, scripts/cli/preflight.ts).
 //
 // Reads the stack's VIPs, CIDRs and Cilium version from Pulumi.yaml and
-// Pulumi.<stack>.yaml and runs components/checks/preflight.js (the same check
+// Pulumi.<stack>.yaml and runs components/checks/preflight.ts (the same check
 // `pulumi up` runs first) against the cluster of kubectl's current context.
 // Meant for before the first `pulumi up`, so it also checks that no VIP of the
 // stack already answers on the LAN; once the stack runs, its own VIPs answer:
@@ -12,11 +12,10 @@
 
 import * as path from "path";
 import { preflightArgs, preflightOptions } from "../components/checks/preflightComponent";
-import { PREFLIGHT_SCRIPT } from "../components/checks/commands";
+import * as checks from "../components/checks/preflight";
 import { stackSettingsOf } from "./policyConfig";
 
 const REPO_ROOT = path.resolve(__dirname, "..");
-const checks = require(path.join(REPO_ROOT, PREFLIGHT_SCRIPT));
 
 export interface PreflightDeps {
     /** Replaces kubectl (tests). */

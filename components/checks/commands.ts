@@ -1,9 +1,16 @@
 // The command lines `pulumi up` runs against the live cluster, all through
-// cluster-checks.js beside this file (plain Node.js and kubectl). Paths are
+// the TypeScript checks beside this file (Node.js and kubectl). Paths are
 // relative to the project folder, where the Pulumi CLI runs the program.
 
-export const CLUSTER_CHECKS_SCRIPT = "components/checks/cluster-checks.js";
-export const PREFLIGHT_SCRIPT = "components/checks/preflight.js";
+/**
+ * How a command line starts a TypeScript check: Node.js with ts-node
+ * registered (swc, transpile-only), since Node 20 cannot strip types and
+ * Node 22's stripping cannot resolve the program's extensionless imports.
+ */
+export const NODE_TS = ["node", "-r", "./scripts/register-ts.js"] as const;
+
+export const CLUSTER_CHECKS_SCRIPT = "components/checks/cluster-checks.ts";
+export const PREFLIGHT_SCRIPT = "components/checks/preflight.ts";
 
 /** Quotes one argument for the POSIX shell that @pulumi/command runs. */
 export function shellQuote(arg: string): string {
@@ -11,5 +18,5 @@ export function shellQuote(arg: string): string {
 }
 
 export function clusterCheckCommand(verb: "wait-for-api" | "wait-for-crds" | "post-deploy", ...args: string[]): string {
-    return ["node", CLUSTER_CHECKS_SCRIPT, verb, ...args].map(shellQuote).join(" ");
+    return [...NODE_TS, CLUSTER_CHECKS_SCRIPT, verb, ...args].map(shellQuote).join(" ");
 }

@@ -3,11 +3,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { NetworkComponent } from "../component";
 import type { StackSettings } from "../../config/stack";
 import { allFrontends } from "../../platform/traefik";
-import { PREFLIGHT_SCRIPT, shellQuote } from "./commands";
+import { NODE_TS, PREFLIGHT_SCRIPT, shellQuote } from "./commands";
 
-// The Pulumi side of the preflight; the checks themselves are the plain
-// Node.js script preflight.js beside this file (not preflight.ts: Node's
-// require would find the .js under that name).
+// The Pulumi side of the preflight; the checks themselves are preflight.ts
+// beside this file, run as its own process on the machine that runs pulumi up.
 
 /** What the preflight compares the cluster with: the stack's own values. */
 export interface PreflightArgs {
@@ -52,7 +51,7 @@ export function preflightOptions(args: PreflightArgs): string[] {
 export function preflightCommand(args: PreflightArgs, firstDeploy: boolean): string {
     const options = preflightOptions(args);
     const flags = options.map(value => (value.startsWith("--") ? value : shellQuote(value))).join(" ");
-    return `node ${PREFLIGHT_SCRIPT} ${flags}${firstDeploy ? " --first-deploy" : ""}`;
+    return `${NODE_TS.join(" ")} ${PREFLIGHT_SCRIPT} ${flags}${firstDeploy ? " --first-deploy" : ""}`;
 }
 
 /**

@@ -13,5 +13,5 @@ export { ENTRYPOINTS_ANNOTATION, TRAEFIK } from "../../platform/traefik";
  */
 export const TRAEFIK_CRDS = {
     /** Reads the chart's CRDs with helm and applies them server-side with kubectl. */
-    script: "components/traefik/apply-crds.js",
+    script: "components/traefik/apply-crds.ts",
 } as const;

@@ -1,4 +1,4 @@
-// components/traefik/apply-crds.js: Traefik's CRDs from `helm show crds`,
+// components/traefik/apply-crds.ts: Traefik's CRDs from `helm show crds`,
 // applied server-side. helm and kubectl are faked: in-process through the
 // script's `run`, and as stand-in executables on PATH for the command line.
 import * as assert from "assert";
@@ -8,7 +8,8 @@ import * as os from "os";
 import * as path from "path";
 import { REPO_ROOT } from "../harness";
 
-const SCRIPT = path.join(REPO_ROOT, "components", "traefik", "apply-crds.js");
+const SCRIPT = path.join(REPO_ROOT, "components", "traefik", "apply-crds.ts");
+const REGISTER_TS = path.join(REPO_ROOT, "scripts", "register-ts.js");
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const script = require(SCRIPT);
 const REPO = "https://traefik.github.io/charts";
@@ -34,7 +35,7 @@ function fakeTools(answers: { helm?: string | Error; kubectl?: string | Error })
 /** An error as runTool raises it for a helm that exits non-zero with this stderr. */
 const helmSays = (stderr: string) => Object.assign(new Error(stderr), { stderr });
 
-describe("apply-crds.js: Traefik's CRDs from the chart repository", () => {
+describe("apply-crds.ts: Traefik's CRDs from the chart repository", () => {
     it("reads the pinned version's CRDs with helm show crds and applies them in one server-side apply that takes over Helm's fields", () => {
         const tools = fakeTools({ helm: CHART_CRDS });
         const names = script.applyChartCrds(REPO, "traefik", "41.3.0", { run: tools.run });
@@ -90,12 +91,12 @@ describe("apply-crds.js: Traefik's CRDs from the chart repository", () => {
         for (const argv of [[], [REPO, "traefik"], ["http://insecure.example", "traefik", "41.3.0"], [REPO, "traefik", "41.x"], [REPO, "traefik; rm", "41.3.0"]]) {
             const said: string[] = [];
             assert.strictEqual(script.main(argv, { run: () => assert.fail("ran a tool"), error: (m: string) => said.push(m) }), 2, argv.join(" "));
-            assert.match(said[0], /^usage: apply-crds\.js <https URL of the chart repository> <chart> <exact version>$/);
+            assert.match(said[0], /^usage: apply-crds\.ts <https URL of the chart repository> <chart> <exact version>$/);
         }
     });
 });
 
-describe("apply-crds.js on the command line, with helm and kubectl stand-ins on PATH", () => {
+describe("apply-crds.ts on the command line, with helm and kubectl stand-ins on PATH", () => {
     let bin: string;
     before(() => {
         bin = fs.mkdtempSync(path.join(os.tmpdir(), "apply-crds-"));
@@ -107,7 +108,7 @@ describe("apply-crds.js on the command line, with helm and kubectl stand-ins on 
     after(() => fs.rmSync(bin, { recursive: true, force: true }));
 
     const runScript = (args: string[], pathDirs: string[]) => new Promise<{ code: number; stdout: string; stderr: string }>(resolve => {
-        execFile(process.execPath, [SCRIPT, ...args], { cwd: REPO_ROOT, env: { PATH: pathDirs.join(path.delimiter) } }, (error, stdout, stderr) => {
+        execFile(process.execPath, ["-r", REGISTER_TS, SCRIPT, ...args], { cwd: REPO_ROOT, env: { PATH: pathDirs.join(path.delimiter) } }, (error, stdout, stderr) => {
             resolve({ code: error === null ? 0 : Number(error.code), stdout, stderr });
         });
     });

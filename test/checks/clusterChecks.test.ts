@@ -1,4 +1,4 @@
-// The checks `pulumi up` runs against the live cluster (components/checks/cluster-checks.js),
+// The checks `pulumi up` runs against the live cluster (components/checks/cluster-checks.ts),
 // with kubectl replaced by fakes and a local TLS server standing in for the API.
 import * as assert from "assert";
 import { execFile } from "child_process";
@@ -9,7 +9,8 @@ import * as path from "path";
 import { fakeKubectl } from "./fakeKubectl";
 import { REPO_ROOT } from "../harness";
 
-const checks = require(path.join(REPO_ROOT, "components", "checks", "cluster-checks.js"));
+const checks = require(path.join(REPO_ROOT, "components", "checks", "cluster-checks.ts"));
+const REGISTER_TS = path.join(REPO_ROOT, "scripts", "register-ts.js");
 
 const noPause = async () => undefined;
 const CRD_QUERY = "jsonpath={.status.conditions[?(@.type==\"Established\")].status}";
@@ -69,7 +70,7 @@ describe("cluster checks: the API on its VIP", () => {
     it("fails wait-for-api with the flag to add, not the generic advice", function (done) {
         this.timeout(20000);
         void start("api-server-no-vip-san").then(url => {
-            execFile(process.execPath, [path.join(REPO_ROOT, "components", "checks", "cluster-checks.js"), "wait-for-api", url, "5"], (error, stdout, stderr) => {
+            execFile(process.execPath, ["-r", REGISTER_TS, path.join(REPO_ROOT, "components", "checks", "cluster-checks.ts"), "wait-for-api", url, "5"], (error, stdout, stderr) => {
                 assert.strictEqual(error?.code, 1);
                 assert.strictEqual(stdout, "");
                 assert.match(stderr, /^the API answers on 127\.0\.0\.1, but its certificate does not cover 127\.0\.0\.1/);
@@ -123,9 +124,9 @@ describe("cluster checks: Cilium's operator-registered CRDs", () => {
 
     it("refuses a timeout that is not a whole number of seconds, instead of waiting forever", function (done) {
         this.timeout(20000);
-        execFile(process.execPath, [path.join(REPO_ROOT, "components", "checks", "cluster-checks.js"), "wait-for-crds", "abc", "x.cilium.io"], (error, _stdout, stderr) => {
+        execFile(process.execPath, ["-r", REGISTER_TS, path.join(REPO_ROOT, "components", "checks", "cluster-checks.ts"), "wait-for-crds", "abc", "x.cilium.io"], (error, _stdout, stderr) => {
             assert.strictEqual(error?.code, 2);
-            assert.match(stderr, /usage: cluster-checks\.js/);
+            assert.match(stderr, /usage: cluster-checks\.ts/);
             done();
         });
     });

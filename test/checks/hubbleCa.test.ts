@@ -1,4 +1,4 @@
-// The post-deploy check of Hubble's CA (components/checks/hubble-ca.js), with
+// The post-deploy check of Hubble's CA (components/checks/hubble-ca.ts), with
 // kubectl faked and the clock set against one committed CA certificate
 // (test/fixtures/hubble-ca.crt: made once with openssl req -x509, valid three
 // years like certgen's, notAfter 2029-12-03T16:15:08Z).
@@ -11,9 +11,9 @@ import { fakeKubectl } from "./fakeKubectl";
 import { REPO_ROOT } from "../harness";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const checks = require(path.join(REPO_ROOT, "components", "checks", "cluster-checks.js"));
+const checks = require(path.join(REPO_ROOT, "components", "checks", "cluster-checks.ts"));
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { hubbleCaProblem } = require(path.join(REPO_ROOT, "components", "checks", "hubble-ca.js"));
+const { hubbleCaProblem } = require(path.join(REPO_ROOT, "components", "checks", "hubble-ca.ts"));
 
 const CA_PEM = fs.readFileSync(path.join(REPO_ROOT, "test", "fixtures", "hubble-ca.crt"), "utf8");
 const EXPIRES = Date.parse("2029-12-03T16:15:08Z");

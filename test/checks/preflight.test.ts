@@ -1,4 +1,4 @@
-// The K3s preflight (components/checks/preflight.js), with kubectl replaced by
+// The K3s preflight (components/checks/preflight.ts), with kubectl replaced by
 // fakes and the network probe faked. No test sends traffic anywhere but the
 // loopback address: a guard below fails any test whose code opens a TCP
 // connection to another address.
@@ -13,8 +13,9 @@ import { preflightCommand, preflightOptions } from "../../components/checks/pref
 import { fakeKubectl } from "./fakeKubectl";
 import { REPO_ROOT } from "../harness";
 
-const preflight = require(path.join(REPO_ROOT, "components", "checks", "preflight.js"));
-const PREFLIGHT_JS = path.join(REPO_ROOT, "components", "checks", "preflight.js");
+const preflight = require(path.join(REPO_ROOT, "components", "checks", "preflight.ts"));
+const PREFLIGHT_TS = path.join(REPO_ROOT, "components", "checks", "preflight.ts");
+const REGISTER_TS = path.join(REPO_ROOT, "scripts", "register-ts.js");
 
 /** Fails any TCP connection from this process to an address other than loopback, while the suite runs. */
 function guardNetwork(): void {
@@ -276,7 +277,7 @@ describe("preflight: K3s flags and versions", () => {
         assert.deepStrictEqual(problemsOf(report), []);
         assert.strictEqual(report.problems.length, 1);
         assert.match(report.problems[0].message, /^ciliumVersion 1\.21\.0: the preflight does not know which Kubernetes versions Cilium 1\.21 supports/);
-        assert.match(report.problems[0].fix, /CILIUM_KUBERNETES_SUPPORT in components\/checks\/preflight\.js/);
+        assert.match(report.problems[0].fix, /CILIUM_KUBERNETES_SUPPORT in components\/checks\/preflight\.ts/);
     });
 
     it("notes a node without the K3s annotation instead of inventing its flags, and still checks its version", async () => {
@@ -345,7 +346,7 @@ describe("preflight: when the cluster cannot be read", () => {
     it("finds kubectl missing for real when PATH has none", function (done) {
         this.timeout(20000);
         const empty = fs.mkdtempSync(path.join(os.tmpdir(), "preflight-nopath-"));
-        execFile(process.execPath, [PREFLIGHT_JS, ...argv], { env: { ...process.env, PATH: empty } }, (error, stdout, stderr) => {
+        execFile(process.execPath, ["-r", REGISTER_TS, PREFLIGHT_TS, ...argv], { env: { ...process.env, PATH: empty } }, (error, stdout, stderr) => {
             fs.rmSync(empty, { recursive: true, force: true });
             assert.strictEqual(error?.code, 3);
             assert.strictEqual(stdout, "");
@@ -551,7 +552,7 @@ describe("preflight: the command line", () => {
 
     const run = (nodes: string, args: string[]) => new Promise<{ code: number; stdout: string; stderr: string }>(resolve => {
         fs.writeFileSync(nodesFile, nodes);
-        execFile(process.execPath, [PREFLIGHT_JS, ...args], { env: { ...process.env, PATH: `${bin}:/usr/bin:/bin`, FAKE_NODES: nodesFile } }, (error, stdout, stderr) => {
+        execFile(process.execPath, ["-r", REGISTER_TS, PREFLIGHT_TS, ...args], { env: { ...process.env, PATH: `${bin}:/usr/bin:/bin`, FAKE_NODES: nodesFile } }, (error, stdout, stderr) => {
             resolve({ code: error === null ? 0 : Number(error.code), stdout, stderr });
         });
     });
@@ -570,7 +571,7 @@ describe("preflight: the command line", () => {
         const usage = await run(nodeList(), [...argv.slice(0, -2), "--cilium-version", "latest", "--pod-cidr", "10.42.0.0"]);
         assert.strictEqual(usage.code, 2);
         assert.match(usage.stderr, /--pod-cidr "10\.42\.0\.0" is not an IPv4 CIDR; --cilium-version "latest" is not a version like 1\.19\.6/);
-        assert.match(usage.stderr, /usage: preflight\.js/);
+        assert.match(usage.stderr, /usage: preflight\.ts/);
     });
 });
 

@@ -281,8 +281,8 @@ describe("the home stack", () => {
             const expected = "--control-plane-vip 192.168.1.230 --ingress-vip 192.168.1.231 --ingress-secondary-vip 192.168.1.239 " +
                 "--pod-cidr 10.42.0.0/16 --service-cidr 10.43.0.0/16 --cilium-version 1.19.6";
             // Only the create (the first deploy) probes the VIPs: afterwards the stack's own VIPs answer.
-            assert.strictEqual(preflight.inputs.create, `node components/checks/preflight.js ${expected} --first-deploy`);
-            assert.strictEqual(preflight.inputs.update, `node components/checks/preflight.js ${expected}`);
+            assert.strictEqual(preflight.inputs.create, `node -r ./scripts/register-ts.js components/checks/preflight.ts ${expected} --first-deploy`);
+            assert.strictEqual(preflight.inputs.update, `node -r ./scripts/register-ts.js components/checks/preflight.ts ${expected}`);
         });
 
         it("starts Cilium only once the API answers on the VIP that kube-vip holds", () => {
@@ -290,12 +290,12 @@ describe("the home stack", () => {
             const apiReady = get(T.command, "kube-vip-control-plane-api-ready");
             assert.ok(waitsFor(run, cilium, apiReady), "cilium waits for the VIP check");
             assert.ok(waitsFor(run, apiReady, get(T.daemonSet, "kube-vip-control-plane-ds")), "the VIP check waits for kube-vip");
-            assert.match(apiReady.inputs.create, /cluster-checks\.js wait-for-api https:\/\/192\.168\.1\.230:6443/);
+            assert.match(apiReady.inputs.create, /cluster-checks\.ts wait-for-api https:\/\/192\.168\.1\.230:6443/);
         });
 
         it("creates every CiliumNetworkPolicy after the operator has registered the CRD", () => {
             const crds = get(T.command, "cilium-crds-ready");
-            assert.match(crds.inputs.create, /^node components\/checks\/cluster-checks\.js wait-for-crds 300 ciliumnetworkpolicies\.cilium\.io ciliumclusterwidenetworkpolicies\.cilium\.io$/);
+            assert.match(crds.inputs.create, /^node -r \.\/scripts\/register-ts\.js components\/checks\/cluster-checks\.ts wait-for-crds 300 ciliumnetworkpolicies\.cilium\.io ciliumclusterwidenetworkpolicies\.cilium\.io$/);
             assert.ok(waitsFor(run, crds, get(T.release, "cilium-release")));
             for (const policy of resourcesOfType(run, T.cnp)) {
                 assert.ok(waitsFor(run, policy, crds), `${policy.name} waits for the CRD`);

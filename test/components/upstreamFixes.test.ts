@@ -69,7 +69,7 @@ for (const stack of ["home", "lab"]) {
             const release = findResource(run, T.release, "traefik-release");
             const crds = findResource(run, T.command, "traefik-crds");
             assert.strictEqual(release.inputs.skipCrds, true);
-            assert.strictEqual(crds.inputs.create, `node components/traefik/apply-crds.js https://traefik.github.io/charts traefik ${release.inputs.version}`);
+            assert.strictEqual(crds.inputs.create, `node -r ./scripts/register-ts.js components/traefik/apply-crds.ts https://traefik.github.io/charts traefik ${release.inputs.version}`);
             assert.strictEqual(release.inputs.repositoryOpts.repo, "https://traefik.github.io/charts", "the CRDs come from the repository the release installs from");
             assert.ok(waitsFor(run, release, crds), "the release waits for its CRDs");
             assert.strictEqual(crds.inputs.delete, undefined, "CRDs stay on destroy, as Helm leaves them (deleting one deletes every object of its kind)");

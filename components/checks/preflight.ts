@@ -3,7 +3,7 @@
 // kubectl, nothing else; run by `npm run preflight -- --stack <name>` and as
 // the first step of `pulumi up`:
 //
-//   preflight.js --control-plane-vip <ip> --ingress-vip <ip> --ingress-secondary-vip <ip>
+//   preflight.ts --control-plane-vip <ip> --ingress-vip <ip> --ingress-secondary-vip <ip>
 //                --pod-cidr <cidr> --service-cidr <cidr> --cilium-version <x.y.z>
 //                [--first-deploy] [--skip-vip-probe] [--adopt-running-kube-vip]
 //
@@ -22,14 +22,76 @@
 //     preflight existed). With --adopt-running-kube-vip (the stack setting
 //     adoptRunningKubeVip: a take-over of a cluster that runs kube-vip today),
 //     a VIP that answers passes when this cluster's kube-vip holds it
-//     (adoption.js says what counts).
+//     (adoption.ts says what counts).
 // Exit codes (those of every homelab-network command): 0 clean, 1 mismatches,
 // 2 usage, 3 the cluster could not be read (kubectl missing, API unreachable).
-"use strict";
-const fs = require("node:fs");
-const net = require("node:net");
-const { execFileSync } = require("node:child_process");
-const { adoptAnsweringVips } = require("./adoption");
+// Node.js, run through scripts/register-ts.js.
+
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as net from "node:net";
+import { formatIpv4, parseIpv4 } from "../../policy/addressing";
+import { KUBE_VIP } from "../../platform/kube-vip";
+import { type Adopted, type AnsweringVip, type Problem, adoptAnsweringVips } from "./adoption";
+import type { KubeObject, Kubectl } from "./kubectl";
+
+export type { Problem } from "./adoption";
+
+/** What the preflight compares the cluster with: the command line, parsed. */
+export interface Expected {
+    controlPlaneVip: string;
+    ingressVip: string;
+    ingressSecondaryVip: string;
+    podCidr: string;
+    serviceCidr: string;
+    ciliumVersion: string;
+    firstDeploy: boolean;
+    skipVipProbe: boolean;
+    adoptRunningKubeVip: boolean;
+    /** Probe the VIPs on the LAN: a first deploy without --skip-vip-probe. */
+    probeVips?: boolean;
+}
+
+/** One node as checked. */
+export interface NodeReport {
+    readonly name: string;
+    readonly role: string;
+    readonly version: string | undefined;
+    readonly problems: Problem[];
+}
+
+/** Everything the preflight found. */
+export interface Report {
+    readonly nodes: NodeReport[];
+    /** Cluster-wide problems. */
+    readonly problems: Problem[];
+    /** What could not be checked. */
+    readonly notes: string[];
+    vipsProbed?: boolean;
+    adopted?: Adopted[];
+}
+
+/** Whether an address answers, and the proof or what was tried. */
+export interface ProbeResult {
+    readonly answers: boolean;
+    readonly detail: string;
+}
+
+/** What tests replace: the connection attempt, the ARP table, the ports, the timeout. */
+export interface ProbeDeps {
+    readonly connect?: (address: string, port: number, timeoutMs: number) => Promise<string>;
+    readonly readArp?: () => string | undefined;
+    readonly ports?: readonly number[];
+    readonly timeoutMs?: number;
+}
+
+/** What tests replace: kubectl, the network probe, and where messages go. */
+export interface PreflightDeps {
+    readonly run?: Kubectl;
+    readonly probe?: (address: string) => Promise<ProbeResult>;
+    readonly out?: (text: string) => void;
+    readonly err?: (text: string) => void;
+}
 
 /**
  * Cilium minor -> the Kubernetes 1.x minors it is e2e-tested on and supports,
@@ -37,7 +99,7 @@ const { adoptAnsweringVips } = require("./adoption");
  * place this is written down: update it when ciliumVersion moves to a minor
  * that is not here (the preflight refuses an unknown minor).
  */
-const CILIUM_KUBERNETES_SUPPORT = {
+export const CILIUM_KUBERNETES_SUPPORT: Readonly<Record<string, { readonly from: number; readonly to: number }>> = {
     "1.18": { from: 30, to: 33 },
     "1.19": { from: 32, to: 35 },
     "1.20": { from: 33, to: 36 },
@@ -49,15 +111,15 @@ const K3S_DEFAULT_SERVICE_CIDR = "10.43.0.0/16";
 /** K3s server flags that take no value (a config.yaml value shows as `--flag true`). */
 const BOOLEAN_FLAGS = new Set(["disable-kube-proxy", "disable-network-policy", "cluster-init", "disable-agent", "secrets-encryption"]);
 
-class KubectlMissing extends Error {}
+export class KubectlMissing extends Error {}
 
 /** The cluster could not be read: kubectl failed for a reason other than a mismatch. */
-class ClusterUnreadable extends Error {}
+export class ClusterUnreadable extends Error {}
 
-function kubectl(args) {
+function kubectl(args: string[]): string {
     try {
         return execFileSync("kubectl", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 * 1024 * 1024 });
-    } catch (error) {
+    } catch (error: any) {
         if (error.code === "ENOENT") {
             throw new KubectlMissing("kubectl is not on PATH: install it on the machine that runs the preflight and pulumi up (see the README's prerequisites)");
         }
@@ -70,9 +132,9 @@ function kubectl(args) {
  * value it was given in order: `--flag=value`, `--flag value`, a repeated
  * flag, and a boolean flag alone or followed by true/false all work.
  */
-function parseNodeArgs(args) {
-    const flags = new Map();
-    const add = (name, value) => flags.set(name, [...(flags.get(name) ?? []), value]);
+export function parseNodeArgs(args: readonly string[]): Map<string, string[]> {
+    const flags = new Map<string, string[]>();
+    const add = (name: string, value: string): Map<string, string[]> => flags.set(name, [...(flags.get(name) ?? []), value]);
     for (let i = 0; i < args.length; i++) {
         const match = /^--?([^=]+)(?:=(.*))?$/s.exec(args[i]);
         if (match === null) {
@@ -94,39 +156,37 @@ function parseNodeArgs(args) {
 }
 
 /** Every value of a list flag (`--disable a --disable b,c`), trimmed, without empties. */
-function listValues(flags, name) {
+function listValues(flags: ReadonlyMap<string, readonly string[]>, name: string): string[] {
     return (flags.get(name) ?? []).flatMap(value => value.split(",")).map(value => value.trim()).filter(value => value !== "");
 }
 
 /** The last value of a flag (K3s keeps the last), or undefined when absent. */
-function lastValue(flags, name) {
+function lastValue(flags: ReadonlyMap<string, readonly string[]>, name: string): string | undefined {
     const values = flags.get(name);
     return values === undefined ? undefined : values[values.length - 1];
 }
 
-function isTrue(value) {
+function isTrue(value: string): boolean {
     return value === "" || value === "true";
 }
 
-function parseIpv4(text) {
-    const parts = String(text).split(".");
-    if (parts.length !== 4 || !parts.every(part => /^(0|[1-9][0-9]{0,2})$/.test(part) && Number(part) <= 255)) {
-        return undefined;
-    }
-    return parts.reduce((value, part) => value * 256 + Number(part), 0);
+/** An IPv4 address, by the program's parser (untrimmed: the value goes on to K3s's flags as given); undefined when it is not one. */
+function ipv4(text: string): number | undefined {
+    const parsed = text === text.trim() ? parseIpv4(text) : undefined;
+    return parsed?.ok ? parsed.value : undefined;
 }
 
-function formatIpv4(value) {
-    return [24, 16, 8, 0].map(shift => Math.floor(value / 2 ** shift) % 256).join(".");
-}
-
-/** An IPv4 CIDR as `network/bits`, host bits cleared; undefined when it is not one. */
-function canonicalCidr(text) {
+/**
+ * An IPv4 CIDR as `network/bits`, host bits cleared; undefined when it is not
+ * one. Not policy/addressing.ts's parseCidr, which refuses host bits: K3s
+ * accepts them in its flags and clears them, and so does this.
+ */
+function canonicalCidr(text: string): string | undefined {
     const match = /^([0-9.]+)\/([0-9]{1,2})$/.exec(String(text).trim());
     if (match === null || Number(match[2]) > 32) {
         return undefined;
     }
-    const address = parseIpv4(match[1]);
+    const address = ipv4(match[1]);
     if (address === undefined) {
         return undefined;
     }
@@ -140,7 +200,7 @@ function canonicalCidr(text) {
  * comma-separated value or, from a YAML list in config.yaml, as the flag
  * repeated once per family. K3s takes the first CIDR of each family.
  */
-function ipv4Cidr(values) {
+function ipv4Cidr(values: readonly string[]): string | undefined {
     return values.flatMap(value => value.split(",")).map(canonicalCidr).find(cidr => cidr !== undefined);
 }
 
@@ -153,22 +213,22 @@ const NODE_SUBCOMMANDS = new Set(["server", "agent"]);
  * (`k3s --debug server ...`) come before the subcommand; config.yaml's values
  * are inserted right after the subcommand.
  */
-function splitSubcommand(args) {
+export function splitSubcommand(args: readonly string[]): { role: string; global: readonly string[]; flags: readonly string[] } {
     const index = args.findIndex(arg => NODE_SUBCOMMANDS.has(arg));
     return index < 0 ? { role: "unknown", global: args, flags: [] } : { role: args[index], global: args.slice(0, index), flags: args.slice(index + 1) };
 }
 
 /** "1.19.6" or "v1.35.1+k3s1" -> { major, minor }, or undefined. */
-function minorOf(version) {
+function minorOf(version: string | undefined): { major: number; minor: number } | undefined {
     const match = /^v?([0-9]+)\.([0-9]+)(?:[.+-]|$)/.exec(String(version ?? ""));
     return match === null ? undefined : { major: Number(match[1]), minor: Number(match[2]) };
 }
 
-const serverFix = flag => `add ${flag} to the K3s server install (the install command's flags, or /etc/rancher/k3s/config.yaml), then restart k3s`;
+const serverFix = (flag: string): string => `add ${flag} to the K3s server install (the install command's flags, or /etc/rancher/k3s/config.yaml), then restart k3s`;
 
 /** The server-flag mismatches of one K3s server. */
-function serverFlagProblems(flags, expected) {
-    const problems = [];
+function serverFlagProblems(flags: ReadonlyMap<string, readonly string[]>, expected: Expected): Problem[] {
+    const problems: Problem[] = [];
     const flannel = lastValue(flags, "flannel-backend");
     if (flannel !== "none") {
         problems.push({
@@ -212,10 +272,11 @@ function serverFlagProblems(flags, expected) {
             fix: serverFix(`--tls-san=${expected.controlPlaneVip}`) + " (K3s regenerates its serving certificate with the new name)",
         });
     }
-    for (const [flag, key, fallback] of [["cluster-cidr", "podCidr", K3S_DEFAULT_CLUSTER_CIDR], ["service-cidr", "serviceCidr", K3S_DEFAULT_SERVICE_CIDR]]) {
+    const cidrFlags: [string, "podCidr" | "serviceCidr", string][] = [["cluster-cidr", "podCidr", K3S_DEFAULT_CLUSTER_CIDR], ["service-cidr", "serviceCidr", K3S_DEFAULT_SERVICE_CIDR]];
+    for (const [flag, key, fallback] of cidrFlags) {
         const values = flags.get(flag);
         const given = values === undefined ? undefined : values.join(",");
-        const actual = given === undefined ? fallback : (ipv4Cidr(values) ?? given);
+        const actual = given === undefined ? fallback : (ipv4Cidr(values ?? []) ?? given);
         const wanted = canonicalCidr(expected[key]);
         if (actual !== wanted) {
             problems.push({
@@ -229,10 +290,10 @@ function serverFlagProblems(flags, expected) {
 }
 
 /** The version mismatch of one node, or undefined. */
-function versionProblem(kubeletVersion, expected) {
+function versionProblem(kubeletVersion: string | undefined, expected: Expected): Problem | undefined {
     const cilium = minorOf(expected.ciliumVersion);
     const support = cilium === undefined ? undefined : CILIUM_KUBERNETES_SUPPORT[`${cilium.major}.${cilium.minor}`];
-    if (support === undefined) {
+    if (cilium === undefined || support === undefined) {
         return undefined; // reported once for the whole cluster by clusterProblems
     }
     const kubernetes = minorOf(kubeletVersion);
@@ -257,22 +318,22 @@ function versionProblem(kubeletVersion, expected) {
  * the stack. Returns { nodes: [{ name, role, problems }], problems (cluster-wide),
  * notes (what could not be checked) }.
  */
-function checkNodes(items, expected) {
-    const notes = [];
-    const problems = [];
+export function checkNodes(items: readonly KubeObject[], expected: Expected): Report {
+    const notes: string[] = [];
+    const problems: Problem[] = [];
     const cilium = minorOf(expected.ciliumVersion);
     if (cilium === undefined || CILIUM_KUBERNETES_SUPPORT[`${cilium.major}.${cilium.minor}`] === undefined) {
         const minor = cilium === undefined ? expected.ciliumVersion : `${cilium.major}.${cilium.minor}`;
         problems.push({
             check: "cilium-version",
             message: `ciliumVersion ${expected.ciliumVersion}: the preflight does not know which Kubernetes versions Cilium ${minor} supports (it knows ${Object.keys(CILIUM_KUBERNETES_SUPPORT).join(", ")})`,
-            fix: `add Cilium ${minor} to CILIUM_KUBERNETES_SUPPORT in components/checks/preflight.js, from Cilium's Kubernetes compatibility page for that release`,
+            fix: `add Cilium ${minor} to CILIUM_KUBERNETES_SUPPORT in components/checks/preflight.ts, from Cilium's Kubernetes compatibility page for that release`,
         });
     }
-    const nodes = items.map(item => {
-        const name = item?.metadata?.name ?? "(unnamed node)";
+    const nodes = items.map((item): NodeReport => {
+        const name: string = item?.metadata?.name ?? "(unnamed node)";
         const annotation = item?.metadata?.annotations?.["k3s.io/node-args"];
-        let args;
+        let args: unknown;
         if (annotation !== undefined) {
             try {
                 args = JSON.parse(annotation);
@@ -280,9 +341,9 @@ function checkNodes(items, expected) {
                 args = undefined;
             }
         }
-        const nodeProblems = [];
+        const nodeProblems: Problem[] = [];
         let role = "unknown";
-        if (!Array.isArray(args) || !args.every(arg => typeof arg === "string")) {
+        if (!Array.isArray(args) || !args.every((arg: unknown) => typeof arg === "string")) {
             notes.push(`node ${name} has no readable k3s.io/node-args annotation (is it a K3s node?): its K3s flags were not checked`);
         } else {
             const command = splitSubcommand(args);
@@ -312,18 +373,18 @@ function checkNodes(items, expected) {
  * ("The connection to the server ... was refused"), not the klog lines
  * ("E1126 12:00:00 ... memcache.go ...") it prints before it.
  */
-function kubectlErrorLine(stderr) {
+function kubectlErrorLine(stderr: string): string {
     const lines = stderr.split("\n").map(line => line.trim()).filter(line => line !== "");
     const plain = lines.filter(line => !/^[IWEF][0-9]{4} /.test(line));
     return plain[plain.length - 1] ?? lines[lines.length - 1] ?? "kubectl failed without a message";
 }
 
 /** The nodes' items from kubectl, or a ClusterUnreadable that says what to check. */
-function readNodes(run) {
-    let output;
+function readNodes(run: Kubectl): KubeObject[] {
+    let output: string;
     try {
         output = run(["get", "nodes", "-o", "json", "--request-timeout=15s"]);
-    } catch (error) {
+    } catch (error: any) {
         if (error instanceof KubectlMissing) {
             throw error;
         }
@@ -342,7 +403,7 @@ function readNodes(run) {
     }
     try {
         return JSON.parse(output).items ?? [];
-    } catch (error) {
+    } catch (error: any) {
         throw new ClusterUnreadable(`kubectl get nodes -o json did not print JSON (${error.message}): check which kubectl is on PATH`);
     }
 }
@@ -353,22 +414,22 @@ const PROBE_PORTS = [22, 80, 443, 6443];
  * One TCP connection attempt: "open", "refused" (a host sent a reset: someone
  * holds the address), or why nothing answered. Never rejects.
  */
-function tcpConnect(address, port, timeoutMs) {
-    return new Promise(resolve => {
+export function tcpConnect(address: string, port: number, timeoutMs: number): Promise<string> {
+    return new Promise<string>(resolve => {
         const socket = net.connect({ host: address, port });
-        const done = outcome => {
+        const done = (outcome: string): void => {
             clearTimeout(timer);
             socket.destroy();
             resolve(outcome);
         };
         const timer = setTimeout(() => done("no answer"), timeoutMs);
         socket.once("connect", () => done("open"));
-        socket.once("error", error => done(error.code === "ECONNREFUSED" ? "refused" : error.code ?? error.message));
+        socket.once("error", (error: NodeJS.ErrnoException) => done(error.code === "ECONNREFUSED" ? "refused" : error.code ?? error.message));
     });
 }
 
 /** The MAC of a complete entry for `address` in /proc/net/arp's text, or undefined. */
-function arpEntry(text, address) {
+export function arpEntry(text: string, address: string): string | undefined {
     for (const line of String(text).split("\n").slice(1)) {
         const [ip, , flags, mac] = line.trim().split(/\s+/);
         // Flag 0x2 (ATF_COM) marks a resolved entry; an unanswered ARP request leaves 0x0 and a zero MAC.
@@ -379,7 +440,7 @@ function arpEntry(text, address) {
     return undefined;
 }
 
-function readProcArp() {
+function readProcArp(): string | undefined {
     try {
         return fs.readFileSync("/proc/net/arp", "utf8");
     } catch {
@@ -393,7 +454,7 @@ function readProcArp() {
  * machine's ARP table, which those attempts filled if the address is on the
  * LAN. `deps` replaces the connection attempt, the ARP table and the ports.
  */
-async function probeAddress(address, deps = {}) {
+export async function probeAddress(address: string, deps: ProbeDeps = {}): Promise<ProbeResult> {
     const connect = deps.connect ?? tcpConnect;
     const readArp = deps.readArp ?? readProcArp;
     const ports = deps.ports ?? PROBE_PORTS;
@@ -412,14 +473,14 @@ async function probeAddress(address, deps = {}) {
 }
 
 /** The VIPs of the stack that already answer: { key, address, detail } each. */
-async function answeringVips(expected, probe) {
-    const vips = [["controlPlaneVip", expected.controlPlaneVip], ["ingressVip", expected.ingressVip], ["ingressSecondaryVip", expected.ingressSecondaryVip]];
+async function answeringVips(expected: Expected, probe: (address: string) => Promise<ProbeResult>): Promise<AnsweringVip[]> {
+    const vips: [string, string][] = [["controlPlaneVip", expected.controlPlaneVip], ["ingressVip", expected.ingressVip], ["ingressSecondaryVip", expected.ingressSecondaryVip]];
     const results = await Promise.all(vips.map(async ([key, address]) => ({ key, address, result: await probe(address) })));
     return results.filter(r => r.result.answers).map(r => ({ key: r.key, address: r.address, detail: r.result.detail }));
 }
 
 /** Answering VIPs as problems, when the stack does not take over a running kube-vip. */
-function vipProblems(answering) {
+function vipProblems(answering: readonly AnsweringVip[]): Problem[] {
     return answering.map(r => ({
         check: "vip-in-use",
         message: `${r.key} ${r.address} already answers on the LAN (${r.detail}): another device holds it, and two holders of one address break both`,
@@ -435,17 +496,17 @@ function vipProblems(answering) {
  * on a first deploy) and its own VIPs answer, so probing them proves nothing.
  * Notes the skip in `report`. An error reading it counts as "not running".
  */
-function stackAlreadyRuns(run, report) {
+function stackAlreadyRuns(run: Kubectl, report: Report): boolean {
     let found = "";
     try {
-        found = run(["-n", "kube-system", "get", "daemonset", "kube-vip-control-plane", "--ignore-not-found", "-o", "name", "--request-timeout=15s"]).trim();
-    } catch (error) {
+        found = run(["-n", KUBE_VIP.namespace, "get", "daemonset", KUBE_VIP.controlPlane.daemonSet, "--ignore-not-found", "-o", "name", "--request-timeout=15s"]).trim();
+    } catch (error: any) {
         if (error instanceof KubectlMissing) {
             throw error;
         }
     }
     if (found !== "") {
-        report.notes.push("this stack's kube-vip (kube-system/kube-vip-control-plane) already runs, so the stack's VIPs answer: they were not probed");
+        report.notes.push(`this stack's kube-vip (${KUBE_VIP.namespace}/${KUBE_VIP.controlPlane.daemonSet}) already runs, so the stack's VIPs answer: they were not probed`);
         return true;
     }
     return false;
@@ -456,9 +517,9 @@ function stackAlreadyRuns(run, report) {
  * `deps.run` replaces kubectl and `deps.probe` the network probe (tests).
  * Throws KubectlMissing or ClusterUnreadable when the cluster cannot be read.
  */
-async function preflight(expected, deps = {}) {
+export async function preflight(expected: Expected, deps: PreflightDeps = {}): Promise<Report> {
     const run = deps.run ?? kubectl;
-    const probe = deps.probe ?? (address => probeAddress(address));
+    const probe = deps.probe ?? ((address: string) => probeAddress(address));
     const items = readNodes(run);
     const report = checkNodes(items, expected);
     report.vipsProbed = Boolean(expected.probeVips) && !stackAlreadyRuns(run, report);
@@ -466,7 +527,7 @@ async function preflight(expected, deps = {}) {
     if (report.vipsProbed) {
         const answering = await answeringVips(expected, probe);
         if (expected.adoptRunningKubeVip) {
-            const nodeNames = new Set(items.map(item => item?.metadata?.name).filter(name => typeof name === "string"));
+            const nodeNames = new Set<string>(items.map(item => item?.metadata?.name).filter(name => typeof name === "string"));
             const adoption = adoptAnsweringVips(answering, nodeNames, run);
             report.adopted = adoption.adopted;
             report.problems.push(...adoption.problems);
@@ -480,19 +541,19 @@ async function preflight(expected, deps = {}) {
     return report;
 }
 
-function problemCount(report) {
+function problemCount(report: Report): number {
     return report.problems.length + report.nodes.reduce((sum, node) => sum + node.problems.length, 0);
 }
 
 /** The report as text: every problem with its fix, grouped by node. */
-function formatReport(report) {
+export function formatReport(report: Report): string {
     const count = problemCount(report);
-    const lines = [];
-    const describe = node => `${node.name} (K3s ${node.role === "unknown" ? "node" : node.role}${node.version ? `, ${node.version}` : ""})`;
+    const lines: string[] = [];
+    const describe = (node: NodeReport): string => `${node.name} (K3s ${node.role === "unknown" ? "node" : node.role}${node.version ? `, ${node.version}` : ""})`;
     if (count === 0) {
         const servers = report.nodes.filter(node => node.role === "server").length;
         lines.push(`K3s preflight passed: ${report.nodes.length} node${report.nodes.length === 1 ? "" : "s"} (${servers} server${servers === 1 ? "" : "s"}) ${report.nodes.length === 1 ? "matches" : "match"} the stack` +
-            (!report.vipsProbed ? "" : report.adopted.length === 0 ? "; no VIP of the stack answers on the LAN" : "; every VIP of the stack that answers is this cluster's kube-vip"));
+            (!report.vipsProbed ? "" : (report.adopted ?? []).length === 0 ? "; no VIP of the stack answers on the LAN" : "; every VIP of the stack that answers is this cluster's kube-vip"));
     } else {
         lines.push(`K3s preflight: ${count} problem${count === 1 ? "" : "s"}; fix ${count === 1 ? "it" : "them"} before deploying the stack.`);
         for (const node of report.nodes.filter(n => n.problems.length > 0)) {
@@ -514,10 +575,10 @@ function formatReport(report) {
     return lines.join("\n");
 }
 
-const USAGE = "usage: preflight.js --control-plane-vip <ip> --ingress-vip <ip> --ingress-secondary-vip <ip> " +
+const USAGE = "usage: preflight.ts --control-plane-vip <ip> --ingress-vip <ip> --ingress-secondary-vip <ip> " +
     "--pod-cidr <cidr> --service-cidr <cidr> --cilium-version <x.y.z> [--first-deploy] [--skip-vip-probe] [--adopt-running-kube-vip]";
 
-const VALUE_OPTIONS = {
+const VALUE_OPTIONS: Readonly<Record<string, "controlPlaneVip" | "ingressVip" | "ingressSecondaryVip" | "podCidr" | "serviceCidr" | "ciliumVersion">> = {
     "--control-plane-vip": "controlPlaneVip",
     "--ingress-vip": "ingressVip",
     "--ingress-secondary-vip": "ingressSecondaryVip",
@@ -527,8 +588,8 @@ const VALUE_OPTIONS = {
 };
 
 /** The command line as `expected`, or { error } naming what is wrong. */
-function parseArguments(argv) {
-    const expected = { firstDeploy: false, skipVipProbe: false, adoptRunningKubeVip: false };
+export function parseArguments(argv: readonly string[]): { expected: Expected; error?: undefined } | { error: string; expected?: undefined } {
+    const expected: Partial<Expected> = { firstDeploy: false, skipVipProbe: false, adoptRunningKubeVip: false };
     for (let i = 0; i < argv.length; i++) {
         const arg = argv[i];
         if (arg === "--first-deploy") {
@@ -543,12 +604,12 @@ function parseArguments(argv) {
             return { error: `unknown or incomplete argument ${JSON.stringify(arg)}` };
         }
     }
-    const problems = [];
+    const problems: string[] = [];
     for (const [option, key] of Object.entries(VALUE_OPTIONS)) {
         const value = expected[key];
         if (value === undefined) {
             problems.push(`${option} is missing`);
-        } else if (key.endsWith("Vip") && parseIpv4(value) === undefined) {
+        } else if (key.endsWith("Vip") && ipv4(value) === undefined) {
             problems.push(`${option} ${JSON.stringify(value)} is not an IPv4 address`);
         } else if (key.endsWith("Cidr") && canonicalCidr(value) === undefined) {
             problems.push(`${option} ${JSON.stringify(value)} is not an IPv4 CIDR`);
@@ -560,22 +621,22 @@ function parseArguments(argv) {
         return { error: problems.join("; ") };
     }
     expected.probeVips = expected.firstDeploy && !expected.skipVipProbe;
-    return { expected };
+    return { expected: expected as Expected };
 }
 
 /** Runs the preflight for a command line; returns the exit code. `deps` as for preflight, plus out/err writers. */
-async function main(argv, deps = {}) {
-    const out = deps.out ?? (text => console.log(text));
-    const err = deps.err ?? (text => console.error(text));
+export async function main(argv: readonly string[], deps: PreflightDeps = {}): Promise<number> {
+    const out = deps.out ?? ((text: string) => console.log(text));
+    const err = deps.err ?? ((text: string) => console.error(text));
     const parsed = parseArguments(argv);
     if (parsed.error !== undefined) {
         err(`preflight: ${parsed.error}\n${USAGE}`);
         return 2;
     }
-    let report;
+    let report: Report;
     try {
         report = await preflight(parsed.expected, deps);
-    } catch (error) {
+    } catch (error: any) {
         if (error instanceof KubectlMissing || error instanceof ClusterUnreadable) {
             err(`K3s preflight could not run: ${error.message}`);
             return 3;
@@ -589,22 +650,6 @@ async function main(argv, deps = {}) {
     err(formatReport(report));
     return 1;
 }
-
-module.exports = {
-    CILIUM_KUBERNETES_SUPPORT,
-    ClusterUnreadable,
-    KubectlMissing,
-    arpEntry,
-    checkNodes,
-    formatReport,
-    main,
-    parseArguments,
-    parseNodeArgs,
-    preflight,
-    splitSubcommand,
-    probeAddress,
-    tcpConnect,
-};
 
 if (require.main === module) {
     main(process.argv.slice(2)).then(code => process.exit(code), error => {

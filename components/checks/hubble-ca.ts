@@ -6,13 +6,25 @@
 // renewed and Hubble's mTLS stops the day it expires. This reads the CA's
 // certificate from its Secret and fails well before that, with the steps that
 // rotate it (docs/runbooks.md, "Rotate Hubble's CA"). Plain Node.js.
-"use strict";
-const { X509Certificate } = require("node:crypto");
+
+import { X509Certificate } from "node:crypto";
+import type { Kubectl } from "./kubectl";
+
+/** Where the CA lives and how to rotate it: the spec's hubbleCa part (components/cilium/names.ts's HUBBLE_TLS.ca). */
+export interface HubbleCaSpec {
+    readonly namespace: string;
+    readonly secret: string;
+    readonly key: string;
+    readonly minDays: number;
+    readonly leafSecrets: readonly string[];
+    readonly cronJob: string;
+    readonly restart: readonly string[];
+}
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** The commands that make certgen write a new CA and leaf certificates, and the pods load them. */
-function rotationSteps(ca) {
+export function rotationSteps(ca: HubbleCaSpec): string[] {
     const job = "hubble-ca-rotate";
     return [
         `kubectl -n ${ca.namespace} delete secret ${[ca.secret, ...ca.leafSecrets].join(" ")}`,
@@ -28,22 +40,22 @@ function rotationSteps(ca) {
  * hubbleCa part (names from components/cilium/names.ts), `run` kubectl's
  * runner, `now` the clock in ms (tests set it).
  */
-function hubbleCaProblem(ca, run, now = Date.now()) {
+export function hubbleCaProblem(ca: HubbleCaSpec, run: Kubectl, now: number = Date.now()): string | undefined {
     const where = `Secret ${ca.namespace}/${ca.secret}`;
     const steps = () => `Rotate it (docs/runbooks.md, "Rotate Hubble's CA"): ${rotationSteps(ca).join("; ")}`;
-    let encoded;
+    let encoded: string;
     try {
         encoded = run(["-n", ca.namespace, "get", "secret", ca.secret, "-o", `jsonpath={.data.${ca.key.replace(/\./g, "\\.")}}`]);
-    } catch (error) {
+    } catch (error: any) {
         if (error.name === "KubectlMissing") {
             throw error;
         }
         return `${where} cannot be read (${String(error.stderr ?? error.message).trim()}): the chart's certgen Job writes it at install; check kubectl -n ${ca.namespace} get jobs,cronjob -l k8s-app=${ca.cronJob}`;
     }
-    let certificate;
+    let certificate: X509Certificate;
     try {
         certificate = new X509Certificate(Buffer.from(encoded, "base64"));
-    } catch (error) {
+    } catch (error: any) {
         return `${where} holds no readable certificate under ${ca.key} (${error.message}). ${steps()}`;
     }
     const expires = new Date(certificate.validTo);
@@ -54,5 +66,3 @@ function hubbleCaProblem(ca, run, now = Date.now()) {
     }
     return undefined;
 }
-
-module.exports = { hubbleCaProblem, rotationSteps };

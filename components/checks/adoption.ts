@@ -14,20 +14,52 @@
 //     address (in its status, where kube-vip reports it), and a running kube-vip
 //     pod with svc_enable=true; with svc_election=true, the Service's own
 //     Lease kubevip-<service> in its namespace held by a node of this cluster.
-// Plain Node.js, like preflight.js; `run` is kubectl (faked in tests).
-"use strict";
+// Node.js, like preflight.ts; `run` is kubectl (faked in tests).
+
+import type { KubeObject, Kubectl } from "./kubectl";
 
 const KUBE_VIP_IMAGE = /(^|\/)kube-vip\/kube-vip(:|@|$)|(^|\/)plndr\/kube-vip(:|@|$)/;
+// kube-vip's own defaults (vip_leasename, cp_namespace), which a kube-vip not
+// deployed by this stack may rely on: not this stack's names.
 const DEFAULT_CP_LEASE = "plndr-cp-lock";
 const DEFAULT_CP_NAMESPACE = "kube-system";
 
-function readJson(run, args) {
+/** A VIP of the stack that answers on the LAN (preflight.ts's probe). */
+export interface AnsweringVip {
+    readonly key: string;
+    readonly address: string;
+    readonly detail: string;
+}
+
+/** A running kube-vip container: its pod (namespace/name), node and environment. */
+export interface KubeVipContainer {
+    readonly pod: string;
+    readonly node: string | undefined;
+    readonly env: Record<string, string>;
+}
+
+/** One finding of the preflight: which check, what is wrong, what fixes it. */
+export interface Problem {
+    readonly check: string;
+    readonly message: string;
+    readonly fix: string;
+}
+
+export interface Adopted {
+    readonly key: string;
+    readonly address: string;
+    readonly evidence: string;
+}
+
+type Evidence = { evidence: string; problem?: undefined } | { evidence?: undefined; problem: string };
+
+function readJson(run: Kubectl, args: string[]): KubeObject {
     return JSON.parse(run([...args, "-o", "json", "--request-timeout=15s"]));
 }
 
 /** Every running kube-vip container of the cluster, with its pod, node and environment. */
-function kubeVipContainers(pods) {
-    const found = [];
+export function kubeVipContainers(pods: KubeObject[]): KubeVipContainer[] {
+    const found: KubeVipContainer[] = [];
     for (const pod of pods) {
         if (pod?.status?.phase !== "Running") {
             continue;
@@ -36,7 +68,7 @@ function kubeVipContainers(pods) {
             if (!KUBE_VIP_IMAGE.test(String(container.image ?? ""))) {
                 continue;
             }
-            const env = Object.fromEntries((container.env ?? []).filter(e => typeof e?.value === "string").map(e => [e.name, e.value]));
+            const env = Object.fromEntries((container.env ?? []).filter((e: KubeObject) => typeof e?.value === "string").map((e: KubeObject) => [e.name, e.value]));
             found.push({ pod: `${pod.metadata?.namespace}/${pod.metadata?.name}`, node: pod.spec?.nodeName, env });
         }
     }
@@ -44,7 +76,7 @@ function kubeVipContainers(pods) {
 }
 
 /** The Lease's holder, or undefined when it is absent or unreadable. */
-function leaseHolder(run, namespace, name) {
+function leaseHolder(run: Kubectl, namespace: string, name: string): string | undefined {
     try {
         const output = run(["-n", namespace, "get", "lease", name, "--ignore-not-found", "-o", "json", "--request-timeout=15s"]).trim();
         return output === "" ? undefined : JSON.parse(output)?.spec?.holderIdentity || undefined;
@@ -54,7 +86,7 @@ function leaseHolder(run, namespace, name) {
 }
 
 /** Why the control-plane VIP is this cluster's kube-vip's (evidence), or what is missing (problem). */
-function controlPlaneEvidence(address, containers, nodeNames, run) {
+function controlPlaneEvidence(address: string, containers: KubeVipContainer[], nodeNames: ReadonlySet<string>, run: Kubectl): Evidence {
     const own = containers.filter(c => c.env.cp_enable === "true" && (c.env.address === address || c.env.vip_address === address));
     if (own.length === 0) {
         const others = containers.filter(c => c.env.cp_enable === "true").map(c => `${c.pod} (address ${c.env.address ?? c.env.vip_address ?? "unset"})`);
@@ -70,20 +102,20 @@ function controlPlaneEvidence(address, containers, nodeNames, run) {
 }
 
 /** Whether the Service holds the address: kube-vip writes what it announces into the Service's status. */
-function serviceHolds(service, address) {
-    const status = (service?.status?.loadBalancer?.ingress ?? []).map(i => i?.ip);
+function serviceHolds(service: KubeObject, address: string): boolean {
+    const status = (service?.status?.loadBalancer?.ingress ?? []).map((i: KubeObject) => i?.ip);
     return service?.spec?.type === "LoadBalancer" && status.includes(address);
 }
 
 /** Why a Service VIP is this cluster's kube-vip's (evidence), or what is missing (problem). */
-function serviceEvidence(address, containers, services, nodeNames, run) {
+function serviceEvidence(address: string, containers: KubeVipContainer[], services: KubeObject[], nodeNames: ReadonlySet<string>, run: Kubectl): Evidence {
     const holders = services.filter(s => serviceHolds(s, address));
     if (holders.length === 0) {
         return { problem: `no LoadBalancer Service of this cluster holds ${address}` };
     }
     const announcers = containers.filter(c => c.env.svc_enable === "true");
     if (announcers.length === 0) {
-        return { problem: `Service ${holders.map(s => `${s.metadata.namespace}/${s.metadata.name}`).join(", ")} holds it, but no running kube-vip pod of this cluster has svc_enable=true to announce it` };
+        return { problem: `Service ${holders.map((s: KubeObject) => `${s.metadata.namespace}/${s.metadata.name}`).join(", ")} holds it, but no running kube-vip pod of this cluster has svc_enable=true to announce it` };
     }
     const service = holders[0];
     const name = `${service.metadata.namespace}/${service.metadata.name}`;
@@ -103,18 +135,18 @@ function serviceEvidence(address, containers, services, nodeNames, run) {
  * kube-vip holds it. Returns { adopted: [{ key, address, evidence }],
  * problems: [{ check, message, fix }] }. `nodeNames`: the cluster's nodes.
  */
-function adoptAnsweringVips(answering, nodeNames, run) {
-    const adopted = [];
-    const problems = [];
+export function adoptAnsweringVips(answering: readonly AnsweringVip[], nodeNames: ReadonlySet<string>, run: Kubectl): { adopted: Adopted[]; problems: Problem[] } {
+    const adopted: Adopted[] = [];
+    const problems: Problem[] = [];
     if (answering.length === 0) {
         return { adopted, problems };
     }
-    let containers;
-    let services;
+    let containers: KubeVipContainer[];
+    let services: KubeObject[];
     try {
         containers = kubeVipContainers(readJson(run, ["get", "pods", "--all-namespaces"]).items ?? []);
         services = readJson(run, ["get", "services", "--all-namespaces"]).items ?? [];
-    } catch (error) {
+    } catch (error: any) {
         containers = [];
         services = [];
         problems.push({
@@ -140,5 +172,3 @@ function adoptAnsweringVips(answering, nodeNames, run) {
     }
     return { adopted, problems };
 }
-
-module.exports = { adoptAnsweringVips, kubeVipContainers };

@@ -2,7 +2,7 @@
 // Applies the CustomResourceDefinitions of one Traefik chart release, run by
 // `pulumi up` (never by preview) before the Traefik release, which skips the
 // copy bundled in the chart:
-//   apply-crds.js <chart-repository-url> <chart> <version>
+//   apply-crds.ts <chart-repository-url> <chart> <version>
 // Helm installs a chart's crds/ folder on the first install and never upgrades
 // it, and Traefik no longer publishes a separate CRDs chart (traefik-crds was
 // removed from traefik/traefik-helm-chart after 1.18.0, before chart 41). The
@@ -11,34 +11,48 @@
 // This does exactly that, from the chart repository the release itself
 // installs from (no second host), and applies nothing but CRDs.
 // Exit code 0: applied; 1: failed, with the reason on stderr; 2: bad usage.
-// Plain Node.js, the project's `yaml` package, helm and kubectl.
-"use strict";
-const { execFileSync } = require("node:child_process");
-const YAML = require("yaml");
+// Node.js (run through scripts/register-ts.js), the project's `yaml` package,
+// helm and kubectl.
 
-const FIELD_MANAGER = "homelab-network";
+import { execFileSync } from "node:child_process";
+import * as YAML from "yaml";
+
+export const FIELD_MANAGER = "homelab-network";
 
 /** A failure whose message already says what to do. */
 class Refused extends Error {}
 
-/** Runs a command line tool, returning stdout; ENOENT and a non-zero exit become errors with stderr. */
-function runTool(tool, args, input) {
-    try {
-        return execFileSync(tool, args, { input, encoding: "utf8", stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"], maxBuffer: 64 * 1024 * 1024 });
-    } catch (error) {
-        if (error.code === "ENOENT") {
-            const missing = new Error(`${tool} is not on PATH`);
-            missing.missing = true;
-            throw missing;
-        }
-        const failed = new Error(String(error.stderr ?? "").trim() || error.message);
-        failed.stderr = String(error.stderr ?? "");
-        throw failed;
+/** A failed helm or kubectl: `missing` when the tool is not on PATH, else its stderr. */
+export class ToolFailed extends Error {
+    constructor(message: string, readonly missing: boolean, readonly stderr?: string) {
+        super(message);
     }
 }
 
+/** Runs a tool with arguments and optional stdin, returning stdout (tests replace it). */
+export type ToolRunner = (tool: string, args: string[], input?: string) => string;
+
+/** Runs a command line tool, returning stdout; ENOENT and a non-zero exit become errors with stderr. */
+const runTool: ToolRunner = (tool, args, input) => {
+    try {
+        return execFileSync(tool, args, { input, encoding: "utf8", stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"], maxBuffer: 64 * 1024 * 1024 });
+    } catch (error: any) {
+        if (error.code === "ENOENT") {
+            throw new ToolFailed(`${tool} is not on PATH`, true);
+        }
+        throw new ToolFailed(String(error.stderr ?? "").trim() || error.message, false, String(error.stderr ?? ""));
+    }
+};
+
+/** What a failure of `run` says: a ToolFailed, or whatever a stand-in threw. */
+interface RunError {
+    readonly message: string;
+    readonly missing?: boolean;
+    readonly stderr?: string;
+}
+
 /** What helm's failure means, for the person running pulumi up. */
-function helmProblem(error, repository, chart, version) {
+export function helmProblem(error: RunError, repository: string, chart: string, version: string): string {
     const said = String(error.stderr ?? error.message).trim();
     if (error.missing) {
         return `helm is not on PATH: install helm (v3.8 or newer, or v4) on the machine that runs pulumi up (see the README's prerequisites)`;
@@ -59,8 +73,8 @@ function helmProblem(error, repository, chart, version) {
  * YAML). Refuses anything that is not a CustomResourceDefinition, so that
  * nothing else is ever applied from the chart.
  */
-function crdManifest(text, source) {
-    const documents = [];
+export function crdManifest(text: string, source: string): { names: string[]; manifest: string } {
+    const documents: any[] = [];
     for (const doc of YAML.parseAllDocuments(text)) {
         if (doc.errors.length > 0) {
             throw new Refused(`${source} printed invalid YAML: ${doc.errors[0].message}`);
@@ -85,19 +99,19 @@ function crdManifest(text, source) {
  * fields Helm set on the first install. `deps.run(tool, args, input)` replaces
  * helm and kubectl in tests. Returns the CRDs' names.
  */
-function applyChartCrds(repository, chart, version, deps = {}) {
+export function applyChartCrds(repository: string, chart: string, version: string, deps: { run?: ToolRunner } = {}): string[] {
     const run = deps.run ?? runTool;
     const helmArgs = ["show", "crds", chart, "--repo", repository, "--version", version];
-    let printed;
+    let printed: string;
     try {
         printed = run("helm", helmArgs);
-    } catch (error) {
+    } catch (error: any) {
         throw new Refused(helmProblem(error, repository, chart, version));
     }
     const crds = crdManifest(printed, `helm ${helmArgs.join(" ")}`);
     try {
         run("kubectl", ["apply", "--server-side", "--force-conflicts", `--field-manager=${FIELD_MANAGER}`, "-f", "-"], crds.manifest);
-    } catch (error) {
+    } catch (error: any) {
         throw new Refused(error.missing
             ? "kubectl is not on PATH: install it on the machine that runs pulumi up (see the README's prerequisites)"
             : `kubectl apply failed: ${String(error.stderr ?? error.message).trim()}. Check that kubectl reaches the cluster (kubectl get nodes).`);
@@ -106,25 +120,23 @@ function applyChartCrds(repository, chart, version, deps = {}) {
 }
 
 /** The command line: arguments in, exit code and one clear message out. */
-function main(argv, deps = {}) {
+export function main(argv: string[], deps: { run?: ToolRunner; log?: (text: string) => void; error?: (text: string) => void } = {}): number {
     const log = deps.log ?? console.log;
     const fail = deps.error ?? console.error;
     const [repository, chart, version] = argv;
     if (argv.length !== 3 || !/^https:\/\//.test(repository) || !/^[a-z0-9][a-z0-9-]*$/.test(chart) || !/^v?[0-9]+\.[0-9]+\.[0-9]+[0-9A-Za-z.+-]*$/.test(version)) {
-        fail("usage: apply-crds.js <https URL of the chart repository> <chart> <exact version>");
+        fail("usage: apply-crds.ts <https URL of the chart repository> <chart> <exact version>");
         return 2;
     }
     try {
         const names = applyChartCrds(repository, chart, version, deps);
         log(`applied ${names.length} CRDs of ${chart} ${version} from ${repository}`);
         return 0;
-    } catch (error) {
+    } catch (error: any) {
         fail(`Traefik's CRDs were not applied: ${error.message}`);
         return 1;
     }
 }
-
-module.exports = { crdManifest, applyChartCrds, helmProblem, main, FIELD_MANAGER };
 
 if (require.main === module) {
     process.exitCode = main(process.argv.slice(2));
