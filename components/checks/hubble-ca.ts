@@ -1,11 +1,11 @@
-// The expiry of Hubble's CA, for cluster-checks.js. The Cilium chart's
+// The expiry of Hubble's CA, for cluster-checks.ts. The Cilium chart's
 // certgen Job and CronJob (hubble.tls.auto.method: cronJob) run
 // cilium-certgen with --ca-generate --ca-reuse-secret: they create the CA
 // Secret only when it is missing (cilium/certgen#500) and renew the leaf
 // certificates against it every run, so the CA, valid three years, is never
 // renewed and Hubble's mTLS stops the day it expires. This reads the CA's
 // certificate from its Secret and fails well before that, with the steps that
-// rotate it (docs/runbooks.md, "Rotate Hubble's CA"). Plain Node.js.
+// rotate it (docs/runbooks.md, "Rotate Hubble's CA").
 
 import { X509Certificate } from "node:crypto";
 import type { Kubectl } from "./kubectl";

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Preflight of a K3s cluster before this stack touches it. Plain Node.js and
+// Preflight of a K3s cluster before this stack touches it. Node.js and
 // kubectl, nothing else; run by `npm run preflight -- --stack <name>` and as
 // the first step of `pulumi up`:
 //
