@@ -7,6 +7,7 @@ import { allFrontends } from "../platform/traefik";
 import { AddressPlan, RawAddressConfig, buildAddressPlan } from "./addressPlan";
 import { ApplicationSpec, EXACT_VERSION, parseApplications } from "./applications";
 import { ConfigIssue, withApplicationNames } from "./issues";
+import { PlatformAccess, parsePlatformAccess } from "./platformAccess";
 import { AddressOwnership, addressOwnership } from "./reservations";
 
 /** Chart versions and image tags; every one pinned. */
@@ -36,6 +37,8 @@ export interface StackSettings {
     readonly adoptRunningKubeVip: boolean;
     /** The bcrypt hash of Argo CD's admin password, when the stack sets one (a secret). */
     readonly argoCdAdminPasswordBcrypt?: string;
+    /** Argo CD's age key for SOPS (a secret) and the UIs' hostnames. */
+    readonly platformAccess: PlatformAccess;
 }
 
 /** Config keys as `Pulumi.yaml` declares them; `keyof` keeps code and file in step. */
@@ -161,6 +164,8 @@ export function parseStackConfig(read: ConfigReader, isSecret?: SecretTeller): P
     const adoptRunningKubeVip = boolean(read, "adoptRunningKubeVip", false, issues);
     const password = text(PASSWORD_KEY);
     issues.push(...passwordIssues(password, isSecret));
+    const access = parsePlatformAccess(read, isSecret, entrypoints);
+    issues.push(...access.issues);
 
     if (!plan.ok) {
         issues.unshift(...plan.issues);
@@ -182,6 +187,7 @@ export function parseStackConfig(read: ConfigReader, isSecret?: SecretTeller): P
             postDeployChecks,
             adoptRunningKubeVip,
             argoCdAdminPasswordBcrypt: password === "" ? undefined : password,
+            platformAccess: access.access,
         },
     };
 }
