@@ -4,7 +4,8 @@ import { describeAddresses } from "./config/addressPlan";
 import { loadStackSettings } from "./config/load";
 import { serviceInstructions } from "./components/kube-vip/instructions";
 import { ArgoCd } from "./components/argocd/argoCd";
-import { ApplicationNamespace, ArgoCdApplication } from "./components/argocd/application";
+import { ApplicationNamespace, ArgoCdApplication, creationOrder } from "./components/argocd/application";
+import { awaitedApplications } from "./config/syncOptions";
 import { PostDeployChecks } from "./components/checks/postDeployChecks";
 import { Preflight, preflightArgs } from "./components/checks/preflightComponent";
 import { Cilium } from "./components/cilium/cilium";
@@ -99,13 +100,21 @@ const namespaces = new Map([...connections.namespaces].map(([namespace, baseline
     policies: baseline,
     ciliumCrds: cilium.crdsReady,
 })]));
-const applications = settings.applications.map(spec => new ArgoCdApplication(`app-${spec.name}`, {
-    spec,
-    policies: connections.applications.get(spec.name) ?? [],
-    namespace: namespaces.get(spec.namespace)!,
-    argoCd: argoCd.release,
-    ciliumCrds: cilium.crdsReady,
-}));
+// An Application another depends on is created first, and waited for until Healthy.
+const awaited = awaitedApplications(settings.applications.map(app => app.sync));
+const created = new Map<string, ArgoCdApplication>();
+for (const spec of creationOrder(settings.applications)) {
+    created.set(spec.name, new ArgoCdApplication(`app-${spec.name}`, {
+        spec,
+        policies: connections.applications.get(spec.name) ?? [],
+        namespace: namespaces.get(spec.namespace)!,
+        argoCd: argoCd.release,
+        ciliumCrds: cilium.crdsReady,
+        after: spec.sync.dependsOn.map(name => created.get(name)!),
+        awaited: awaited.has(spec.name),
+    }));
+}
+const applications = settings.applications.map(spec => created.get(spec.name)!);
 
 // 7. Proof that the network does what the plan promises.
 if (settings.postDeployChecks) {

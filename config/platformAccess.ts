@@ -27,6 +27,8 @@ export interface UiRoute {
     readonly entrypoints: readonly string[];
     /** The TLS Secret (in the UI's namespace) Traefik serves for the hostname; absent: Traefik's default certificate. */
     readonly tlsSecretName?: string;
+    /** Traefik middlewares in front of it (e.g. forward auth to an SSO), as `<namespace>-<name>@kubernetescrd`. */
+    readonly middlewares?: readonly string[];
 }
 
 export interface PlatformAccess {
@@ -38,7 +40,8 @@ export interface PlatformAccess {
 
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const SECRET_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
-const ROUTE_FIELDS = ["hostname", "entrypoints", "tlsSecretName"];
+const ROUTE_FIELDS = ["hostname", "entrypoints", "tlsSecretName", "middlewares"];
+const MIDDLEWARE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?@(kubernetescrd|file)$/;
 
 /**
  * The age key's lines, as SOPS reads its key file: the identities, without
@@ -122,10 +125,19 @@ function parseRoute(key: string, raw: string | undefined, entrypoints: readonly 
     if (tls !== undefined && (typeof tls !== "string" || !SECRET_NAME.test(tls))) {
         issues.push({ key: `${key}.tlsSecretName`, value: String(tls), problem: "is not the name of a Kubernetes Secret", fix: "name the kubernetes.io/tls Secret of the UI's namespace, e.g. wildcard-tls" });
     }
+    const middlewares = value.middlewares === undefined ? [] : Array.isArray(value.middlewares) ? value.middlewares : [value.middlewares];
+    if (!middlewares.every(m => typeof m === "string" && MIDDLEWARE.test(m))) {
+        issues.push({ key: `${key}.middlewares`, value: JSON.stringify(value.middlewares), problem: "is not a list of Traefik middleware references", fix: "write <namespace>-<name>@kubernetescrd, e.g. authelia-forwardauth-authelia@kubernetescrd" });
+    }
     if (issues.length > before || hostname === undefined) {
         return undefined;
     }
-    return { hostname, entrypoints: listed as string[], ...(typeof tls === "string" ? { tlsSecretName: tls } : {}) };
+    return {
+        hostname,
+        entrypoints: listed as string[],
+        ...(typeof tls === "string" ? { tlsSecretName: tls } : {}),
+        ...(middlewares.length === 0 ? {} : { middlewares: middlewares as string[] }),
+    };
 }
 
 /**

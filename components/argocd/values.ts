@@ -1,7 +1,7 @@
 // The argo-cd chart's values. Pure, so every key is asserted in tests.
 
 import type { UiRoute } from "../../config/platformAccess";
-import { ENTRYPOINTS_ANNOTATION } from "../traefik/names";
+import { routeAnnotations } from "../traefik/names";
 import { ARGOCD } from "./names";
 import { resourceCustomizations, resourceExclusionsText } from "./ownership";
 import { KUSTOMIZE_BUILD_OPTIONS, SOPS, sopsPlugin, sopsRepoServerValues } from "./sops";
@@ -26,7 +26,7 @@ function serverValues(ui: UiRoute | undefined) {
         ingress: {
             enabled: true,
             ingressClassName: "traefik",
-            annotations: { [ENTRYPOINTS_ANNOTATION]: ui.entrypoints.join(",") },
+            annotations: routeAnnotations(ui),
             hostname: ui.hostname,
             ...(ui.tlsSecretName === undefined ? {} : { extraTls: [{ hosts: [ui.hostname], secretName: ui.tlsSecretName }] }),
         },

@@ -5,7 +5,7 @@
 
 import { POD_BLOCK_PER_NODE_PREFIX } from "../../config/addressPlan";
 import type { UiRoute } from "../../config/platformAccess";
-import { ENTRYPOINTS_ANNOTATION } from "../traefik/names";
+import { routeAnnotations } from "../traefik/names";
 import { HUBBLE_TLS } from "./names";
 
 export interface CiliumSettings {
@@ -24,7 +24,7 @@ function hubbleUiIngress(route: UiRoute) {
     return {
         enabled: true,
         className: "traefik",
-        annotations: { [ENTRYPOINTS_ANNOTATION]: route.entrypoints.join(",") },
+        annotations: routeAnnotations(route),
         hosts: [route.hostname],
         tls: route.tlsSecretName === undefined ? [] : [{ secretName: route.tlsSecretName, hosts: [route.hostname] }],
     };
