@@ -124,7 +124,7 @@ export async function argoCdNeedsReport(apps: readonly ApplicationSpec[], ageKey
     for (const app of apps) {
         const needs: string[] = [];
         const ssa = app.sync.options.includes("ServerSideApply=true");
-        needs.push(`server-side apply ${ssa ? "on" : "off"}`);
+        needs.push(`server-side apply ${ssa ? "on" : "off"}`, "policies: this stack");
         if (app.chart !== undefined) {
             lines.push(`  ${app.name.padEnd(22)} chart ${app.chart} ${app.targetRevision}: no SOPS; ${needs.join("; ")}`);
             continue;

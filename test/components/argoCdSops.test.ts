@@ -228,7 +228,7 @@ describe("SOPS for Argo CD", () => {
         it("names the Applications that will not render without a key", async () => {
             const lines = await argoCdNeedsReport(apps, undefined, repo);
             assert.ok(lines.includes("  will not render: secret-app, values-app (set argoCdSopsAgeKey as a secret: README, \"SOPS\")"), lines.join("\n"));
-            assert.match(lines.find(l => l.includes("plain-app"))!, /apps\/plain: no SOPS; server-side apply off$/);
+            assert.match(lines.find(l => l.includes("plain-app"))!, /apps\/plain: no SOPS; server-side apply off; policies: this stack$/);
             assert.match(lines.find(l => l.includes("values-app"))!, /server-side apply on/);
         });
 
