@@ -4,7 +4,7 @@
 // into chart values by components/argocd/ and components/cilium/.
 
 import type { ConfigIssue } from "./issues";
-import { ConfigReader, SecretTeller, UNDECRYPTED_SECRET } from "./stack";
+import { type ConfigReader, type SecretTeller, UNDECRYPTED_SECRET } from "./reading";
 
 /** The config keys read here; `keyof` keeps code, Pulumi.yaml and docs in step. */
 export const PLATFORM_ACCESS_KEYS = {

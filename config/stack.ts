@@ -8,6 +8,10 @@ import { AddressPlan, RawAddressConfig, buildAddressPlan } from "./addressPlan";
 import { ApplicationSpec, EXACT_VERSION, parseApplications } from "./applications";
 import { ConfigIssue, withApplicationNames } from "./issues";
 import { PlatformAccess, parsePlatformAccess } from "./platformAccess";
+import { type ConfigReader, type SecretTeller, UNDECRYPTED_SECRET } from "./reading";
+
+export type { ConfigReader, SecretTeller } from "./reading";
+export { UNDECRYPTED_SECRET } from "./reading";
 import { AddressOwnership, addressOwnership } from "./reservations";
 
 /** Chart versions and image tags; every one pinned. */
@@ -86,16 +90,7 @@ export function noProjectConfigMessage(project: string, stack: string, missing: 
  */
 export const BCRYPT_HASH = /^\$2[aby]\$(0[4-9]|[12][0-9]|3[01])\$[./A-Za-z0-9]{53}$/;
 
-/**
- * What an offline run (no Pulumi CLI, no decryption) reads for a secret
- * value of a stack file. Its format cannot be checked; that it is a secret can.
- */
-export const UNDECRYPTED_SECRET = "[secret]";
-
 const PASSWORD_KEY = "argoCdAdminPasswordBcrypt";
-
-/** Whether a key's value is a secret (`pulumi config set --secret`), when the reader can tell. */
-export type SecretTeller = (key: string) => boolean;
 
 /** Validates versions; kube-vip's images are tagged with a leading v. */
 export function versionIssues(raw: Record<keyof Versions, string>): ConfigIssue[] {
@@ -115,8 +110,6 @@ export function versionIssues(raw: Record<keyof Versions, string>): ConfigIssue[
     return issues;
 }
 
-/** Reads one key of the stack's config as the Pulumi SDK gives it: text, or JSON text for structured values. */
-export type ConfigReader = (key: string) => string | undefined;
 
 export type ParsedStack = { ok: true; settings: StackSettings } | { ok: false; issues: ConfigIssue[] };
 

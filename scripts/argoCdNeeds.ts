@@ -11,7 +11,7 @@ import * as path from "path";
 import { parseAllDocuments } from "yaml";
 import type { ApplicationSpec } from "../config/applications";
 import { ageIdentities } from "../config/platformAccess";
-import { UNDECRYPTED_SECRET } from "../config/stack";
+import { UNDECRYPTED_SECRET } from "../config/reading";
 import { SOPS } from "../components/argocd/sops";
 import { ownedByStack } from "../components/argocd/ownership";
 
