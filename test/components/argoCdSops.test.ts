@@ -188,9 +188,9 @@ describe("SOPS for Argo CD", () => {
     describe("what the plan reads from a local clone", () => {
         let repo: string;
         const apps = [
-            { name: "secret-app", namespace: "a", repoURL: "https://git.example.org/r.git", path: "apps/secret", targetRevision: "main", workloads: [], sync: { options: [], ignoreDifferences: [], dependsOn: [] } },
-            { name: "values-app", namespace: "b", repoURL: "https://git.example.org/r.git", path: "apps/values", targetRevision: "main", workloads: [], sync: { options: ["ServerSideApply=true"], ignoreDifferences: [], dependsOn: [] } },
-            { name: "plain-app", namespace: "c", repoURL: "https://git.example.org/r.git", path: "apps/plain", targetRevision: "main", workloads: [], sync: { options: [], ignoreDifferences: [], dependsOn: [] } },
+            { name: "secret-app", namespace: "a", repoURL: "https://git.example.org/r.git", path: "apps/secret", targetRevision: "main", enforcement: "enforce" as const, workloads: [], sync: { options: [], ignoreDifferences: [], dependsOn: [] } },
+            { name: "values-app", namespace: "b", repoURL: "https://git.example.org/r.git", path: "apps/values", targetRevision: "main", enforcement: "enforce" as const, workloads: [], sync: { options: ["ServerSideApply=true"], ignoreDifferences: [], dependsOn: [] } },
+            { name: "plain-app", namespace: "c", repoURL: "https://git.example.org/r.git", path: "apps/plain", targetRevision: "main", enforcement: "enforce" as const, workloads: [], sync: { options: [], ignoreDifferences: [], dependsOn: [] } },
         ];
 
         before(async () => {
