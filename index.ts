@@ -4,7 +4,8 @@ import { describeAddresses } from "./config/addressPlan";
 import { loadStackSettings } from "./config/load";
 import { serviceInstructions } from "./components/kube-vip/instructions";
 import { ArgoCd } from "./components/argocd/argoCd";
-import { ApplicationNamespace, ArgoCdApplication } from "./components/argocd/application";
+import { ApplicationNamespace, ArgoCdApplication, creationOrder } from "./components/argocd/application";
+import { awaitedApplications } from "./config/syncOptions";
 import { PostDeployChecks } from "./components/checks/postDeployChecks";
 import { Preflight, preflightArgs } from "./components/checks/preflightComponent";
 import { Cilium } from "./components/cilium/cilium";
@@ -15,6 +16,10 @@ import { connectionPolicies } from "./components/network-policy/graph";
 import { TRAEFIK } from "./components/traefik/names";
 import { Traefik } from "./components/traefik/traefik";
 import { secondaryIngressAnnotation } from "./components/traefik/values";
+import { PlatformUi, routeUrl, uiAccess, withUiRoutes } from "./components/traefik/platformUis";
+import { PLATFORM_ACCESS_KEYS } from "./config/platformAccess";
+import { ARGOCD } from "./components/argocd/names";
+import { HUBBLE_UI } from "./components/cilium/names";
 import { installStackTraceRules } from "./components/stackTraces";
 
 // Here, not as a --require in Pulumi.yaml's nodeargs: that runs before Pulumi's runner registers ts-node, whose formatter these rules wrap.
@@ -25,8 +30,14 @@ const settings = loadStackSettings();
 const network = settings.addresses;
 const versions = settings.versions;
 const addressText = describeAddresses(network);
-// Every Application's connections, as the policies of both ends.
-const connections = connectionPolicies(settings.applications, network.ingress);
+// The platform's UIs: on a hostname through Traefik, or kubectl port-forward.
+const access = settings.platformAccess;
+const uis: PlatformUi[] = [
+    { id: "argocd-server", configKey: PLATFORM_ACCESS_KEYS.argoCdUi, podPort: 8080, route: access.argoCdUi, portForward: `kubectl -n ${ARGOCD.namespace} port-forward svc/${ARGOCD.fullnameOverride}-server 8080:443, then open https://localhost:8080` },
+    { id: "hubble-ui", configKey: PLATFORM_ACCESS_KEYS.hubbleUi, podPort: HUBBLE_UI.targetPort, route: access.hubbleUi, portForward: `kubectl -n ${HUBBLE_UI.namespace} port-forward svc/${HUBBLE_UI.service} 12000:${HUBBLE_UI.servicePort}, then open http://localhost:12000` },
+];
+// Every Application's connections, as the policies of both ends, and Traefik's to the routed UIs.
+const connections = withUiRoutes(connectionPolicies(settings.applications, network.ingress), uis);
 
 // 2. The API VIP: host-network kube-vip on the control-plane nodes. Needs no CNI.
 //    First, the preflight: K3s installed as this stack needs, VIPs free on the first deploy.
@@ -46,6 +57,7 @@ const cilium = new Cilium("cilium", {
     podCidr: network.podCidr.cidr,
     devices: network.ciliumDevices,
     operatorReplicas: settings.ciliumOperatorReplicas,
+    hubbleUiRoute: access.hubbleUi,
     connections,
 }, { dependsOn: [controlPlane.apiReady] });
 
@@ -77,6 +89,9 @@ const argoCd = new ArgoCd("argocd", {
     applications: settings.applications,
     connections,
     adminPasswordBcrypt: settings.argoCdAdminPasswordBcrypt,
+    sopsAgeKey: access.sopsAgeKey,
+    ui: access.argoCdUi,
+    url: access.argoCdUi === undefined ? undefined : routeUrl(access.argoCdUi, network.ingress),
     ciliumCrds: cilium.crdsReady,
 }, { dependsOn: [cilium.release] });
 const namespaces = new Map([...connections.namespaces].map(([namespace, baseline]) => [namespace, new ApplicationNamespace(`ns-${namespace}`, {
@@ -85,13 +100,21 @@ const namespaces = new Map([...connections.namespaces].map(([namespace, baseline
     policies: baseline,
     ciliumCrds: cilium.crdsReady,
 })]));
-const applications = settings.applications.map(spec => new ArgoCdApplication(`app-${spec.name}`, {
-    spec,
-    policies: connections.applications.get(spec.name) ?? [],
-    namespace: namespaces.get(spec.namespace)!,
-    argoCd: argoCd.release,
-    ciliumCrds: cilium.crdsReady,
-}));
+// An Application another depends on is created first, and waited for until Healthy.
+const awaited = awaitedApplications(settings.applications.map(app => app.sync));
+const created = new Map<string, ArgoCdApplication>();
+for (const spec of creationOrder(settings.applications)) {
+    created.set(spec.name, new ArgoCdApplication(`app-${spec.name}`, {
+        spec,
+        policies: connections.applications.get(spec.name) ?? [],
+        namespace: namespaces.get(spec.namespace)!,
+        argoCd: argoCd.release,
+        ciliumCrds: cilium.crdsReady,
+        after: spec.sync.dependsOn.map(name => created.get(name)!),
+        awaited: awaited.has(spec.name),
+    }));
+}
+const applications = settings.applications.map(spec => created.get(spec.name)!);
 
 // 7. Proof that the network does what the plan promises.
 if (settings.postDeployChecks) {
@@ -110,7 +133,8 @@ export const loadBalancerPool = network.loadBalancerPool.text;
 export const traefikServices = traefik.serviceAddresses;
 export const secondVipIngressAnnotation = secondaryIngressAnnotation(network.ingress);
 export const traefikDashboard = traefik.dashboard;
-export const hubbleUi = cilium.hubbleUi;
+export const hubbleUi = uiAccess(uis[1], network.ingress);
 export const argoCdAccess = argoCd.access;
+export const argoCdUrl = uiAccess(uis[0], network.ingress);
 export const applicationNamespaces = applications.map(app => app.namespace);
 export const loadBalancerAddresses = serviceInstructions(settings.ownership);

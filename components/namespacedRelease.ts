@@ -22,6 +22,8 @@ export interface NamespacedReleaseArgs {
     };
     /** What the release waits for besides its namespace and policies (e.g. its CRDs). */
     readonly releaseDependsOn?: readonly pulumi.Resource[];
+    /** Objects of the part's own in its namespace that the release's pods mount (e.g. a Secret). */
+    readonly beforeRelease?: (namespace: k8s.core.v1.Namespace) => readonly pulumi.Resource[];
 }
 
 /**
@@ -34,6 +36,7 @@ export function namespacedRelease(parent: NetworkComponent, name: string, args: 
         metadata: { name: args.namespace },
     }, parent.childOptions());
     const policies = new NetworkPolicySet(`${name}-policies`, { policies: args.policies }, parent.childOptions([namespace, args.ciliumCrds]));
+    const own = args.beforeRelease?.(namespace) ?? [];
     return new k8s.helm.v3.Release(`${name}-release`, {
         name: args.release.name,
         namespace: args.namespace,
@@ -45,5 +48,5 @@ export function namespacedRelease(parent: NetworkComponent, name: string, args: 
         // Helm waits until the release's pods are ready.
         skipAwait: false,
         timeout: 600,
-    }, parent.childOptions([namespace, policies, ...(args.releaseDependsOn ?? [])]));
+    }, parent.childOptions([namespace, policies, ...own, ...(args.releaseDependsOn ?? [])]));
 }

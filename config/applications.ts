@@ -34,6 +34,7 @@ import {
     unknownFields,
 } from "./fields";
 import type { ConfigIssue } from "./issues";
+import { SYNC_FIELDS, SyncSpec, dependencyIssues, parseSync } from "./syncOptions";
 
 // The port type belongs to the pack, which reads the same values in its config.
 export type { PortSpec };
@@ -140,6 +141,8 @@ export interface ApplicationSpec {
     readonly workloads: readonly WorkloadSpec[];
     /** Defaults to `enforce`. */
     readonly enforcement: Enforcement;
+    /** Sync options, ignored differences and the Applications to wait for. */
+    readonly sync: SyncSpec;
 }
 
 /** What the Applications' config refers to outside itself. */
@@ -151,7 +154,7 @@ export interface ApplicationContext {
 const CONFIG_KEY = "applications";
 /** One exact release (semver, optional leading v): never a range, a wildcard or latest. */
 export const EXACT_VERSION = /^v?[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
-const APPLICATION_FIELDS = ["name", "namespace", "repoURL", "path", "chart", "targetRevision", "helmValues", "enforcement", "connections", "loadBalancerAddresses", "workloads"];
+const APPLICATION_FIELDS = ["name", "namespace", "repoURL", "path", "chart", "targetRevision", "helmValues", "enforcement", "connections", "loadBalancerAddresses", "workloads", ...SYNC_FIELDS];
 const WORKLOAD_FIELDS = ["name", "selector", "connections", "loadBalancerAddresses"];
 const CONNECTION_KINDS = ["to", "from", "ingressPorts", "apiServer", "toApps", "toCidrs"];
 const PEER_KEYS = ["app", "entity", "cidr", "fqdn", "platform", "ingress", "pods"] as const;
@@ -185,6 +188,8 @@ export function parseApplications(raw: unknown, context: ApplicationContext = {}
     }
     const parsed = raw.map((entry, index) => parseApplication(entry, `${CONFIG_KEY}[${index}]`, report, context));
     crossCheck(parsed, report);
+    const named = new Map(parsed.flatMap(p => (p.spec === undefined ? [] : [[p.spec.name, { where: p.where, sync: p.spec.sync }] as const])));
+    issues.push(...dependencyIssues(named));
     const specs = parsed.flatMap(p => (p.ok && p.spec !== undefined ? [p.spec] : []));
     return { specs, issues };
 }
@@ -251,6 +256,7 @@ function parseApplication(entry: unknown, where: string, report: Report, context
             own.report(issue.where, issue.value, issue.problem, issue.fix);
         }
     }
+    const sync = parseSync(entry, where, own.report);
     const spec = name === undefined || namespace === undefined
         ? undefined
         : {
@@ -263,6 +269,7 @@ function parseApplication(entry: unknown, where: string, report: Report, context
             helmValues: isObject(helmValues) ? helmValues : undefined,
             workloads,
             enforcement: enforcement === "staged" ? "staged" as const : "enforce" as const,
+            sync,
         };
     return { where, ok: own.count() === 0 && repoURL !== undefined && targetRevision !== undefined, spec };
 }

@@ -4,11 +4,14 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { formatConfigIssues } from "./issues";
+import type { PlatformAccess } from "./platformAccess";
 import { ConfigReader, StackSettings, missingProjectConfig, noProjectConfigMessage, parseStackConfig } from "./stack";
 
 /** The settings, with Argo CD's admin password as a secret Output. */
-export type ProgramSettings = Omit<StackSettings, "argoCdAdminPasswordBcrypt"> & {
+export type ProgramSettings = Omit<StackSettings, "argoCdAdminPasswordBcrypt" | "platformAccess"> & {
     readonly argoCdAdminPasswordBcrypt?: pulumi.Output<string>;
+    /** The age key, when set, as a secret Output: it reaches only the Secret Argo CD mounts. */
+    readonly platformAccess: Omit<PlatformAccess, "sopsAgeKey"> & { readonly sopsAgeKey?: pulumi.Output<string> };
 };
 
 export function loadStackSettings(): ProgramSettings {
@@ -27,8 +30,12 @@ export function loadStackSettings(): ProgramSettings {
     for (const claim of parsed.settings.addresses.unproven) {
         void pulumi.log.warn(claim);
     }
-    const { argoCdAdminPasswordBcrypt, ...settings } = parsed.settings;
-    return { ...settings, argoCdAdminPasswordBcrypt: argoCdAdminPasswordBcrypt === undefined ? undefined : pulumi.secret(argoCdAdminPasswordBcrypt) };
+    const { argoCdAdminPasswordBcrypt, platformAccess: { sopsAgeKey, ...access }, ...settings } = parsed.settings;
+    return {
+        ...settings,
+        argoCdAdminPasswordBcrypt: argoCdAdminPasswordBcrypt === undefined ? undefined : pulumi.secret(argoCdAdminPasswordBcrypt),
+        platformAccess: { ...access, ...(sopsAgeKey === undefined ? {} : { sopsAgeKey: pulumi.secret(sopsAgeKey) }) },
+    };
 }
 
 /**

@@ -7,6 +7,11 @@ import { allFrontends } from "../platform/traefik";
 import { AddressPlan, RawAddressConfig, buildAddressPlan } from "./addressPlan";
 import { ApplicationSpec, EXACT_VERSION, parseApplications } from "./applications";
 import { ConfigIssue, withApplicationNames } from "./issues";
+import { PlatformAccess, parsePlatformAccess } from "./platformAccess";
+import { type ConfigReader, type SecretTeller, UNDECRYPTED_SECRET } from "./reading";
+
+export type { ConfigReader, SecretTeller } from "./reading";
+export { UNDECRYPTED_SECRET } from "./reading";
 import { AddressOwnership, addressOwnership } from "./reservations";
 
 /** Chart versions and image tags; every one pinned. */
@@ -36,6 +41,8 @@ export interface StackSettings {
     readonly adoptRunningKubeVip: boolean;
     /** The bcrypt hash of Argo CD's admin password, when the stack sets one (a secret). */
     readonly argoCdAdminPasswordBcrypt?: string;
+    /** Argo CD's age key for SOPS (a secret) and the UIs' hostnames. */
+    readonly platformAccess: PlatformAccess;
 }
 
 /** Config keys as `Pulumi.yaml` declares them; `keyof` keeps code and file in step. */
@@ -83,16 +90,7 @@ export function noProjectConfigMessage(project: string, stack: string, missing: 
  */
 export const BCRYPT_HASH = /^\$2[aby]\$(0[4-9]|[12][0-9]|3[01])\$[./A-Za-z0-9]{53}$/;
 
-/**
- * What an offline run (no Pulumi CLI, no decryption) reads for a secret
- * value of a stack file. Its format cannot be checked; that it is a secret can.
- */
-export const UNDECRYPTED_SECRET = "[secret]";
-
 const PASSWORD_KEY = "argoCdAdminPasswordBcrypt";
-
-/** Whether a key's value is a secret (`pulumi config set --secret`), when the reader can tell. */
-export type SecretTeller = (key: string) => boolean;
 
 /** Validates versions; kube-vip's images are tagged with a leading v. */
 export function versionIssues(raw: Record<keyof Versions, string>): ConfigIssue[] {
@@ -112,8 +110,6 @@ export function versionIssues(raw: Record<keyof Versions, string>): ConfigIssue[
     return issues;
 }
 
-/** Reads one key of the stack's config as the Pulumi SDK gives it: text, or JSON text for structured values. */
-export type ConfigReader = (key: string) => string | undefined;
 
 export type ParsedStack = { ok: true; settings: StackSettings } | { ok: false; issues: ConfigIssue[] };
 
@@ -161,6 +157,8 @@ export function parseStackConfig(read: ConfigReader, isSecret?: SecretTeller): P
     const adoptRunningKubeVip = boolean(read, "adoptRunningKubeVip", false, issues);
     const password = text(PASSWORD_KEY);
     issues.push(...passwordIssues(password, isSecret));
+    const access = parsePlatformAccess(read, isSecret, entrypoints);
+    issues.push(...access.issues);
 
     if (!plan.ok) {
         issues.unshift(...plan.issues);
@@ -182,6 +180,7 @@ export function parseStackConfig(read: ConfigReader, isSecret?: SecretTeller): P
             postDeployChecks,
             adoptRunningKubeVip,
             argoCdAdminPasswordBcrypt: password === "" ? undefined : password,
+            platformAccess: access.access,
         },
     };
 }

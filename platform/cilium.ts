@@ -20,7 +20,7 @@ export const OPERATOR_REGISTERED_CRDS = [
 
 // Names, labels and ports the chart gives Hubble's pods. Policies match the
 // pod (target) port, which is what Cilium sees after service translation.
-export const HUBBLE_UI = { service: "hubble-ui", namespace: CILIUM.namespace, servicePort: 80, labels: { "k8s-app": "hubble-ui" } } as const;
+export const HUBBLE_UI = { service: "hubble-ui", namespace: CILIUM.namespace, servicePort: 80, targetPort: 8081, labels: { "k8s-app": "hubble-ui" } } as const;
 export const HUBBLE_RELAY = { service: "hubble-relay", namespace: CILIUM.namespace, servicePort: 80, targetPort: 4245, labels: { "k8s-app": "hubble-relay" } } as const;
 /** The Hubble server of each Cilium agent (host network), behind the hubble-peer Service. */
 export const HUBBLE_AGENT_PORT = 4244;

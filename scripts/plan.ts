@@ -19,6 +19,7 @@ import { policyPackConfigFor, stackSettingsOf } from "./policyConfig";
 import { PolicyPackConfig, Violation, runPolicies } from "./policyRunner";
 import { StackConfigValues, StackFileError } from "./stackFiles";
 import { topologyDocument } from "./topology";
+import { argoCdNeedsReport } from "./argoCdNeeds";
 
 /** What the plan counted, for tools that compare plans (tools/planSynthetic.ts). */
 export interface PlanCounts {
@@ -119,7 +120,7 @@ function componentSummary(run: ProgramRun): string[] {
  * so tests can plan a broken variant of a stack without writing files; `root`
  * is the folder whose Pulumi.yaml and Pulumi.<stack>.yaml are read.
  */
-export async function plan(stack: string, overrides: StackConfigValues = {}, packConfig?: PolicyPackConfig, root: string = REPO_ROOT): Promise<PlanResult> {
+export async function plan(stack: string, overrides: StackConfigValues = {}, packConfig?: PolicyPackConfig, root: string = REPO_ROOT, gitopsRepo?: string): Promise<PlanResult> {
     let run: ProgramRun;
     try {
         run = await runProgram(stack, overrides, root);
@@ -137,6 +138,7 @@ export async function plan(stack: string, overrides: StackConfigValues = {}, pac
     );
 
     const a = settings.addresses;
+    const needs = await argoCdNeedsReport(settings.applications, settings.platformAccess.sopsAgeKey, gitopsRepo);
     const apiUrl = String(run.outputs.apiServerUrl);
 
     const resourceCount = run.resources.filter(r => r.custom).length;
@@ -153,6 +155,8 @@ export async function plan(stack: string, overrides: StackConfigValues = {}, pac
         `  pod CIDR        ${a.podCidr.cidr}`,
         `  service CIDR    ${a.serviceCidr.cidr}`,
         `  Cilium devices  ${a.ciliumDevices.join(" ")}`,
+        "",
+        ...needs,
         "",
         `Resources per component (${resourceCount} in all)`,
         ...components,

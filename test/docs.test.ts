@@ -29,7 +29,7 @@ describe("the config reference", () => {
         for (const [key, declared] of Object.entries(project.config)) {
             const row = rows.get(key);
             assert.ok(row, key);
-            assert.strictEqual(row.type, declared.type ?? "list of objects", `type of ${key}`);
+            assert.strictEqual(row.type, declared.type ?? (Array.isArray(declared.default) ? "list of objects" : "object"), `type of ${key}`);
             assert.strictEqual(row.default, declared.default === undefined ? "(required)" : `\`${JSON.stringify(declared.default)}\``, `default of ${key}`);
         }
     });

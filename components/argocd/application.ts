@@ -5,10 +5,51 @@ import { ENFORCEMENT_ANNOTATION, KINDS, WORKLOADS_ANNOTATION } from "../../polic
 import { NetworkComponent } from "../component";
 import type { WorkloadPolicy } from "../network-policy/policy";
 import { NetworkPolicySet, ciliumNetworkPolicy } from "../network-policy/policySet";
+import { FIXED_SYNC_OPTIONS } from "../../config/syncOptions";
 import { ARGOCD } from "./names";
 
-/** The Application object Argo CD syncs, pointed at a namespace this program owns. */
-export function applicationManifest(spec: ApplicationSpec) {
+/**
+ * What @pulumi/kubernetes waits for before an Application counts as created,
+ * when other Applications depend on it: Argo CD reports it Healthy.
+ */
+export const HEALTH_WAIT = {
+    annotation: "pulumi.com/waitFor",
+    value: "jsonpath={.status.health.status}=Healthy",
+    timeoutAnnotation: "pulumi.com/timeoutSeconds",
+    /** A first sync pulls images and charts: 20 minutes. */
+    timeoutSeconds: "1200",
+} as const;
+
+/** The Applications in an order in which each comes after those it depends on (config order otherwise). */
+export function creationOrder<T extends Pick<ApplicationSpec, "name" | "sync">>(specs: readonly T[]): T[] {
+    const byName = new Map(specs.map(s => [s.name, s]));
+    const done = new Set<string>();
+    const order: T[] = [];
+    const visit = (spec: T, path: Set<string>) => {
+        if (done.has(spec.name) || path.has(spec.name)) {
+            return;
+        }
+        path.add(spec.name);
+        for (const other of spec.sync.dependsOn) {
+            const target = byName.get(other);
+            if (target !== undefined) {
+                visit(target, path);
+            }
+        }
+        done.add(spec.name);
+        order.push(spec);
+    };
+    for (const spec of specs) {
+        visit(spec, new Set());
+    }
+    return order;
+}
+
+/**
+ * The Application object Argo CD syncs, pointed at a namespace this program
+ * owns. `awaited`: other Applications wait until it is Healthy.
+ */
+export function applicationManifest(spec: ApplicationSpec, awaited = false) {
     const source: Record<string, unknown> = { repoURL: spec.repoURL, targetRevision: spec.targetRevision };
     if (spec.chart !== undefined) {
         source.chart = spec.chart;
@@ -23,6 +64,7 @@ export function applicationManifest(spec: ApplicationSpec) {
         ...(declared.length === 0 ? {} : { [WORKLOADS_ANNOTATION]: JSON.stringify(declared) }),
         // Staged on purpose, so the pack does not take the open namespace for a forgotten default deny.
         ...(spec.enforcement === "staged" ? { [ENFORCEMENT_ANNOTATION]: "staged" } : {}),
+        ...(awaited ? { [HEALTH_WAIT.annotation]: HEALTH_WAIT.value, [HEALTH_WAIT.timeoutAnnotation]: HEALTH_WAIT.timeoutSeconds } : {}),
     };
     return {
         ...KINDS.application,
@@ -41,8 +83,9 @@ export function applicationManifest(spec: ApplicationSpec) {
             syncPolicy: {
                 automated: { prune: true, selfHeal: true },
                 // The namespace (and its policies) is created here, before Argo CD syncs into it.
-                syncOptions: ["CreateNamespace=false"],
+                syncOptions: [...FIXED_SYNC_OPTIONS, ...spec.sync.options],
             },
+            ...(spec.sync.ignoreDifferences.length === 0 ? {} : { ignoreDifferences: spec.sync.ignoreDifferences.map(d => ({ ...d })) }),
         },
     };
 }
@@ -104,6 +147,10 @@ export interface ArgoCdApplicationArgs {
     readonly argoCd: pulumi.Resource;
     /** The wait for the Cilium operator's CRDs (CiliumNetworkPolicy). */
     readonly ciliumCrds: pulumi.Resource;
+    /** The Applications it depends on (each waits for its health when created). */
+    readonly after?: readonly ArgoCdApplication[];
+    /** Whether other Applications depend on this one. */
+    readonly awaited?: boolean;
 }
 
 /**
@@ -113,6 +160,8 @@ export interface ArgoCdApplicationArgs {
 export class ArgoCdApplication extends NetworkComponent {
     public readonly namespace: pulumi.Output<string>;
     public readonly policyNames: pulumi.Output<string[]>;
+    /** The Application object. */
+    public readonly application: k8s.apiextensions.CustomResource;
 
     constructor(name: string, args: ArgoCdApplicationArgs, opts?: pulumi.ComponentResourceOptions) {
         super(ARGOCD_APPLICATION_TYPE, name, opts);
@@ -120,7 +169,8 @@ export class ArgoCdApplication extends NetworkComponent {
         // <name>-workloads-<policy>: <name>-policies now belongs, by alias, to
         // the namespace's baseline.
         const policies = args.policies.map(policy => ciliumNetworkPolicy(`${name}-workloads`, policy, this.childOptions([...args.namespace.ready, args.ciliumCrds])));
-        new k8s.apiextensions.CustomResource(`${name}-app`, applicationManifest(args.spec), this.childOptions([args.argoCd, ...args.namespace.ready, ...policies]));
+        this.application = new k8s.apiextensions.CustomResource(`${name}-app`, applicationManifest(args.spec, args.awaited === true),
+            this.childOptions([args.argoCd, ...args.namespace.ready, ...policies, ...(args.after ?? []).map(a => a.application)]));
         this.namespace = args.namespace.name;
         this.policyNames = pulumi.output(policies.map(p => p.metadata.name));
         this.registerOutputs({ namespace: this.namespace, policyNames: this.policyNames });

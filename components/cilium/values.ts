@@ -4,6 +4,8 @@
 // are not checked by the chart, so tests pin their spelling.
 
 import { POD_BLOCK_PER_NODE_PREFIX } from "../../config/addressPlan";
+import type { UiRoute } from "../../config/platformAccess";
+import { routeAnnotations } from "../traefik/names";
 import { HUBBLE_TLS } from "./names";
 
 export interface CiliumSettings {
@@ -13,6 +15,19 @@ export interface CiliumSettings {
     readonly podCidr: string;
     readonly devices: readonly string[];
     readonly operatorReplicas: number;
+    /** Hubble UI's hostname on Traefik; absent, it is reached with kubectl port-forward. */
+    readonly hubbleUiRoute?: UiRoute;
+}
+
+/** Hubble UI's Ingress (the chart's hubble.ui.ingress), on the route's entrypoints only. */
+function hubbleUiIngress(route: UiRoute) {
+    return {
+        enabled: true,
+        className: "traefik",
+        annotations: routeAnnotations(route),
+        hosts: [route.hostname],
+        tls: route.tlsSecretName === undefined ? [] : [{ secretName: route.tlsSecretName, hosts: [route.hostname] }],
+    };
 }
 
 export function ciliumValues(settings: CiliumSettings) {
@@ -37,7 +52,11 @@ export function ciliumValues(settings: CiliumSettings) {
         hubble: {
             enabled: true,
             relay: { enabled: true },
-            ui: { enabled: true, service: { type: "ClusterIP" } },
+            ui: {
+                enabled: true,
+                service: { type: "ClusterIP" },
+                ...(settings.hubbleUiRoute === undefined ? {} : { ingress: hubbleUiIngress(settings.hubbleUiRoute) }),
+            },
             // mTLS between the agents' Hubble servers, Relay and UI. With the
             // chart's default method (helm) the certificates are generated
             // once, reused on every upgrade (the chart looks the old Secret

@@ -262,7 +262,8 @@ describe("the home stack", () => {
 
         it("confines the cloud provider and Hubble to what they talk to", () => {
             const kubeSystem = policiesIn(run, "kube-system");
-            assert.deepStrictEqual([...kubeSystem.keys()].sort(), ["hubble-relay", "hubble-ui", "kube-vip-cloud-provider"]);
+            // hubble-ui-applications: Traefik's route to Hubble UI (hubbleUi in the home stack).
+            assert.deepStrictEqual([...kubeSystem.keys()].sort(), ["hubble-relay", "hubble-ui", "hubble-ui-applications", "kube-vip-cloud-provider"]);
             assert.deepStrictEqual(kubeSystem.get("kube-vip-cloud-provider").egress, [{ toEntities: ["kube-apiserver"] }]);
             assert.deepStrictEqual(kubeSystem.get("hubble-relay").ingress[0].fromEndpoints, [{ matchLabels: { "k8s-app": "hubble-ui" } }]);
             // Policies see pod ports: the relay listens on 4245 behind its Service's port 80,
@@ -332,9 +333,12 @@ describe("the home stack", () => {
     it("exports the API URL, the pool, Traefik's addresses and how to reach Hubble UI and Argo CD", () => {
         assert.strictEqual(run.outputs.apiServerUrl, "https://192.168.1.230:6443");
         assert.strictEqual(run.outputs.loadBalancerPool, "192.168.1.231-192.168.1.239");
-        assert.match(String(run.outputs.hubbleUi), /port-forward svc\/hubble-ui/);
+        // The home stack routes both UIs through Traefik on the second VIP.
+        assert.strictEqual(run.outputs.hubbleUi, "https://hubble.geekbundle.org/ (Traefik websecure239 on 192.168.1.239; point hubble.geekbundle.org there in the LAN's DNS)");
+        assert.strictEqual(run.outputs.argoCdUrl, "https://argocd.geekbundle.org/ (Traefik websecure239 on 192.168.1.239; point argocd.geekbundle.org there in the LAN's DNS)");
+        assert.match(String(run.outputs.argoCdAccess), /^open https:\/\/argocd\.geekbundle\.org\/ \(user admin; /);
+        // The dashboard stays off the LAN whatever the UIs do.
         assert.match(String(run.outputs.traefikDashboard), /port-forward deploy\/traefik 8080:8080/);
-        assert.match(String(run.outputs.argoCdAccess), /port-forward svc\/argocd-server/);
     });
 });
 
@@ -531,6 +535,6 @@ describe("Applications declared without connections", () => {
 describe("Argo CD's repo server", () => {
     it("builds kustomize directories that render Helm charts (--enable-helm), as the home cluster's directories do", async () => {
         const run = await runProgram("lab");
-        assert.deepStrictEqual(findResource(run, T.release, "argocd-release").inputs.values.configs.cm, { "kustomize.buildOptions": "--enable-helm" });
+        assert.strictEqual(findResource(run, T.release, "argocd-release").inputs.values.configs.cm["kustomize.buildOptions"], "--enable-helm");
     });
 });

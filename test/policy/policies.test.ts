@@ -332,7 +332,7 @@ describe("the offline plan", () => {
         assert.match(result.report, /192\.168\.1\.232 +Application pihole \(workload pihole, namespace dns\): 53\/UDP, 53\/TCP/);
         assert.match(result.report, /unpinned +3: 192\.168\.1\.234, 192\.168\.1\.236-192\.168\.1\.237 \(the cloud provider's range-global\)/);
         assert.match(result.report, /gateway +not set/);
-        assert.match(result.report, /Cilium +cilium +4 +Release, Command, 2 CiliumNetworkPolicy/);
+        assert.match(result.report, /Cilium +cilium +5 +Release, Command, 3 CiliumNetworkPolicy/);
         assert.match(result.diagram!, /```mermaid\n(.*\n)*flowchart LR/);
         assert.match(result.diagram!, /<b>192\.168\.1\.239<\/b><br\/>Service traefik-vip239<br\/>web239, websecure239/);
     });

@@ -88,7 +88,7 @@ describe("homelab-network", () => {
     it("refuses a command line with exit 2 before doing any work: no stack, an unknown option, --diagram without its file", async () => {
         const noStack = await inProcess(["plan"]);
         assert.strictEqual(noStack.code, EXIT.usage);
-        assert.match(noStack.stderr, /^homelab-network plan: --stack is required \(there is no default stack\); the stacks here are: home, lab\nusage: homelab-network plan --stack <name> \[--diagram <file>\]\n/);
+        assert.match(noStack.stderr, /^homelab-network plan: --stack is required \(there is no default stack\); the stacks here are: home, lab\nusage: homelab-network plan --stack <name> \[--diagram <file>\] \[--gitops-repo <dir>\]\n/);
         const option = await inProcess(["plan", "--stack", "home", "--diagarm", "x.md"]);
         assert.strictEqual(option.code, EXIT.usage);
         assert.match(option.stderr, /^homelab-network plan: unknown option --diagarm: did you mean --diagram\?/);
