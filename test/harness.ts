@@ -1,7 +1,37 @@
 // Test helpers over an offline run of the program (scripts/offlineRun.ts).
-import { ProgramRun, RecordedResource } from "../scripts/offlineRun";
+//
+// Behaviour tests run on the fixture stacks of test/fixtures/stacks, frozen
+// copies of the stack files: the user's own Pulumi.home.yaml and
+// Pulumi.lab.yaml change with the cluster (a commit bumped, an Application
+// added) and are tested only for planning clean and for agreeing with the
+// docs, which name REPO_ROOT explicitly.
+import * as path from "path";
+import * as offline from "../scripts/offlineRun";
+import { PlanResult, plan as planStack } from "../scripts/plan";
+import type { PolicyPackConfig } from "../scripts/policyRunner";
+import type { StackConfigValues } from "../scripts/stackFiles";
+import { ProgramRun, REPO_ROOT, RecordedResource } from "../scripts/offlineRun";
 
-export { ProgramRun, RecordedResource, REPO_ROOT, promiseOf, runProgram } from "../scripts/offlineRun";
+export { ProgramRun, RecordedResource, REPO_ROOT, promiseOf } from "../scripts/offlineRun";
+
+/**
+ * The fixture stacks: Pulumi.home.yaml (shaped like the home cluster: two
+ * NICs, fourteen Applications pinned to one GitOps commit) and
+ * Pulumi.lab.yaml (a single-NIC cluster on another network). Their
+ * Pulumi.yaml is a link to the project's, so declared keys and defaults
+ * follow the program.
+ */
+export const STACKS = path.join(REPO_ROOT, "test", "fixtures", "stacks");
+
+/** runProgram over a fixture stack unless `root` says otherwise. */
+export function runProgram(stack: string, overrides: StackConfigValues = {}, root: string = STACKS): Promise<ProgramRun> {
+    return offline.runProgram(stack, overrides, root);
+}
+
+/** The offline plan of a fixture stack unless `root` says otherwise. */
+export function plan(stack: string, overrides: StackConfigValues = {}, packConfig?: PolicyPackConfig, root: string = STACKS): Promise<PlanResult> {
+    return planStack(stack, overrides, packConfig, root);
+}
 
 /** The one resource of a type and name; fails loudly when it is missing or ambiguous. */
 export function findResource(run: ProgramRun, type: string, name: string): RecordedResource {

@@ -11,7 +11,7 @@ import * as path from "path";
 import { main as preflightCli } from "../../scripts/cli/preflight";
 import { preflightCommand, preflightOptions } from "../../components/checks/preflightComponent";
 import { fakeKubectl } from "./fakeKubectl";
-import { REPO_ROOT } from "../harness";
+import { REPO_ROOT, STACKS } from "../harness";
 
 const preflight = require(path.join(REPO_ROOT, "components", "checks", "preflight.js"));
 const PREFLIGHT_JS = path.join(REPO_ROOT, "components", "checks", "preflight.js");
@@ -579,7 +579,7 @@ describe("preflight: npm run preflight -- --stack <name>", () => {
     const capture = () => {
         const out: string[] = [];
         const err: string[] = [];
-        return { out, err, io: { out: (t: string) => out.push(t), err: (t: string) => err.push(t) } };
+        return { out, err, io: { out: (t: string) => out.push(t), err: (t: string) => err.push(t), root: STACKS } };
     };
 
     it("checks the cluster against the stack's own values and, before the first deploy, probes its VIPs (faked here)", async () => {

@@ -5,8 +5,7 @@
 import * as assert from "assert";
 import { isDeepStrictEqual } from "util";
 import { renderPolicyPackConfig } from "../../scripts/policyConfig";
-import { plan } from "../../scripts/plan";
-import { ProgramRun, REPO_ROOT, findResource, resourcesOfType, runProgram } from "../harness";
+import { ProgramRun, STACKS, findResource, resourcesOfType, plan, runProgram } from "../harness";
 
 const T = {
     configMap: "kubernetes:core/v1:ConfigMap",
@@ -159,7 +158,7 @@ describe("the home stack's Applications", () => {
     });
 
     it("gives the pack config the four Application-owned addresses, named by their owners", () => {
-        const config = JSON.parse(renderPolicyPackConfig(REPO_ROOT, "home"));
+        const config = JSON.parse(renderPolicyPackConfig(STACKS, "home"));
         assert.deepStrictEqual(config["unique-loadbalancer-addresses"].reservations, [
             { address: "192.168.1.231", holder: { kind: "traefik", service: "traefik" }, namespace: "traefik", ports: [{ port: 8000, protocol: "TCP" }, { port: 8443, protocol: "TCP" }] },
             { address: "192.168.1.239", holder: { kind: "traefik", service: "traefik-vip239" }, namespace: "traefik", ports: [{ port: 8001, protocol: "TCP" }, { port: 8444, protocol: "TCP" }] },

@@ -13,7 +13,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { renderPolicyPackConfig } from "../../scripts/policyConfig";
 import { PolicyInput, PolicyPackConfig, Violation, runPolicies } from "../../scripts/policyRunner";
-import { REPO_ROOT, runProgram } from "../harness";
+import { STACKS, runProgram } from "../harness";
 import { PackDiagnostic, PackProcess } from "../packProcess";
 
 type Level = "mandatory" | "advisory";
@@ -677,7 +677,7 @@ describe("a catalogue of careless pull requests, through the in-process runner a
     after(() => pack?.stop());
 
     function packConfig(network: Record<string, string> = {}, reserve: Array<{ address: string; holder: { kind: string; name: string } }> = []): PolicyPackConfig {
-        const config = JSON.parse(renderPolicyPackConfig(REPO_ROOT, "home")) as Record<string, Record<string, unknown>>;
+        const config = JSON.parse(renderPolicyPackConfig(STACKS, "home")) as Record<string, Record<string, unknown>>;
         for (const entry of Object.values(config)) {
             for (const [key, value] of Object.entries(network)) {
                 if (key in entry) {

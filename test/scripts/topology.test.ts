@@ -7,12 +7,11 @@
 // parsed and laid out by the real library.
 import * as assert from "assert";
 import { JSDOM } from "jsdom";
-import { plan } from "../../scripts/plan";
 import { stackSettingsOf } from "../../scripts/policyConfig";
 import { StackConfigValues } from "../../scripts/stackFiles";
 import { syntheticApplications } from "../../tools/syntheticStack";
 import { ConnectionDiagrams, connectionDiagrams, mermaidBlocks, portList, topologyDiagram, topologyDocument } from "../../scripts/topology";
-import { REPO_ROOT } from "../harness";
+import { STACKS, plan } from "../harness";
 import { HOME_LIKE_APPLICATIONS } from "../topologyFixture";
 
 interface Diagram {
@@ -162,7 +161,7 @@ describe("the topology: the network as it is", () => {
     });
 
     it("says so when nothing is left for the cloud provider to hand out", () => {
-        const settings = stackSettingsOf(REPO_ROOT, "home", {
+        const settings = stackSettingsOf(STACKS, "home", {
             loadBalancerPool: "192.168.1.231-192.168.1.233", ingressVip: "192.168.1.231", ingressSecondaryVip: "192.168.1.233",
             applications: [{ name: "pihole", repoURL: "https://git.example.org/apps.git", path: "pihole", targetRevision: "main", loadBalancerAddresses: [{ address: "192.168.1.232", ports: [53, "53/UDP"] }] }],
         });
@@ -211,7 +210,7 @@ describe("the topology: the declared connections, an overview of namespaces", ()
     let document: string;
     before(async () => {
         document = (await diagramsOf("home", { applications: HOME_LIKE_APPLICATIONS })).document;
-        diagrams = connectionDiagrams("home", stackSettingsOf(REPO_ROOT, "home", { applications: HOME_LIKE_APPLICATIONS }));
+        diagrams = connectionDiagrams("home", stackSettingsOf(STACKS, "home", { applications: HOME_LIKE_APPLICATIONS }));
         overview = read(diagrams.overview);
     });
 
@@ -249,7 +248,7 @@ describe("the topology: the declared connections, an overview of namespaces", ()
 
     it("counts pods of an Application's namespace that no workload declares as that namespace, and names other namespaces' pods", () => {
         const git = { repoURL: "https://git.example.org/apps.git", targetRevision: "main" };
-        const settings = stackSettingsOf(REPO_ROOT, "lab", {
+        const settings = stackSettingsOf(STACKS, "lab", {
             applications: [
                 { name: "web", path: "web", ...git, connections: { to: [
                     { pods: true, namespace: "api", selector: { job: "migrate" }, ports: [8080] },
@@ -265,7 +264,7 @@ describe("the topology: the declared connections, an overview of namespaces", ()
     });
 
     it("says so when a stack declares no Applications, and draws no namespace", () => {
-        const empty = connectionDiagrams("home", stackSettingsOf(REPO_ROOT, "home", { applications: [] }));
+        const empty = connectionDiagrams("home", stackSettingsOf(STACKS, "home", { applications: [] }));
         assert.match(empty.overview, /Stack home declares no Applications/);
         assert.deepStrictEqual(empty.namespaces, []);
     });
@@ -276,7 +275,7 @@ describe("the topology: one diagram per namespace", () => {
     let namespaces: Map<string, Diagram>;
     before(async () => {
         document = (await diagramsOf("home", { applications: HOME_LIKE_APPLICATIONS })).document;
-        namespaces = connectionsOf(connectionDiagrams("home", stackSettingsOf(REPO_ROOT, "home", { applications: HOME_LIKE_APPLICATIONS }))).namespaces;
+        namespaces = connectionsOf(connectionDiagrams("home", stackSettingsOf(STACKS, "home", { applications: HOME_LIKE_APPLICATIONS }))).namespaces;
     });
 
     /** The labels of the edges from a node titled `from` to one titled `to`. */
@@ -343,7 +342,7 @@ describe("the topology: one diagram per namespace", () => {
 
     it("merges parallel declarations between one pair into one edge, the union of their ports", () => {
         const git = { repoURL: "https://git.example.org/apps.git", targetRevision: "main" };
-        const settings = stackSettingsOf(REPO_ROOT, "lab", {
+        const settings = stackSettingsOf(STACKS, "lab", {
             applications: [
                 { name: "web", path: "web", ...git, connections: { to: [{ app: "api", ports: [8080, 8081] }, { fqdn: "example.org", ports: [443] }] } },
                 { name: "api", path: "api", ...git, connections: { from: [{ app: "web", ports: [8082, "9000-9010", "8080/UDP"] }] } },
@@ -355,7 +354,7 @@ describe("the topology: one diagram per namespace", () => {
 });
 
 describe("the topology at the home cluster's size: 55 generated Applications", () => {
-    const settings = stackSettingsOf(REPO_ROOT, "home", { applications: syntheticApplications(55) });
+    const settings = stackSettingsOf(STACKS, "home", { applications: syntheticApplications(55) });
     const diagrams = connectionDiagrams("home", settings);
     const { overview, namespaces } = connectionsOf(diagrams);
 
@@ -453,7 +452,7 @@ describe("the topology diagrams are valid Mermaid", function () {
     ];
     for (const [what, stack, overrides] of cases) {
         it(`parses every diagram of ${what}, and lays out the network and the largest namespace's`, async () => {
-            const settings = stackSettingsOf(REPO_ROOT, stack, overrides);
+            const settings = stackSettingsOf(STACKS, stack, overrides);
             const blocks = mermaidBlocks(topologyDocument(stack, settings));
             const connections = connectionDiagrams(stack, settings);
             assert.deepStrictEqual(blocks, [topologyDiagram(stack, settings), connections.overview, ...connections.namespaces.map(n => n.diagram)]);
@@ -469,7 +468,7 @@ describe("the topology diagrams are valid Mermaid", function () {
     }
 
     it("parses the overview and the largest namespace's diagram of 55 generated Applications", async () => {
-        const connections = connectionDiagrams("home", stackSettingsOf(REPO_ROOT, "home", { applications: syntheticApplications(55) }));
+        const connections = connectionDiagrams("home", stackSettingsOf(STACKS, "home", { applications: syntheticApplications(55) }));
         const largest = connections.namespaces.map(n => n.diagram).sort((a, b) => b.length - a.length)[0];
         for (const source of [connections.overview, largest]) {
             assert.deepStrictEqual((await mermaid.parse(source)).diagramType, "flowchart-v2");
