@@ -23,14 +23,37 @@ export { ProgramRun, RecordedResource, REPO_ROOT, promiseOf } from "../scripts/o
  */
 export const STACKS = path.join(REPO_ROOT, "test", "fixtures", "stacks");
 
+// A stack file read as it stands gives the same run and the same plan every
+// time within a mocha run: a dozen test files ask for them, so each is
+// computed once, and every caller gets its own deep copy to read or edit.
+const unchangedRuns = new Map<string, Promise<ProgramRun>>();
+const unchangedPlans = new Map<string, Promise<PlanResult>>();
+
+function once<T>(cache: Map<string, Promise<T>>, key: string, compute: () => Promise<T>): Promise<T> {
+    let found = cache.get(key);
+    if (found === undefined) {
+        found = compute();
+        cache.set(key, found);
+        // A failed run is not kept: the next caller sees its own error.
+        found.catch(() => cache.delete(key));
+    }
+    return found.then(value => structuredClone(value));
+}
+
 /** runProgram over a fixture stack unless `root` says otherwise. */
 export function runProgram(stack: string, overrides: StackConfigValues = {}, root: string = STACKS): Promise<ProgramRun> {
-    return offline.runProgram(stack, overrides, root);
+    if (Object.keys(overrides).length > 0) {
+        return offline.runProgram(stack, overrides, root);
+    }
+    return once(unchangedRuns, `${root}\0${stack}`, () => offline.runProgram(stack, {}, root));
 }
 
 /** The offline plan of a fixture stack unless `root` says otherwise. */
 export function plan(stack: string, overrides: StackConfigValues = {}, packConfig?: PolicyPackConfig, root: string = STACKS): Promise<PlanResult> {
-    return planStack(stack, overrides, packConfig, root);
+    if (Object.keys(overrides).length > 0 || packConfig !== undefined) {
+        return planStack(stack, overrides, packConfig, root);
+    }
+    return once(unchangedPlans, `${root}\0${stack}`, () => planStack(stack, {}, undefined, root));
 }
 
 /** The one resource of a type and name; fails loudly when it is missing or ambiguous. */

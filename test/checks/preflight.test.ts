@@ -440,7 +440,7 @@ describe("preflight: VIPs already in use on the first deploy", () => {
 describe("preflight: taking over a cluster that runs kube-vip today (adoptRunningKubeVip)", () => {
     guardNetwork();
     const env = (values: Record<string, string>) => Object.entries(values).map(([name, value]) => ({ name, value }));
-    /** The home cluster as it runs today: kube-vip for the API VIP and, with svc_election, for the Services. */
+    /** A cluster that runs kube-vip before the take-over: kube-vip for the API VIP and, with svc_election, for the Services. */
     const cpPod = (address: string) => ({
         metadata: { namespace: "kube-system", name: "kube-vip-cp-x7k2p" },
         spec: { nodeName: "k3s-1", containers: [{ name: "kube-vip", image: "ghcr.io/kube-vip/kube-vip:v0.9.2", env: env({ cp_enable: "true", address, vip_leasename: "plndr-cp-lock" }) }] },

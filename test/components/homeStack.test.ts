@@ -1,7 +1,7 @@
-// The home stack as Pulumi.home.yaml declares it: the home cluster's
-// Applications, the addresses they own and the rules that matter most, read
-// from what the program declares (both ends of each connection) and from what
-// the offline plan prints.
+// The fixture home stack (test/fixtures/stacks/Pulumi.home.yaml, a frozen
+// copy shaped like the home cluster): its Applications, the addresses they
+// own and the rules that matter most, read from what the program declares
+// (both ends of each connection) and from what the offline plan prints.
 import * as assert from "assert";
 import { isDeepStrictEqual } from "util";
 import { renderPolicyPackConfig } from "../../scripts/policyConfig";
@@ -37,7 +37,7 @@ describe("the home stack's Applications", () => {
         run = await runProgram("home");
     });
 
-    it("declares the home cluster's Applications, each in its namespace", () => {
+    it("declares the fixture's fourteen Applications, each in its namespace", () => {
         const apps = Object.fromEntries(resourcesOfType(run, T.application).map(r => [r.inputs.metadata.name, r.inputs.spec.destination.namespace]));
         assert.deepStrictEqual(apps, {
             "authelia": "authelia", "lldap": "authelia",

@@ -171,7 +171,7 @@ describe("policy pod-cidr-separation", () => {
 });
 
 describe("policy cilium-l2-off-wireguard-on", () => {
-    it("passes the datapath the seed describes", async () => {
+    it("passes the datapath the program deploys: kube-proxy replacement, WireGuard on, L2 announcements off", async () => {
         assert.deepStrictEqual(await check(ciliumDatapathInvariants, RELEASE, ciliumRelease({})), []);
     });
     it("refuses L2 announcements", async () => {

@@ -1,5 +1,5 @@
 // The policy importer: CiliumNetworkPolicies in, the `applications` config
-// out. Its claim is checked the way the issue states it: the printed config,
+// out. Its claim is checked as a user would check it: the printed config,
 // fed back through the program (parseApplications, connectionPolicies,
 // ciliumPolicySpec), yields policies that allow the same peers and ports as
 // the original rules it says it expresses. The fixtures under
