@@ -37,7 +37,18 @@ function once<T>(cache: Map<string, Promise<T>>, key: string, compute: () => Pro
         // A failed run is not kept: the next caller sees its own error.
         found.catch(() => cache.delete(key));
     }
-    return found.then(value => structuredClone(value));
+    return found.then(copy);
+}
+
+/** A copy of arrays and plain objects all the way down; other values (functions, class instances) are shared. */
+function copy<T>(value: T): T {
+    if (Array.isArray(value)) {
+        return value.map(copy) as T;
+    }
+    if (typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, copy(v)])) as T;
+    }
+    return value;
 }
 
 /** runProgram over a fixture stack unless `root` says otherwise. */
