@@ -5,6 +5,7 @@
 // Pulumi.lab.yaml change with the cluster (a commit bumped, an Application
 // added) and are tested only for planning clean and for agreeing with the
 // docs, which name REPO_ROOT explicitly.
+import * as fs from "fs";
 import * as path from "path";
 import * as offline from "../scripts/offlineRun";
 import { PlanResult, plan as planStack } from "../scripts/plan";
@@ -26,10 +27,23 @@ export const STACKS = path.join(REPO_ROOT, "test", "fixtures", "stacks");
 // A stack file read as it stands gives the same run and the same plan every
 // time within a mocha run: a dozen test files ask for them, so each is
 // computed once, and every caller gets its own deep copy to read or edit.
+// The key holds the files' text, as tests write several stacks under one name.
 const unchangedRuns = new Map<string, Promise<ProgramRun>>();
 const unchangedPlans = new Map<string, Promise<PlanResult>>();
 
-function once<T>(cache: Map<string, Promise<T>>, key: string, compute: () => Promise<T>): Promise<T> {
+/** What a run of a stack file as it stands depends on; undefined when a file is missing (nothing is kept). */
+function stackKey(root: string, stack: string): string | undefined {
+    try {
+        return [root, stack, ...["Pulumi.yaml", `Pulumi.${stack}.yaml`].map(file => fs.readFileSync(path.join(root, file), "utf8"))].join("\0");
+    } catch {
+        return undefined;
+    }
+}
+
+function once<T>(cache: Map<string, Promise<T>>, key: string | undefined, compute: () => Promise<T>): Promise<T> {
+    if (key === undefined) {
+        return compute();
+    }
     let found = cache.get(key);
     if (found === undefined) {
         found = compute();
@@ -56,7 +70,7 @@ export function runProgram(stack: string, overrides: StackConfigValues = {}, roo
     if (Object.keys(overrides).length > 0) {
         return offline.runProgram(stack, overrides, root);
     }
-    return once(unchangedRuns, `${root}\0${stack}`, () => offline.runProgram(stack, {}, root));
+    return once(unchangedRuns, stackKey(root, stack), () => offline.runProgram(stack, {}, root));
 }
 
 /** The offline plan of a fixture stack unless `root` says otherwise. */
@@ -64,7 +78,7 @@ export function plan(stack: string, overrides: StackConfigValues = {}, packConfi
     if (Object.keys(overrides).length > 0 || packConfig !== undefined) {
         return planStack(stack, overrides, packConfig, root);
     }
-    return once(unchangedPlans, `${root}\0${stack}`, () => planStack(stack, {}, undefined, root));
+    return once(unchangedPlans, stackKey(root, stack), () => planStack(stack, {}, undefined, root));
 }
 
 /** The one resource of a type and name; fails loudly when it is missing or ambiguous. */

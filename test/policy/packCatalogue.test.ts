@@ -686,7 +686,7 @@ function servedSample(catalogue: readonly Case[]): Set<number> {
 }
 
 describe("a catalogue of careless pull requests, through the in-process runner and the pack served over gRPC", function () {
-    // One served pack for the whole catalogue: run-policy-pack type-checks it before it serves.
+    // The served pack test files share: run-policy-pack type-checks it before it serves.
     this.timeout(90000);
     let pack: PackProcess;
     let home: PolicyInput[];
@@ -696,11 +696,10 @@ describe("a catalogue of careless pull requests, through the in-process runner a
 
     before(async () => {
         [pack, home] = await Promise.all([
-            PackProcess.start(),
+            PackProcess.shared(),
             runProgram("home").then(run => run.resources.map(r => ({ type: r.type, name: r.name, urn: r.urn, parent: r.parent === "" ? undefined : r.parent, props: r.inputs }))),
         ]);
     });
-    after(() => pack?.stop());
 
     function packConfig(network: Record<string, string> = {}, reserve: Array<{ address: string; holder: { kind: string; name: string } }> = []): PolicyPackConfig {
         const config = JSON.parse(renderPolicyPackConfig(STACKS, "home")) as Record<string, Record<string, unknown>>;

@@ -17,9 +17,8 @@ describe("the pack over the Analyzer protocol, as the CLI runs it", function () 
     this.timeout(60000);
     let pack: PackProcess;
     before(async () => {
-        pack = await PackProcess.start();
+        pack = await PackProcess.shared();
     });
-    after(() => pack.stop());
 
     it("announces every policy, each with a config schema listing only the keys it reads", async () => {
         const info = await pack.info();

@@ -93,10 +93,14 @@ const titlesOf = (d: Diagram, ids: Iterable<string>) => [...ids].map(id => d.nod
 /** A namespace's own workloads: the nodes it draws as workloads. */
 const ownNodes = (d: Diagram) => [...d.classes].filter(([, cls]) => cls === "workload").map(([id]) => id);
 
+// The home stack with a dozen Applications, planned once for the describes below.
+let homeLike: ReturnType<typeof diagramsOf> | undefined;
+const homeLikeDiagrams = () => (homeLike ??= diagramsOf("home", { applications: HOME_LIKE_APPLICATIONS }));
+
 describe("the topology: the network as it is", () => {
     let home: Awaited<ReturnType<typeof diagramsOf>>;
     before(async () => {
-        home = await diagramsOf("home", { applications: HOME_LIKE_APPLICATIONS });
+        home = await homeLikeDiagrams();
     });
 
     it("draws the LAN under the stack's own name, its clients in it, and every VIP on it", () => {
@@ -209,7 +213,7 @@ describe("the topology: the declared connections, an overview of namespaces", ()
     let overview: Diagram;
     let document: string;
     before(async () => {
-        document = (await diagramsOf("home", { applications: HOME_LIKE_APPLICATIONS })).document;
+        document = (await homeLikeDiagrams()).document;
         diagrams = connectionDiagrams("home", stackSettingsOf(STACKS, "home", { applications: HOME_LIKE_APPLICATIONS }));
         overview = read(diagrams.overview);
     });
@@ -274,7 +278,7 @@ describe("the topology: one diagram per namespace", () => {
     let document: string;
     let namespaces: Map<string, Diagram>;
     before(async () => {
-        document = (await diagramsOf("home", { applications: HOME_LIKE_APPLICATIONS })).document;
+        document = (await homeLikeDiagrams()).document;
         namespaces = connectionsOf(connectionDiagrams("home", stackSettingsOf(STACKS, "home", { applications: HOME_LIKE_APPLICATIONS }))).namespaces;
     });
 
