@@ -147,7 +147,7 @@ describe("the README's Applications section", () => {
         this.timeout(60000);
         const shown = fencedBlocks(applications).find(b => b.lang === "json");
         assert.ok(shown, "the README shows no loadBalancerAddresses output");
-        const output = (await runProgram("home")).outputs.loadBalancerAddresses as Record<string, unknown>;
+        const output = (await runProgram("home", {}, REPO_ROOT)).outputs.loadBalancerAddresses as Record<string, unknown>;
         for (const [address, instructions] of Object.entries(JSON.parse(shown.body) as Record<string, unknown>)) {
             assert.deepStrictEqual(instructions, output[address], address);
         }

@@ -31,9 +31,27 @@ export interface PackDiagnostic {
 
 const LEVELS = ["advisory", "mandatory", "disabled", "remediate"] as const;
 
+let shared: Promise<PackProcess> | undefined;
+
 /** A running pack and a client of its Analyzer service. */
 export class PackProcess {
     private constructor(private readonly child: ChildProcess, private readonly client: any) {}
+
+    /**
+     * The one served pack of the home stack that test files share: each start
+     * type-checks the whole pack, seconds of CPU. A caller configures it
+     * before it analyzes; test/rootHooks.ts stops it when mocha is done.
+     */
+    static shared(): Promise<PackProcess> {
+        shared ??= PackProcess.start();
+        return shared;
+    }
+
+    static async stopShared(): Promise<void> {
+        const running = shared;
+        shared = undefined;
+        (await running?.catch(() => undefined))?.stop();
+    }
 
     /** Starts policy/ as `pulumi preview --policy-pack policy` would. */
     static async start(stack = "home"): Promise<PackProcess> {

@@ -1,7 +1,6 @@
 // A dozen Applications shaped like the home cluster's, with the connections
 // their pods have, for the topology tests: the diagrams must stay readable at
-// this size, whatever Pulumi.home.yaml declares today. Not the home stack's
-// config: a stand-in written for the tests.
+// this size. Not a stack file's config: a stand-in written for the tests.
 
 const git = { repoURL: "https://git.example.org/homelab/apps.git", targetRevision: "main" };
 const name = (n: string) => ({ "app.kubernetes.io/name": n });

@@ -11,7 +11,7 @@ import * as path from "path";
 import { main as preflightCli } from "../../scripts/cli/preflight";
 import { preflightCommand, preflightOptions } from "../../components/checks/preflightComponent";
 import { fakeKubectl } from "./fakeKubectl";
-import { REPO_ROOT } from "../harness";
+import { REPO_ROOT, STACKS } from "../harness";
 
 const preflight = require(path.join(REPO_ROOT, "components", "checks", "preflight.ts"));
 const PREFLIGHT_TS = path.join(REPO_ROOT, "components", "checks", "preflight.ts");
@@ -441,7 +441,7 @@ describe("preflight: VIPs already in use on the first deploy", () => {
 describe("preflight: taking over a cluster that runs kube-vip today (adoptRunningKubeVip)", () => {
     guardNetwork();
     const env = (values: Record<string, string>) => Object.entries(values).map(([name, value]) => ({ name, value }));
-    /** The home cluster as it runs today: kube-vip for the API VIP and, with svc_election, for the Services. */
+    /** A cluster that runs kube-vip before the take-over: kube-vip for the API VIP and, with svc_election, for the Services. */
     const cpPod = (address: string) => ({
         metadata: { namespace: "kube-system", name: "kube-vip-cp-x7k2p" },
         spec: { nodeName: "k3s-1", containers: [{ name: "kube-vip", image: "ghcr.io/kube-vip/kube-vip:v0.9.2", env: env({ cp_enable: "true", address, vip_leasename: "plndr-cp-lock" }) }] },
@@ -580,7 +580,7 @@ describe("preflight: npm run preflight -- --stack <name>", () => {
     const capture = () => {
         const out: string[] = [];
         const err: string[] = [];
-        return { out, err, io: { out: (t: string) => out.push(t), err: (t: string) => err.push(t) } };
+        return { out, err, io: { out: (t: string) => out.push(t), err: (t: string) => err.push(t), root: STACKS } };
     };
 
     it("checks the cluster against the stack's own values and, before the first deploy, probes its VIPs (faked here)", async () => {

@@ -1,12 +1,11 @@
-// The home stack as Pulumi.home.yaml declares it: the home cluster's
-// Applications, the addresses they own and the rules that matter most, read
-// from what the program declares (both ends of each connection) and from what
-// the offline plan prints.
+// The fixture home stack (test/fixtures/stacks/Pulumi.home.yaml, a frozen
+// copy shaped like the home cluster): its Applications, the addresses they
+// own and the rules that matter most, read from what the program declares
+// (both ends of each connection) and from what the offline plan prints.
 import * as assert from "assert";
 import { isDeepStrictEqual } from "util";
 import { renderPolicyPackConfig } from "../../scripts/policyConfig";
-import { plan } from "../../scripts/plan";
-import { ProgramRun, REPO_ROOT, findResource, resourcesOfType, runProgram } from "../harness";
+import { ProgramRun, STACKS, findResource, resourcesOfType, plan, runProgram } from "../harness";
 
 const T = {
     configMap: "kubernetes:core/v1:ConfigMap",
@@ -38,7 +37,7 @@ describe("the home stack's Applications", () => {
         run = await runProgram("home");
     });
 
-    it("declares the home cluster's Applications, each in its namespace", () => {
+    it("declares the fixture's fourteen Applications, each in its namespace", () => {
         const apps = Object.fromEntries(resourcesOfType(run, T.application).map(r => [r.inputs.metadata.name, r.inputs.spec.destination.namespace]));
         assert.deepStrictEqual(apps, {
             "authelia": "authelia", "lldap": "authelia",
@@ -159,7 +158,7 @@ describe("the home stack's Applications", () => {
     });
 
     it("gives the pack config the four Application-owned addresses, named by their owners", () => {
-        const config = JSON.parse(renderPolicyPackConfig(REPO_ROOT, "home"));
+        const config = JSON.parse(renderPolicyPackConfig(STACKS, "home"));
         assert.deepStrictEqual(config["unique-loadbalancer-addresses"].reservations, [
             { address: "192.168.1.231", holder: { kind: "traefik", service: "traefik" }, namespace: "traefik", ports: [{ port: 8000, protocol: "TCP" }, { port: 8443, protocol: "TCP" }] },
             { address: "192.168.1.239", holder: { kind: "traefik", service: "traefik-vip239" }, namespace: "traefik", ports: [{ port: 8001, protocol: "TCP" }, { port: 8444, protocol: "TCP" }] },

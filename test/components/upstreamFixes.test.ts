@@ -1,4 +1,4 @@
-// Fixes read from the pinned upstream charts (issue 11, item 2): Hubble's
+// Fixes read from the pinned upstream charts: Hubble's
 // certificates renewed, Traefik's CRDs upgraded with its chart, Traefik not
 // calling home. Chart facts are cited where they are asserted.
 import * as assert from "assert";

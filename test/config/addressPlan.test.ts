@@ -25,7 +25,7 @@ function issuesOf(changes: Partial<RawAddressConfig>) {
 }
 
 describe("address plan", () => {
-    it("accepts the home network of the seed and says what it could not prove", () => {
+    it("accepts a home network (192.168.1.0/24, two NICs, no router recorded) and says what it could not prove", () => {
         const result = buildAddressPlan(HOME);
         assert.ok(result.ok);
         assert.deepStrictEqual(describeAddresses(result.plan), {

@@ -8,11 +8,10 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { REQUIRED_KEYS } from "../../config/stack";
-import { plan } from "../../scripts/plan";
 import { StackFileError, loadStackConfig, readProjectFile, secretValue } from "../../scripts/stackFiles";
-import { REPO_ROOT } from "../harness";
+import { REPO_ROOT, STACKS, plan } from "../harness";
 
-const HOME = fs.readFileSync(path.join(REPO_ROOT, "Pulumi.home.yaml"), "utf8");
+const HOME = fs.readFileSync(path.join(STACKS, "Pulumi.home.yaml"), "utf8");
 const NS = "homelab-network";
 /** A well-formed bcrypt hash (cost 10), of no password anyone uses. */
 const HASH = "$2a$10$abcdefghijklmnopqrstuuJ3hVj1q7bQ2m1nC4V0vZ5nQY0r1b2C.";

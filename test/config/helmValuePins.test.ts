@@ -7,8 +7,7 @@ import * as path from "path";
 import { parse } from "yaml";
 import { parseApplications } from "../../config/applications";
 import { helmValuePins } from "../../config/helmValuePins";
-import { plan } from "../../scripts/plan";
-import { REPO_ROOT } from "../harness";
+import { STACKS, plan } from "../harness";
 
 const chartApp = { name: "web", namespace: "web", repoURL: "https://charts.example.org", chart: "web", targetRevision: "1.0.0" };
 const declared = { workloads: [{ name: "web", selector: { app: "web" }, loadBalancerAddresses: [{ address: "192.168.1.236", ports: [80] }] }] };
@@ -42,7 +41,7 @@ describe("addresses pinned in helmValues", () => {
     });
 
     it("stops the home stack's plan on an Application that pins a free pool address without declaring it", async () => {
-        const home = parse(fs.readFileSync(path.join(REPO_ROOT, "Pulumi.home.yaml"), "utf8")).config["homelab-network:applications"] as unknown[];
+        const home = parse(fs.readFileSync(path.join(STACKS, "Pulumi.home.yaml"), "utf8")).config["homelab-network:applications"] as unknown[];
         const pinned = { ...chartApp, workloads: [{ name: "web", selector: { app: "web" } }], helmValues: { service: { type: "LoadBalancer", annotations: { "kube-vip.io/loadbalancerIPs": "192.168.1.236" } } } };
         const result = await plan("home", { applications: [...home, pinned] });
         assert.strictEqual(result.exitCode, 2, result.report);

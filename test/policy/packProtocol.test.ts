@@ -4,7 +4,7 @@
 import * as assert from "assert";
 import { renderPolicyPackConfig } from "../../scripts/policyConfig";
 import { PolicyInput, runPolicies } from "../../scripts/policyRunner";
-import { REPO_ROOT, runProgram } from "../harness";
+import { STACKS, runProgram } from "../harness";
 import { PackProcess } from "../packProcess";
 
 const inputsOf = async (stack: string): Promise<PolicyInput[]> =>
@@ -17,9 +17,8 @@ describe("the pack over the Analyzer protocol, as the CLI runs it", function () 
     this.timeout(60000);
     let pack: PackProcess;
     before(async () => {
-        pack = await PackProcess.start();
+        pack = await PackProcess.shared();
     });
-    after(() => pack.stop());
 
     it("announces every policy, each with a config schema listing only the keys it reads", async () => {
         const info = await pack.info();
@@ -42,7 +41,7 @@ describe("the pack over the Analyzer protocol, as the CLI runs it", function () 
 
     for (const stack of ["home", "lab"]) {
         it(`finds what the in-process runner finds in the ${stack} stack, with a broken Traefik address`, async () => {
-            const config = JSON.parse(renderPolicyPackConfig(REPO_ROOT, stack));
+            const config = JSON.parse(renderPolicyPackConfig(STACKS, stack));
             const resources = await inputsOf(stack);
             // One rogue edit, so that agreement means more than two empty lists.
             const traefik = resources.find(r => r.type === "kubernetes:helm.sh/v3:Release" && r.props.chart === "traefik")!;
@@ -62,7 +61,7 @@ describe("the in-process runner's view of the pack config", () => {
     });
 
     it("names the policy and key of a value of the wrong type, as the CLI's schema check does", async () => {
-        const config = JSON.parse(renderPolicyPackConfig(REPO_ROOT, "home"));
+        const config = JSON.parse(renderPolicyPackConfig(STACKS, "home"));
         config["pod-cidr-separation"].lan = 24;
         await assert.rejects(runPolicies([], config), /pod-cidr-separation\.lan is 24, which is not of type string/);
     });

@@ -10,11 +10,10 @@ import { applicationsHaveNetworkPolicies, isolation, worldIngressOnOwnedPorts } 
 import { controlPlaneVipPlacement, kubeVipImagesPinned } from "../../policy/kubeVip";
 import { loadBalancerPoolCapacity, loadBalancerPoolPlacement } from "../../policy/pools";
 import { chartName, goTruthy, parseGoBool } from "../../policy/readers";
-import { plan } from "../../scripts/plan";
 import { policyConfigPath, policyPackConfigOf, renderPolicyPackConfig } from "../../scripts/policyConfig";
 import { PolicyInput, runPolicies } from "../../scripts/policyRunner";
 import { StackFileError, listStacks, loadStackConfig } from "../../scripts/stackFiles";
-import { ProgramRun, REPO_ROOT, runProgram } from "../harness";
+import { ProgramRun, REPO_ROOT, STACKS, plan, runProgram } from "../harness";
 
 /** The home network, as policy/config/home.json gives it to the pack. */
 const HOME_NETWORK: NetworkConfig = {
@@ -27,7 +26,7 @@ const HOME_NETWORK: NetworkConfig = {
     serviceCidr: "10.43.0.0/16",
     reservations: [],
 };
-const homePackConfig = (): Record<string, any> => JSON.parse(renderPolicyPackConfig(REPO_ROOT, "home"));
+const homePackConfig = (): Record<string, any> => JSON.parse(renderPolicyPackConfig(STACKS, "home"));
 
 type ResourcePolicy = typeof loadBalancerAddressInPool;
 type StackPolicy = typeof uniqueLoadBalancerAddresses;
@@ -172,7 +171,7 @@ describe("policy pod-cidr-separation", () => {
 });
 
 describe("policy cilium-l2-off-wireguard-on", () => {
-    it("passes the datapath the seed describes", async () => {
+    it("passes the datapath the program deploys: kube-proxy replacement, WireGuard on, L2 announcements off", async () => {
         assert.deepStrictEqual(await check(ciliumDatapathInvariants, RELEASE, ciliumRelease({})), []);
     });
     it("refuses L2 announcements", async () => {
@@ -267,9 +266,10 @@ describe("stack policy applications-have-network-policies", () => {
 describe("the policy pack over whole stacks", () => {
     const inputs = (run: ProgramRun): PolicyInput[] => run.resources.map(r => ({ type: r.type, name: r.name, urn: r.urn, props: r.inputs }));
 
+    // The user's own stacks, as their files stand: they plan clean.
     for (const stack of ["home", "lab"]) {
         it(`finds no violation in the ${stack} stack`, async () => {
-            const result = await plan(stack);
+            const result = await plan(stack, {}, undefined, REPO_ROOT);
             assert.deepStrictEqual(result.violations, []);
             assert.strictEqual(result.exitCode, 0);
         });
@@ -288,7 +288,7 @@ describe("the policy pack over whole stacks", () => {
     };
     const chart = (r: PolicyInput, name: string) => r.type === RELEASE && r.props.chart === name;
     const homeWithDhcp = (): Record<string, any> => {
-        const config = JSON.parse(renderPolicyPackConfig(REPO_ROOT, "home"));
+        const config = JSON.parse(renderPolicyPackConfig(STACKS, "home"));
         Object.values(config).forEach((c: any) => { c.dhcpScope = "192.168.1.100-192.168.1.199"; });
         return config;
     };
@@ -303,7 +303,7 @@ describe("the policy pack over whole stacks", () => {
     ];
     for (const [what, edit, policy, message, packConfig] of catalogue) {
         it(`catches ${what} (${policy})`, async () => {
-            const violations = await runPolicies(mutate(edit), packConfig?.() ?? JSON.parse(renderPolicyPackConfig(REPO_ROOT, "home")));
+            const violations = await runPolicies(mutate(edit), packConfig?.() ?? JSON.parse(renderPolicyPackConfig(STACKS, "home")));
             assert.ok(violations.some(v => v.policy === policy && message.test(v.message) && v.enforcementLevel === "mandatory"),
                 `expected ${policy} ~ ${message}; got ${JSON.stringify(violations, null, 1)}`);
         });
@@ -350,7 +350,7 @@ describe("the offline plan", () => {
 
         const root = fs.mkdtempSync(path.join(os.tmpdir(), "stack-files-"));
         fs.copyFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), path.join(root, "Pulumi.yaml"));
-        const home = fs.readFileSync(path.join(REPO_ROOT, "Pulumi.home.yaml"), "utf8");
+        const home = fs.readFileSync(path.join(STACKS, "Pulumi.home.yaml"), "utf8");
         fs.writeFileSync(path.join(root, "Pulumi.typo.yaml"), home.replace("homelab-network:controlPlaneVip:", "homelab-network:controlPlaneVIP:"));
         fs.writeFileSync(path.join(root, "Pulumi.near.yaml"), home.replace("homelab-network:ingressVip:", "homelab-network:ingresVip:"));
         fs.writeFileSync(path.join(root, "Pulumi.broken.yaml"), home.replace("  homelab-network:lan: 192.168.1.0/24", "  homelab-network:lan: [192.168.1.0/24"));
@@ -436,7 +436,7 @@ describe("the pack's per-stack config files", () => {
 
 describe("the pack's reservations", () => {
     it("lists the lab's Traefik VIPs under the names the program gives their Services, and its Pi-hole's address under its Application, each with the namespace and pod ports behind it", () => {
-        const config = JSON.parse(renderPolicyPackConfig(REPO_ROOT, "lab"));
+        const config = JSON.parse(renderPolicyPackConfig(STACKS, "lab"));
         assert.deepStrictEqual(config["unique-loadbalancer-addresses"].reservations, [
             { address: "10.20.1.20", holder: { kind: "traefik", service: "traefik" }, namespace: "traefik", ports: [{ port: 8000, protocol: "TCP" }, { port: 8443, protocol: "TCP" }] },
             { address: "10.20.1.40", holder: { kind: "traefik", service: "traefik-vip40" }, namespace: "traefik", ports: [{ port: 8001, protocol: "TCP" }, { port: 8444, protocol: "TCP" }] },
@@ -445,7 +445,7 @@ describe("the pack's reservations", () => {
     });
 
     it("lists an Application's own address with its namespace and ports, so world ingress can be matched to it", () => {
-        const config = JSON.parse(JSON.stringify(policyPackConfigOf(REPO_ROOT, "home", {
+        const config = JSON.parse(JSON.stringify(policyPackConfigOf(STACKS, "home", {
             applications: [{ name: "emby", namespace: "media", repoURL: "https://git.example.org/a.git", path: "emby", targetRevision: "main", loadBalancerAddresses: [{ address: "192.168.1.233", ports: [8096, 8920] }] }],
         })));
         assert.deepStrictEqual(config["world-ingress-on-owned-ports"].reservations[2], { address: "192.168.1.233", holder: { kind: "application", name: "emby" }, namespace: "media", ports: [{ port: 8096, protocol: "TCP" }, { port: 8920, protocol: "TCP" }] });

@@ -9,10 +9,11 @@ import * as path from "path";
 import { COMMANDS } from "../../scripts/cli/commands";
 import { EXIT, EXIT_MEANINGS } from "../../scripts/cli/exitCodes";
 import { cli } from "../../scripts/cli/main";
-import { REPO_ROOT } from "../harness";
+import { renderPolicyPackConfig } from "../../scripts/policyConfig";
+import { REPO_ROOT, STACKS } from "../harness";
 
 const BIN = path.join(REPO_ROOT, "scripts", "homelab-network.js");
-const HOME = fs.readFileSync(path.join(REPO_ROOT, "Pulumi.home.yaml"), "utf8");
+const HOME = fs.readFileSync(path.join(STACKS, "Pulumi.home.yaml"), "utf8");
 const STACK_TRACE = /\n\s+at .+:\d+:\d+/;
 
 function spawn(file: string, args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -30,7 +31,7 @@ const HELP_RUNS = Promise.all([
     ...COMMANDS.map(c => spawn(process.execPath, [BIN, c.name, "--help"])),
 ]);
 
-async function inProcess(argv: readonly string[], root?: string) {
+async function inProcess(argv: readonly string[], root = STACKS) {
     let stdout = "";
     let stderr = "";
     const code = await cli(argv, { out: t => (stdout += t), err: t => (stderr += t), root });
@@ -152,7 +153,7 @@ describe("homelab-network", () => {
             root = fs.mkdtempSync(path.join(os.tmpdir(), "cli-policy-config-"));
             fs.copyFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), path.join(root, "Pulumi.yaml"));
             for (const stack of ["home", "lab"]) {
-                fs.copyFileSync(path.join(REPO_ROOT, `Pulumi.${stack}.yaml`), path.join(root, `Pulumi.${stack}.yaml`));
+                fs.copyFileSync(path.join(STACKS, `Pulumi.${stack}.yaml`), path.join(root, `Pulumi.${stack}.yaml`));
             }
         });
         afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -161,7 +162,7 @@ describe("homelab-network", () => {
         it("writes only the stack it is given, and --check then finds it current and the other missing", async () => {
             const write = await inProcess(["policy-config", "--stack", "lab"], root);
             assert.deepStrictEqual([write.code, write.stdout], [EXIT.clean, "wrote policy/config/lab.json\n"]);
-            assert.strictEqual(fs.readFileSync(file("lab"), "utf8"), fs.readFileSync(path.join(REPO_ROOT, "policy", "config", "lab.json"), "utf8"));
+            assert.strictEqual(fs.readFileSync(file("lab"), "utf8"), renderPolicyPackConfig(STACKS, "lab"));
             assert.ok(!fs.existsSync(file("home")));
             const check = await inProcess(["policy-config", "--all", "--check"], root);
             assert.strictEqual(check.code, EXIT.findings);

@@ -1,5 +1,5 @@
 // The policy importer: CiliumNetworkPolicies in, the `applications` config
-// out. Its claim is checked the way the issue states it: the printed config,
+// out. Its claim is checked as a user would check it: the printed config,
 // fed back through the program (parseApplications, connectionPolicies,
 // ciliumPolicySpec), yields policies that allow the same peers and ports as
 // the original rules it says it expresses. The fixtures under
@@ -21,7 +21,7 @@ import { readPolicyFolder } from "../../scripts/policyImport/files";
 import { ImportResult, ImportedConnection, configEntities, importPolicies, ruleId } from "../../scripts/policyImport/importer";
 import { renderApplicationsYaml, renderReport } from "../../scripts/policyImport/render";
 import { readBack, roundTrip } from "../../scripts/policyImport/roundTrip";
-import { REPO_ROOT } from "../harness";
+import { REPO_ROOT, STACKS } from "../harness";
 
 const FIXTURES = path.join(REPO_ROOT, "test", "fixtures", "policies");
 const ip = (text: string) => {
@@ -315,7 +315,7 @@ describe("npm run import-policies", () => {
     async function run(...argv: string[]) {
         let stdout = "";
         let stderr = "";
-        const code = await main([...argv, ...(argv.includes("--stack") ? [] : ["--stack", "home"])], { out: t => (stdout += t), err: t => (stderr += t) });
+        const code = await main([...argv, ...(argv.includes("--stack") ? [] : ["--stack", "home"])], { out: t => (stdout += t), err: t => (stderr += t), root: STACKS });
         return { code, stdout, stderr };
     }
     let scratch: string;
@@ -378,7 +378,7 @@ describe("npm run import-policies", () => {
 
     it("has no default stack: without --stack it stops before reading the folder", async () => {
         let stderr = "";
-        const code = await main([FIXTURES], { err: t => (stderr += t) });
+        const code = await main([FIXTURES], { err: t => (stderr += t), root: STACKS });
         assert.strictEqual(code, 2);
         assert.match(stderr, /^homelab-network import-policies: --stack is required \(there is no default stack\); the stacks here are: .*\bhome\b/);
     });

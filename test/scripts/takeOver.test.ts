@@ -11,7 +11,7 @@ import { allFrontends, ingressFrontends } from "../../platform/traefik";
 import { parseIpv4 } from "../../policy/addressing";
 import { main } from "../../scripts/cli/importPolicies";
 import { readFolderManifests } from "../../scripts/policyImport/manifests";
-import { REPO_ROOT } from "../harness";
+import { REPO_ROOT, STACKS } from "../harness";
 
 const FOLDER = path.join(REPO_ROOT, "test", "fixtures", "takeover");
 const ip = (text: string) => {
@@ -30,7 +30,7 @@ const pool = {
 async function run(freeAddresses = pool.free) {
     let stdout = "";
     let stderr = "";
-    const code = await main([FOLDER, "--stack", "home"], { out: t => (stdout += t), err: t => (stderr += t), frontends, pool: { ...pool, free: freeAddresses } });
+    const code = await main([FOLDER, "--stack", "home"], { out: t => (stdout += t), err: t => (stderr += t), root: STACKS, frontends, pool: { ...pool, free: freeAddresses } });
     return { code, stdout, stderr, config: parse(stdout) as any[] };
 }
 
@@ -92,7 +92,7 @@ describe("import-policies: taking over a running cluster", () => {
         // Without its Ingress, books' path comes from the original Traefik policy alone.
         let stderr = "";
         let stdout = "";
-        await main([FOLDER, "--stack", "home", "--exclude", "books/k8s.ingress.yaml"], { out: t => (stdout += t), err: t => (stderr += t), frontends, pool });
+        await main([FOLDER, "--stack", "home", "--exclude", "books/k8s.ingress.yaml"], { out: t => (stdout += t), err: t => (stderr += t), root: STACKS, frontends, pool });
         assert.deepStrictEqual(app(parse(stdout), "books").workloads[0].connections.from[0], { platform: "traefik", ports: [8686] });
         assert.match(stderr, /from Traefik on 8686\/TCP: traefik\/k8s\.np\.traefik\.yaml: kube-system\/traefik egress#0 let Traefik reach every pod of namespace books, and library ingress#0 admitted it/);
     });

@@ -7,12 +7,11 @@
 // parsed and laid out by the real library.
 import * as assert from "assert";
 import { JSDOM } from "jsdom";
-import { plan } from "../../scripts/plan";
 import { stackSettingsOf } from "../../scripts/policyConfig";
 import { StackConfigValues } from "../../scripts/stackFiles";
 import { syntheticApplications } from "../../tools/syntheticStack";
 import { ConnectionDiagrams, connectionDiagrams, mermaidBlocks, portList, topologyDiagram, topologyDocument } from "../../scripts/topology";
-import { REPO_ROOT } from "../harness";
+import { STACKS, plan } from "../harness";
 import { HOME_LIKE_APPLICATIONS } from "../topologyFixture";
 
 interface Diagram {
@@ -94,10 +93,14 @@ const titlesOf = (d: Diagram, ids: Iterable<string>) => [...ids].map(id => d.nod
 /** A namespace's own workloads: the nodes it draws as workloads. */
 const ownNodes = (d: Diagram) => [...d.classes].filter(([, cls]) => cls === "workload").map(([id]) => id);
 
+// The home stack with a dozen Applications, planned once for the describes below.
+let homeLike: ReturnType<typeof diagramsOf> | undefined;
+const homeLikeDiagrams = () => (homeLike ??= diagramsOf("home", { applications: HOME_LIKE_APPLICATIONS }));
+
 describe("the topology: the network as it is", () => {
     let home: Awaited<ReturnType<typeof diagramsOf>>;
     before(async () => {
-        home = await diagramsOf("home", { applications: HOME_LIKE_APPLICATIONS });
+        home = await homeLikeDiagrams();
     });
 
     it("draws the LAN under the stack's own name, its clients in it, and every VIP on it", () => {
@@ -162,7 +165,7 @@ describe("the topology: the network as it is", () => {
     });
 
     it("says so when nothing is left for the cloud provider to hand out", () => {
-        const settings = stackSettingsOf(REPO_ROOT, "home", {
+        const settings = stackSettingsOf(STACKS, "home", {
             loadBalancerPool: "192.168.1.231-192.168.1.233", ingressVip: "192.168.1.231", ingressSecondaryVip: "192.168.1.233",
             // The UIs' routes name the .239 entrypoints, which this plan does not have.
             argoCdUi: undefined, hubbleUi: undefined,
@@ -212,8 +215,8 @@ describe("the topology: the declared connections, an overview of namespaces", ()
     let overview: Diagram;
     let document: string;
     before(async () => {
-        document = (await diagramsOf("home", { applications: HOME_LIKE_APPLICATIONS })).document;
-        diagrams = connectionDiagrams("home", stackSettingsOf(REPO_ROOT, "home", { applications: HOME_LIKE_APPLICATIONS }));
+        document = (await homeLikeDiagrams()).document;
+        diagrams = connectionDiagrams("home", stackSettingsOf(STACKS, "home", { applications: HOME_LIKE_APPLICATIONS }));
         overview = read(diagrams.overview);
     });
 
@@ -251,7 +254,7 @@ describe("the topology: the declared connections, an overview of namespaces", ()
 
     it("counts pods of an Application's namespace that no workload declares as that namespace, and names other namespaces' pods", () => {
         const git = { repoURL: "https://git.example.org/apps.git", targetRevision: "main" };
-        const settings = stackSettingsOf(REPO_ROOT, "lab", {
+        const settings = stackSettingsOf(STACKS, "lab", {
             applications: [
                 { name: "web", path: "web", ...git, connections: { to: [
                     { pods: true, namespace: "api", selector: { job: "migrate" }, ports: [8080] },
@@ -267,7 +270,7 @@ describe("the topology: the declared connections, an overview of namespaces", ()
     });
 
     it("says so when a stack declares no Applications, and draws no namespace", () => {
-        const empty = connectionDiagrams("home", stackSettingsOf(REPO_ROOT, "home", { applications: [] }));
+        const empty = connectionDiagrams("home", stackSettingsOf(STACKS, "home", { applications: [] }));
         assert.match(empty.overview, /Stack home declares no Applications/);
         assert.deepStrictEqual(empty.namespaces, []);
     });
@@ -277,8 +280,8 @@ describe("the topology: one diagram per namespace", () => {
     let document: string;
     let namespaces: Map<string, Diagram>;
     before(async () => {
-        document = (await diagramsOf("home", { applications: HOME_LIKE_APPLICATIONS })).document;
-        namespaces = connectionsOf(connectionDiagrams("home", stackSettingsOf(REPO_ROOT, "home", { applications: HOME_LIKE_APPLICATIONS }))).namespaces;
+        document = (await homeLikeDiagrams()).document;
+        namespaces = connectionsOf(connectionDiagrams("home", stackSettingsOf(STACKS, "home", { applications: HOME_LIKE_APPLICATIONS }))).namespaces;
     });
 
     /** The labels of the edges from a node titled `from` to one titled `to`. */
@@ -345,7 +348,7 @@ describe("the topology: one diagram per namespace", () => {
 
     it("merges parallel declarations between one pair into one edge, the union of their ports", () => {
         const git = { repoURL: "https://git.example.org/apps.git", targetRevision: "main" };
-        const settings = stackSettingsOf(REPO_ROOT, "lab", {
+        const settings = stackSettingsOf(STACKS, "lab", {
             applications: [
                 { name: "web", path: "web", ...git, connections: { to: [{ app: "api", ports: [8080, 8081] }, { fqdn: "example.org", ports: [443] }] } },
                 { name: "api", path: "api", ...git, connections: { from: [{ app: "web", ports: [8082, "9000-9010", "8080/UDP"] }] } },
@@ -357,7 +360,7 @@ describe("the topology: one diagram per namespace", () => {
 });
 
 describe("the topology at the home cluster's size: 55 generated Applications", () => {
-    const settings = stackSettingsOf(REPO_ROOT, "home", { applications: syntheticApplications(55) });
+    const settings = stackSettingsOf(STACKS, "home", { applications: syntheticApplications(55) });
     const diagrams = connectionDiagrams("home", settings);
     const { overview, namespaces } = connectionsOf(diagrams);
 
@@ -455,7 +458,7 @@ describe("the topology diagrams are valid Mermaid", function () {
     ];
     for (const [what, stack, overrides] of cases) {
         it(`parses every diagram of ${what}, and lays out the network and the largest namespace's`, async () => {
-            const settings = stackSettingsOf(REPO_ROOT, stack, overrides);
+            const settings = stackSettingsOf(STACKS, stack, overrides);
             const blocks = mermaidBlocks(topologyDocument(stack, settings));
             const connections = connectionDiagrams(stack, settings);
             assert.deepStrictEqual(blocks, [topologyDiagram(stack, settings), connections.overview, ...connections.namespaces.map(n => n.diagram)]);
@@ -471,7 +474,7 @@ describe("the topology diagrams are valid Mermaid", function () {
     }
 
     it("parses the overview and the largest namespace's diagram of 55 generated Applications", async () => {
-        const connections = connectionDiagrams("home", stackSettingsOf(REPO_ROOT, "home", { applications: syntheticApplications(55) }));
+        const connections = connectionDiagrams("home", stackSettingsOf(STACKS, "home", { applications: syntheticApplications(55) }));
         const largest = connections.namespaces.map(n => n.diagram).sort((a, b) => b.length - a.length)[0];
         for (const source of [connections.overview, largest]) {
             assert.deepStrictEqual((await mermaid.parse(source)).diagramType, "flowchart-v2");
