@@ -20,3 +20,10 @@ export function shellQuote(arg: string): string {
 export function clusterCheckCommand(verb: "wait-for-api" | "wait-for-crds" | "post-deploy", ...args: string[]): string {
     return [...NODE_TS, CLUSTER_CHECKS_SCRIPT, verb, ...args].map(shellQuote).join(" ");
 }
+
+/** The live audit (scripts/audit.ts), run by ts-node from the project's own dependencies, as `npm run audit` runs it. */
+export const AUDIT_SCRIPT = "scripts/audit.ts";
+
+export function auditCommand(stack: string): string {
+    return ["node", "-r", "ts-node/register/transpile-only", AUDIT_SCRIPT, "--stack", stack].map(shellQuote).join(" ");
+}
