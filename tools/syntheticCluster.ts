@@ -8,7 +8,7 @@
 
 import { formatIpv4 } from "../policy/addressing";
 import { LOADBALANCER_IPS_ANNOTATION } from "../policy/definitions";
-import type { AuditPlan } from "./audit/plan";
+import type { AuditPlan } from "../scripts/audit/plan";
 
 type KubeObject = Record<string, any>;
 
