@@ -189,3 +189,13 @@ export const WORKLOADS_ANNOTATION = "homelab-network/workloads";
  * policies carry enableDefaultDeny off. Absent: enforced.
  */
 export const ENFORCEMENT_ANNOTATION = "homelab-network/policy-enforcement";
+
+/**
+ * The type tokens of the program's own components begin so: a resource whose
+ * URN runs through one was declared by the program (its generated policies),
+ * not written by hand beside it.
+ */
+export const PROGRAM_COMPONENT_TYPE_PREFIX = "homelab:network:";
+
+/** The namespaces whose pods may run on the host network: the platform's (Cilium's agents and kube-vip). */
+export const HOST_NETWORK_NAMESPACES: readonly string[] = ["kube-system"];

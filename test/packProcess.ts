@@ -155,3 +155,17 @@ export class PackProcess {
 function jsonOf(props: Record<string, unknown>): Record<string, unknown> {
     return JSON.parse(JSON.stringify(props));
 }
+
+let shared: Promise<PackProcess> | undefined;
+
+/**
+ * One served pack for every catalogue of the run: starting it type-checks the
+ * pack, which costs more than all the calls made to it. Whoever uses it
+ * configures it before each batch of calls. Stopped after the last test.
+ */
+export function sharedPack(): Promise<PackProcess> {
+    shared ??= PackProcess.start();
+    return shared;
+}
+
+after(async () => (await shared)?.stop());

@@ -14,7 +14,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { renderPolicyPackConfig } from "../../scripts/policyConfig";
 import { PolicyInput, PolicyPackConfig, Violation, runPolicies } from "../../scripts/policyRunner";
 import { REPO_ROOT, runProgram } from "../harness";
-import { PackDiagnostic, PackProcess } from "../packProcess";
+import { PackDiagnostic, PackProcess, sharedPack } from "../packProcess";
+import { record } from "./recordResources";
 
 type Level = "mandatory" | "advisory";
 
@@ -595,13 +596,13 @@ const CATALOGUE: Case[] = [
 
     // 7. False positives, and the same shapes when they do count.
     {
-        cls: 7, what: "eight LoadBalancer Services of another loadBalancerClass",
+        cls: 7, what: "eight LoadBalancer Services of another loadBalancerClass, which another controller announces outside the pool",
         add: () => Array.from({ length: 8 }, (_, i) => lbService(`tailnet-${i}`, "apps", { spec: { loadBalancerClass: "tailscale" } })),
-        passes: [],
+        finds: [["loadbalancer-class-kube-vip", /^Service apps\/tailnet-0 asks for loadBalancerClass tailscale: another controller, not kube-vip/]],
     },
     {
-        cls: 7, what: "a Service of another loadBalancerClass pinning an address off the LAN",
-        add: () => lbService("tailnet", "apps", { spec: { loadBalancerClass: "tailscale", loadBalancerIP: "100.64.0.10" } }),
+        cls: 7, what: "a Service of kube-vip's own loadBalancerClass pinning a free address of the pool",
+        add: () => lbService("lan", "apps", { annotations: pin("192.168.1.236"), spec: { loadBalancerClass: "kube-vip.io/kube-vip-class" } }),
         passes: [],
     },
     {
@@ -637,26 +638,6 @@ const CATALOGUE: Case[] = [
 // ---------------------------------------------------------------------------
 // Running a case both ways
 
-/** Declares resources with the SDK under mocks and returns them as the engine would send them. */
-async function record(build: () => void): Promise<PolicyInput[]> {
-    const recorded: PolicyInput[] = [];
-    await pulumi.runtime.setMocks({ newResource: args => ({ id: `${args.name}-id`, state: args.inputs }), call: args => args.inputs }, "homelab-network", "home", false);
-    const monitor = pulumi.runtime.getMonitor() as any;
-    const register = monitor.registerResource.bind(monitor);
-    monitor.registerResource = (req: any, callback: (err: unknown, resp: any) => void) => register(req, (err: unknown, resp: any) => {
-        if (!err && !req.getType().startsWith("pulumi:providers:")) {
-            recorded.push({
-                type: req.getType(), name: req.getName(), urn: resp.getUrn(), parent: req.getParent() === "" ? undefined : req.getParent(),
-                props: pulumi.runtime.deserializeProperties(req.getObject()),
-            });
-        }
-        callback(err, resp);
-    });
-    build();
-    await (require("@pulumi/pulumi/runtime/settings") as { waitForRPCs: () => Promise<void> }).waitForRPCs();
-    return recorded;
-}
-
 const line = (v: { policy: string; enforcementLevel: string; message: string }) => `${v.policy} [${v.enforcementLevel}]: ${v.message}`;
 
 describe("a catalogue of careless pull requests, through the in-process runner and the pack served over gRPC", function () {
@@ -670,11 +651,10 @@ describe("a catalogue of careless pull requests, through the in-process runner a
 
     before(async () => {
         [pack, home] = await Promise.all([
-            PackProcess.start(),
+            sharedPack(),
             runProgram("home").then(run => run.resources.map(r => ({ type: r.type, name: r.name, urn: r.urn, parent: r.parent === "" ? undefined : r.parent, props: r.inputs }))),
         ]);
     });
-    after(() => pack?.stop());
 
     function packConfig(network: Record<string, string> = {}, reserve: Array<{ address: string; holder: { kind: string; name: string } }> = []): PolicyPackConfig {
         const config = JSON.parse(renderPolicyPackConfig(REPO_ROOT, "home")) as Record<string, Record<string, unknown>>;
