@@ -17,7 +17,7 @@ import { argoCdApplicationDestination } from "./argoCd";
 import { ciliumDatapathInvariants, ciliumKubeProxyReplacement, podCidrSeparation } from "./cilium";
 import { applicationsHaveNetworkPolicies } from "./isolation";
 import { controlPlaneVipPlacement, kubeVipImagesPinned } from "./kubeVip";
-import { loadBalancerPoolCapacity, loadBalancerPoolPlacement, singleLoadBalancerAllocator } from "./pools";
+import { loadBalancerPoolCapacity, loadBalancerPoolPlacement, poolKeysSkipOwnedAddresses, singleLoadBalancerAllocator } from "./pools";
 import { applicationNamespacePoliciesNarrow, egressToWorldNeedsPorts, hostNetworkOnlyForPlatform, loadBalancerClassKubeVip, worldIngressOnOwnedPorts } from "./reachability";
 import { loadBalancerAddressesUnseen, renderedObjectsUnseen } from "./unseen";
 
@@ -26,6 +26,7 @@ export const resourcePolicies = [
     noServiceExternalIps,
     controlPlaneVipPlacement,
     loadBalancerPoolPlacement,
+    poolKeysSkipOwnedAddresses,
     singleLoadBalancerAllocator,
     podCidrSeparation,
     ciliumDatapathInvariants,

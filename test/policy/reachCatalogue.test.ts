@@ -13,7 +13,7 @@ import { PackDiagnostic, PackProcess, sharedPack } from "../packProcess";
 import { record } from "./recordResources";
 
 interface Case {
-    /** lan-ingress, egress-world, narrow, host-network, lb-class */
+    /** lan-ingress, egress-world, narrow, host-network, lb-class, pools */
     readonly cls: string;
     readonly what: string;
     readonly add?: () => void;
@@ -51,6 +51,13 @@ const EGRESS = "egress-to-world-needs-ports";
 const NARROW = "application-namespace-policies-narrow";
 const HOST = "host-network-only-for-platform";
 const CLASS = "loadbalancer-class-kube-vip";
+const POOL_KEYS = "pool-keys-skip-owned-addresses";
+const UNIQUE = "unique-loadbalancer-addresses";
+const poolPatch = (namespace: string, data: Record<string, string>) =>
+    new k8s.core.v1.ConfigMapPatch(unique("kubevip"), { metadata: { name: "kubevip", namespace }, data });
+function lbService(namespace: string, name: string, address: string) {
+    new k8s.core.v1.Service(unique(name), { metadata: { name, namespace, annotations: { "kube-vip.io/loadbalancerIPs": address } }, spec: { type: "LoadBalancer", ports: [{ port: 53, protocol: "UDP" }] } });
+}
 
 const CATALOGUE: Case[] = [
     // Opening a port nobody owns to the LAN, in every spelling.
@@ -192,10 +199,40 @@ const CATALOGUE: Case[] = [
             cnp("games", "lobby", { endpointSelector: { matchLabels: { app: "lobby" } }, ingress: [{ fromEntities: ["cluster"], toPorts: ports(["8080", "TCP"]) }] });
         },
     },
+
+    // Pools never cover an owned address; allow-share exempts nothing.
+    {
+        cls: "pools", what: "a patch of range-global back over the owned addresses",
+        add: () => poolPatch("kube-system", { "range-global": "192.168.1.231-192.168.1.239" }),
+        finds: [[POOL_KEYS, /^ConfigMapPatch kube-system\/kubevip key range-global = 192\.168\.1\.231-192\.168\.1\.239 covers owned addresses \(192\.168\.1\.231 of Traefik Service traefik/]],
+    },
+    {
+        cls: "pools", what: "a per-namespace pool, and a second kubevip ConfigMap",
+        add: () => {
+            poolPatch("kube-system", { "range-media": "192.168.1.236-192.168.1.237" });
+            new k8s.core.v1.ConfigMap(unique("kubevip"), { metadata: { name: "kubevip", namespace: "media" }, data: { "range-global": "192.168.1.236-192.168.1.237" } });
+        },
+        finds: [
+            [POOL_KEYS, /^ConfigMapPatch kube-system\/kubevip adds the per-namespace pool range-media = 192\.168\.1\.236-192\.168\.1\.237: the cloud provider checks addresses in use only within that namespace/],
+            [POOL_KEYS, /^ConfigMap media\/kubevip holds the pool key range-global, in a second kubevip ConfigMap/],
+        ],
+    },
+    {
+        cls: "pools", what: "allow-share turned on for a Service that pins Pi-hole's address",
+        add: () => {
+            poolPatch("kube-system", { "allow-share-global": "true" });
+            lbService("tools", "dns-proxy", "192.168.1.232");
+        },
+        finds: [[UNIQUE, /^192\.168\.1\.232 \(the address of .*pihole.*\) is pinned by 2 Services: .*Service tools\/dns-proxy/]],
+    },
+    {
+        cls: "pools", what: "range-global narrowed to free addresses only",
+        add: () => poolPatch("kube-system", { "range-global": "192.168.1.236-192.168.1.237" }),
+    },
 ];
 
 const line = (v: { policy: string; enforcementLevel: string; message: string }) => `${v.policy} [${v.enforcementLevel}]: ${v.message}`;
-const NEW_POLICIES = [WORLD_IN, EGRESS, NARROW, HOST, CLASS];
+const NEW_POLICIES = [WORLD_IN, EGRESS, NARROW, HOST, CLASS, POOL_KEYS, UNIQUE];
 
 describe("a catalogue of policies judged by what they allow, in-process (a sample over gRPC)", function () {
     this.timeout(90000);
@@ -241,7 +278,7 @@ describe("a catalogue of policies judged by what they allow, in-process (a sampl
         for (const [cls, tally] of counts) {
             assert.ok(tally.rogue >= 2 && tally.harmless >= 1, `class ${cls} has ${tally.rogue} rogue and ${tally.harmless} harmless cases`);
         }
-        assert.deepStrictEqual([...counts.keys()].sort(), ["egress-world", "host-network", "lan-ingress", "lb-class", "narrow"]);
+        assert.deepStrictEqual([...counts.keys()].sort(), ["egress-world", "host-network", "lan-ingress", "lb-class", "narrow", "pools"]);
         assert.ok(CATALOGUE.filter(c => c.served === true).length >= 3);
     });
 });
