@@ -13,7 +13,7 @@
 // rendered-objects-unseen (unseen.ts), naming the resource.
 
 import { loadBalancerAddressInPool, noServiceExternalIps, uniqueLoadBalancerAddresses } from "./addresses";
-import { argoCdApplicationDestination } from "./argoCd";
+import { argoCdApplicationBoundaries, argoCdApplicationDestination } from "./argoCd";
 import { ciliumDatapathInvariants, ciliumKubeProxyReplacement, podCidrSeparation } from "./cilium";
 import { applicationsHaveNetworkPolicies } from "./isolation";
 import { controlPlaneVipPlacement, kubeVipImagesPinned } from "./kubeVip";
@@ -39,4 +39,4 @@ export const resourcePolicies = [
 ];
 
 export const stackPolicies = [uniqueLoadBalancerAddresses, loadBalancerPoolCapacity, applicationsHaveNetworkPolicies, worldIngressOnOwnedPorts, egressToWorldNeedsPorts,
-    applicationNamespacePoliciesNarrow, renderedObjectsUnseen];
+    applicationNamespacePoliciesNarrow, argoCdApplicationBoundaries, renderedObjectsUnseen];

@@ -8,7 +8,7 @@
 import { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { blockAsRange, formatIpv4 } from "./addressing";
 import { argoDestinations } from "./argoCd";
-import { CHARTS, HOST_NETWORK_NAMESPACES, KINDS, KUBE_VIP_LOADBALANCER_CLASS, PROGRAM_COMPONENT_TYPE_PREFIX, TYPES, typeToken } from "./definitions";
+import { CHARTS, HOST_NETWORK_NAMESPACES, KINDS, KUBE_VIP_LOADBALANCER_CLASS, TYPES, typeToken } from "./definitions";
 import { networkNeeds } from "./networkConfig";
 import {
     CidrGroups,
@@ -24,13 +24,7 @@ import {
     readPolicies,
 } from "./policyModel";
 import { formatPort } from "./ports";
-import { ResourceView, helmSources, isObject, metaName, metaNamespace, objectsOf, readEach, readable, via } from "./readers";
-
-/** Whether the program itself declared a resource: its URN's type chain runs through one of the program's components. */
-export function declaredByProgram(resource: { readonly urn: string }): boolean {
-    const types = resource.urn.split("::")[2] ?? "";
-    return types.split("$").some(type => type.startsWith(PROGRAM_COMPONENT_TYPE_PREFIX));
-}
+import { ResourceView, declaredByProgram, helmSources, isObject, metaName, metaNamespace, objectsOf, readEach, readable, via } from "./readers";
 
 function cidrGroupsIn(resources: readonly ResourceView[]): CidrGroups {
     return new Map(resources.flatMap(r => objectsOf(r).flatMap(view => cidrGroupsOf(view.props ?? {}))));
@@ -112,7 +106,8 @@ export const egressToWorldNeedsPorts: StackValidationPolicy = {
         for (const { model } of modelsOf(readable(args.resources))) {
             for (const rule of model.rules.filter(r => r.direction === "egress" && !r.deny)) {
                 const wide = worldWide(rule.peers);
-                const every = rule.ports.filter(isEveryPortOf);
+                // ICMP has no ports to name: a rule of ICMP types is as narrow as it gets.
+                const every = rule.ports.filter(p => isEveryPortOf(p) && p.protocol !== "ICMP");
                 if (wide.length > 0 && every.length > 0) {
                     reportViolation(
                         `${model.owner} lets pods out to the world (${rule.where}: ${wide.map(describePeer).join(", ")}) on ${describePorts(every)}. ` +

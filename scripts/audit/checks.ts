@@ -49,7 +49,7 @@ function serviceAddresses(service: KubeObject): { pinned: string[]; held: string
     return { pinned, held };
 }
 
-const UNPIN = "drop the kube-vip.io/loadbalancerIPs annotation (and spec.loadBalancerIP), or pin a free address of the pool";
+const UNPIN = `drop the ${LOADBALANCER_IPS_ANNOTATION} annotation (and spec.loadBalancerIP), or pin a free address of the pool`;
 const GITOPS = "where Argo CD syncs it, change its source in Git: Argo CD re-applies whatever the cluster holds";
 
 function describeAddress(address: string, plan: AuditPlan): string {

@@ -211,6 +211,11 @@ const CATALOGUE: Case[] = [
     {
         cls: 2, what: "the Application that owns an address pinning it in its values",
         reserve: [{ address: "192.168.1.236", holder: { kind: "application", name: "podinfo" } }],
+        // The stack that owns it leaves it out of range-global, as the program does for every owned address.
+        edit: resources => {
+            const pool = resources.find(r => r.type === "kubernetes:core/v1:ConfigMap" && r.props.metadata?.name === "kubevip")!;
+            pool.props.data = { ...pool.props.data, "range-global": "192.168.1.237-192.168.1.237" };
+        },
         add: () => {
             application("podinfo", { source: { repoURL: "https://stefanprodan.github.io/podinfo", chart: "podinfo", targetRevision: "6.7.1", helm: { valuesObject: { service: { type: "LoadBalancer", loadBalancerIP: "192.168.1.236" } } } } });
             ciliumPolicy("web", "default-deny", { endpointSelector: {}, ingress: [{}], egress: [{}] });
@@ -409,9 +414,9 @@ const CATALOGUE: Case[] = [
         finds: [["single-loadbalancer-allocator", /Helm release metallb-system\/metallb \(chart metallb\) installs MetalLB/]],
     },
     {
-        cls: 3, what: "a ConfigMapPatch on kubevip giving a namespace part of the pool",
+        cls: 3, what: "a ConfigMapPatch on kubevip giving a namespace a pool of its own, which the provider checks only within that namespace",
         add: () => configMapPatch("kubevip", { "range-apps": "192.168.1.235-192.168.1.236" }),
-        passes: [],
+        finds: [["pool-keys-skip-owned-addresses", /^ConfigMapPatch kube-system\/kubevip adds the per-namespace pool range-apps = 192\.168\.1\.235-192\.168\.1\.236/]],
     },
 
     // 4. Cilium invariants, whatever the chart's spelling, and through its ConfigMap.

@@ -13,7 +13,7 @@ import { PackDiagnostic, PackProcess, sharedPack } from "../packProcess";
 import { record } from "./recordResources";
 
 interface Case {
-    /** lan-ingress, egress-world, narrow, host-network, lb-class, pools */
+    /** lan-ingress, egress-world, narrow, host-network, lb-class, pools, argocd */
     readonly cls: string;
     readonly what: string;
     readonly add?: () => void;
@@ -53,6 +53,14 @@ const HOST = "host-network-only-for-platform";
 const CLASS = "loadbalancer-class-kube-vip";
 const POOL_KEYS = "pool-keys-skip-owned-addresses";
 const UNIQUE = "unique-loadbalancer-addresses";
+const ARGO = "argocd-application-boundaries";
+function argoApp(name: string, destination: Record<string, unknown>, extra: { metadataNamespace?: string | null; source?: Record<string, unknown> } = {}) {
+    const metadata = extra.metadataNamespace === null ? { name } : { name, namespace: extra.metadataNamespace ?? "argocd" };
+    cr("argoproj.io/v1alpha1", "Application", metadata, {
+        spec: { project: "default", source: { repoURL: "https://charts.example.org", chart: name, targetRevision: "1.0.0", ...extra.source }, destination: { server: "https://kubernetes.default.svc", ...destination } },
+    });
+}
+const denyAll = (namespace: string) => cnp(namespace, "default-deny", { endpointSelector: {}, ingress: [{}], egress: [{}] });
 const poolPatch = (namespace: string, data: Record<string, string>) =>
     new k8s.core.v1.ConfigMapPatch(unique("kubevip"), { metadata: { name: "kubevip", namespace }, data });
 function lbService(namespace: string, name: string, address: string) {
@@ -229,10 +237,57 @@ const CATALOGUE: Case[] = [
         cls: "pools", what: "range-global narrowed to free addresses only",
         add: () => poolPatch("kube-system", { "range-global": "192.168.1.236-192.168.1.237" }),
     },
+
+    // Argo CD Applications stay inside what the stack's policies cover.
+    {
+        cls: "argocd", what: "an Application into another Application's namespace, and one into traefik", served: true,
+        add: () => {
+            argoApp("sidecar", { namespace: "authelia" });
+            argoApp("router", { namespace: "traefik" });
+        },
+        finds: [
+            [ARGO, /^Argo CD Application sidecar deploys into namespace authelia, which belongs to the stack's Applications authelia, lldap: its pods would share their policies and could mount their Secrets/],
+            [ARGO, /^Argo CD Application router deploys into traefik, a namespace of the platform/],
+        ],
+    },
+    {
+        cls: "argocd", what: "an Application without metadata.namespace, and one to another cluster's API server",
+        add: () => {
+            argoApp("stray", { namespace: "tools" }, { metadataNamespace: null });
+            argoApp("remote", { namespace: "tools", server: "https://10.0.0.5:6443" });
+            denyAll("tools");
+        },
+        finds: [
+            [ARGO, /^Argo CD Application stray has no metadata\.namespace, so the provider puts it in its default namespace/],
+            [ARGO, /^Argo CD Application remote deploys to https:\/\/10\.0\.0\.5:6443, not to the cluster Argo CD runs in/],
+        ],
+    },
+    {
+        cls: "argocd", what: "a kustomize.namespace into kube-system, and an ApplicationSet templatePatch",
+        add: () => {
+            argoApp("kustom", { namespace: "tools" }, { source: { chart: undefined, path: "deploy", targetRevision: "v1.0.0", kustomize: { namespace: "kube-system" } } });
+            cr("argoproj.io/v1alpha1", "ApplicationSet", { name: "fleet", namespace: "argocd" }, {
+                spec: { generators: [{ list: { elements: [{ name: "a" }] } }], templatePatch: "spec:\n  destination:\n    namespace: kube-system\n",
+                    template: { metadata: { name: "{{name}}" }, spec: { project: "default", source: { repoURL: "https://charts.example.org", chart: "a", targetRevision: "1.0.0" }, destination: { server: "https://kubernetes.default.svc", namespace: "tools" } } } },
+            });
+            denyAll("tools");
+        },
+        finds: [
+            [ARGO, /^Argo CD Application kustom sets kustomize\.namespace kube-system, which moves its objects out of its destination namespace tools, into a namespace of the platform/],
+            [ARGO, /^Argo CD ApplicationSet fleet has a templatePatch/],
+        ],
+    },
+    {
+        cls: "argocd", what: "an Application into a namespace of its own, in Argo CD's namespace, on the cluster it runs in",
+        add: () => {
+            argoApp("tools", { namespace: "tools" });
+            denyAll("tools");
+        },
+    },
 ];
 
 const line = (v: { policy: string; enforcementLevel: string; message: string }) => `${v.policy} [${v.enforcementLevel}]: ${v.message}`;
-const NEW_POLICIES = [WORLD_IN, EGRESS, NARROW, HOST, CLASS, POOL_KEYS, UNIQUE];
+const NEW_POLICIES = [WORLD_IN, EGRESS, NARROW, HOST, CLASS, POOL_KEYS, UNIQUE, ARGO];
 
 describe("a catalogue of policies judged by what they allow, in-process (a sample over gRPC)", function () {
     this.timeout(90000);
@@ -278,7 +333,7 @@ describe("a catalogue of policies judged by what they allow, in-process (a sampl
         for (const [cls, tally] of counts) {
             assert.ok(tally.rogue >= 2 && tally.harmless >= 1, `class ${cls} has ${tally.rogue} rogue and ${tally.harmless} harmless cases`);
         }
-        assert.deepStrictEqual([...counts.keys()].sort(), ["egress-world", "host-network", "lan-ingress", "lb-class", "narrow", "pools"]);
+        assert.deepStrictEqual([...counts.keys()].sort(), ["argocd", "egress-world", "host-network", "lan-ingress", "lb-class", "narrow", "pools"]);
         assert.ok(CATALOGUE.filter(c => c.served === true).length >= 3);
     });
 });
