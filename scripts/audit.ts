@@ -1,4 +1,4 @@
-// The live audit of a stack: `npm run audit -- --stack <name>`.
+// The live audit of a stack (`homelab-network audit`, scripts/cli/audit.ts).
 //
 // Reads the cluster of kubectl's current context (one call per kind:
 // Services, Cilium and Kubernetes network policies, CIDR groups, Argo CD
@@ -10,60 +10,45 @@
 // Application's namespace and destination, no host-network pod outside the
 // platform. See docs/audit.md.
 //
-// Exit codes: 0 the cluster keeps the plan, 1 a breach, 2 the stack's config
-// or the cluster cannot be read, 64 bad usage.
+// Exit codes (scripts/cli/exitCodes.ts): 0 the cluster keeps the plan, 1 a
+// breach, 2 the stack's config, 3 a cluster that could not be read.
 
 import * as path from "path";
+import { EXIT } from "./cli/exitCodes";
 import { stackSettingsOf } from "./policyConfig";
 import { auditCluster, formatFindings } from "./audit/checks";
-import { AuditPlan, auditPlanOf } from "./audit/plan";
+import { auditPlanOf } from "./audit/plan";
 import { ClusterReadError, Kubectl, kubectl, readCluster } from "./audit/read";
 
 const REPO_ROOT = path.resolve(__dirname, "..");
-const USAGE = "usage: npm run audit -- --stack <name>";
 
 export interface AuditDeps {
     /** Replaces kubectl (tests, the benchmark). */
     readonly run?: Kubectl;
     readonly out?: (text: string) => void;
     readonly err?: (text: string) => void;
-    /** The repository whose stack files are read. */
+    /** The folder whose stack files are read; default: this repository. */
     readonly root?: string;
 }
 
-export function main(argv: string[], deps: AuditDeps = {}): number {
+/** Audits the cluster against a stack's plan and returns the exit code; a config error throws, as it would stop pulumi up. */
+export function auditStack(stack: string, deps: AuditDeps = {}): number {
     const out = deps.out ?? ((text: string) => console.log(text));
     const err = deps.err ?? ((text: string) => console.error(text));
-    if (argv.length !== 2 || argv[0] !== "--stack" || argv[1] === "") {
-        err(USAGE);
-        return 64;
-    }
-    const stack = argv[1];
-    let plan: AuditPlan;
-    try {
-        plan = auditPlanOf(stack, stackSettingsOf(deps.root ?? REPO_ROOT, stack));
-    } catch (error) {
-        err((error as Error).message);
-        return 2;
-    }
+    const plan = auditPlanOf(stack, stackSettingsOf(deps.root ?? REPO_ROOT, stack));
     let read;
     try {
         read = readCluster(plan, deps.run ?? kubectl);
     } catch (error) {
         if (error instanceof ClusterReadError) {
             err(`Live audit of stack "${stack}": the cluster cannot be read. ${error.message}`);
-            return 2;
+            return EXIT.cluster;
         }
         throw error;
     }
     const findings = auditCluster(plan, read.cluster);
-    const report = formatFindings(plan, findings);
     const absent = read.absentKinds.length === 0 ? "" : `\n\nNot served by this cluster (nothing of them runs): ${read.absentKinds.join(", ")}`;
     const breached = findings.some(f => f.breach);
-    (breached ? err : out)(`${report}${absent}`);
-    return breached ? 1 : 0;
-}
-
-if (require.main === module) {
-    process.exit(main(process.argv.slice(2)));
+    (breached ? err : out)(`${formatFindings(plan, findings)}${absent}`);
+    return breached ? EXIT.findings : EXIT.clean;
 }

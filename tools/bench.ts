@@ -347,7 +347,7 @@ function timeAudit(objects: number, runs: number): { ms: number; objects: number
     for (let i = 0; i < runs; i++) {
         calls = 0;
         const start = process.hrtime.bigint();
-        code = auditStack("home", { run: args => { calls++; return answer(args); }, out: () => undefined, err: () => undefined });
+        code = auditStack("home", { run: (args: string[]) => { calls++; return answer(args); }, out: () => undefined, err: () => undefined });
         samples.push(Number(process.hrtime.bigint() - start) / 1e6);
     }
     return { ms: median(samples), objects: total, calls, code };

@@ -21,9 +21,9 @@ export function clusterCheckCommand(verb: "wait-for-api" | "wait-for-crds" | "po
     return [...NODE_TS, CLUSTER_CHECKS_SCRIPT, verb, ...args].map(shellQuote).join(" ");
 }
 
-/** The live audit (scripts/audit.ts), run by ts-node from the project's own dependencies, as `npm run audit` runs it. */
-export const AUDIT_SCRIPT = "scripts/audit.ts";
+/** The live audit (scripts/cli/audit.ts), through the project's own command, as `npm run audit` runs it. */
+export const TOOL_SCRIPT = "scripts/homelab-network.js";
 
 export function auditCommand(stack: string): string {
-    return ["node", "-r", "ts-node/register/transpile-only", AUDIT_SCRIPT, "--stack", stack].map(shellQuote).join(" ");
+    return ["node", TOOL_SCRIPT, "audit", "--stack", stack].map(shellQuote).join(" ");
 }

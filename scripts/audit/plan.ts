@@ -5,7 +5,7 @@
 import type { StackSettings } from "../../config/stack";
 import { rangeGlobalValue } from "../../config/reservations";
 import { ARGOCD } from "../../components/argocd/names";
-import { allFrontends } from "../../components/traefik/frontends";
+import { allFrontends } from "../../platform/traefik";
 import { TRAEFIK } from "../../components/traefik/names";
 import { KUBE_VIP } from "../../components/kube-vip/names";
 import { Ipv4Range, blockAsRange } from "../../policy/addressing";

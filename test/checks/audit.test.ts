@@ -1,21 +1,21 @@
 // The live audit (npm run audit) against fixture clusters: kubectl is faked, no test reaches a cluster.
 import * as assert from "assert";
-import { main } from "../../scripts/audit";
+import { main } from "../../scripts/cli/audit";
 import { auditCluster } from "../../scripts/audit/checks";
 import { AuditPlan, auditPlanOf } from "../../scripts/audit/plan";
 import { readCluster } from "../../scripts/audit/read";
 import { stackSettingsOf } from "../../scripts/policyConfig";
-import { ClusterLists, application, ciliumPolicy, clusterKubectl, loadBalancerService, plannedCluster } from "../../scripts/syntheticCluster";
+import { ClusterLists, application, ciliumPolicy, clusterKubectl, loadBalancerService, plannedCluster } from "../../tools/syntheticCluster";
 import { fakeKubectl } from "./fakeKubectl";
 import { REPO_ROOT } from "../harness";
 
 const HOME: AuditPlan = auditPlanOf("home", stackSettingsOf(REPO_ROOT, "home"));
 
-function audit(lists: ClusterLists): { code: number; out: string; err: string; calls: string[][] } {
+async function audit(lists: ClusterLists): Promise<{ code: number; out: string; err: string; calls: string[][] }> {
     const out: string[] = [];
     const err: string[] = [];
     const kubectl = fakeKubectl(clusterKubectl(lists));
-    const code = main(["--stack", "home"], { run: kubectl.run, out: t => out.push(t), err: t => err.push(t) });
+    const code = await main(["--stack", "home"], { run: kubectl.run, out: t => out.push(t), err: t => err.push(t) });
     return { code, out: out.join("\n"), err: err.join("\n"), calls: kubectl.calls };
 }
 
@@ -32,8 +32,8 @@ describe("npm run audit: a cluster that keeps the plan", () => {
         assert.deepStrictEqual(HOME.owned.filter(o => o.namespace === "traefik").map(o => [o.address, o.service]), [["192.168.1.231", "traefik"], ["192.168.1.239", "traefik-vip239"]]);
     });
 
-    it("exits 0 and says so, reading each kind once", () => {
-        const result = audit(plannedCluster(HOME));
+    it("exits 0 and says so, reading each kind once", async () => {
+        const result = await audit(plannedCluster(HOME));
         assert.strictEqual(result.code, 0, result.err);
         assert.match(result.out, /^Live audit of stack "home": the cluster keeps the plan's promises\./);
         assert.deepStrictEqual(result.calls.map(c => c.slice(0, 2).join(" ")), [
@@ -43,27 +43,27 @@ describe("npm run audit: a cluster that keeps the plan", () => {
         assert.ok(result.calls.find(c => c[1] === "pods")!.includes("spec.hostNetwork=true"));
     });
 
-    it("reads as many kubectl calls on a padded cluster of 2,000 objects", () => {
+    it("reads as many kubectl calls on a padded cluster of 2,000 objects", async () => {
         const lists = plannedCluster(HOME, 2000);
         assert.ok(lists.services.length + lists.ciliumnetworkpolicies.length + lists.networkpolicies.length >= 2000);
-        const result = audit(lists);
+        const result = await audit(lists);
         assert.strictEqual(result.code, 0, result.err);
         assert.strictEqual(result.calls.length, 8);
     });
 
-    it("notes an owned address whose Service Argo CD has not synced yet, without failing", () => {
+    it("notes an owned address whose Service Argo CD has not synced yet, without failing", async () => {
         const lists = plannedCluster(HOME);
         lists.services = lists.services.filter(s => s.metadata.namespace !== "minecraft");
-        const result = audit(lists);
+        const result = await audit(lists);
         assert.strictEqual(result.code, 0);
         assert.match(result.out, /Notes:\n\n {2}192\.168\.1\.235 \(Application minecraft \(workload server, namespace minecraft\)\)\n {4}no Service of namespace minecraft pins or holds it yet\n {4}fix: check that Argo CD synced it: argocd app get minecraft/);
     });
 
-    it("treats an absent CRD as nothing of that kind running, and names it", () => {
+    it("treats an absent CRD as nothing of that kind running, and names it", async () => {
         const lists = plannedCluster(HOME);
         const answer = clusterKubectl(lists);
         const out: string[] = [];
-        const code = main(["--stack", "home"], {
+        const code = await main(["--stack", "home"], {
             run: args => (args[1] === "ciliumcidrgroups.cilium.io" ? (() => { throw Object.assign(new Error("x"), { stderr: "error: the server doesn't have a resource type \"ciliumcidrgroups\"" }); })() : answer(args)),
             out: t => out.push(t), err: t => out.push(t),
         });
@@ -73,13 +73,13 @@ describe("npm run audit: a cluster that keeps the plan", () => {
 });
 
 describe("npm run audit: the faked home cluster with breaches", () => {
-    it("reports a Service holding .232 outside namespace dns, an address outside the pool and a clusterwide policy admitting the world; exits 1", () => {
+    it("reports a Service holding .232 outside namespace dns, an address outside the pool and a clusterwide policy admitting the world; exits 1", async () => {
         const lists = plannedCluster(HOME);
         // A Service Argo CD synced from a chart's values that took Pi-hole's address.
         lists.services.push(loadBalancerService("monitoring", "grafana", "192.168.1.232", "192.168.1.232", {}));
         lists.services.push(loadBalancerService("media", "jellyfin-dlna", "192.168.1.50", "192.168.1.50"));
         lists.ciliumclusterwidenetworkpolicies.push({ apiVersion: "cilium.io/v2", kind: "CiliumClusterwideNetworkPolicy", metadata: { name: "open" }, spec: { endpointSelector: {}, ingress: [{ fromEntities: ["world"] }] } });
-        const result = audit(lists);
+        const result = await audit(lists);
         assert.strictEqual(result.code, 1);
         assert.match(result.err, /^Live audit of stack "home": 3 breaches of the plan\./);
         assert.match(result.err, /Service monitoring\/grafana\n {4}holds 192\.168\.1\.232, which belongs to Application pihole \(workload pihole, namespace dns\) \(namespace dns\)/);
@@ -174,13 +174,13 @@ describe("npm run audit: the faked home cluster with breaches", () => {
 });
 
 describe("npm run audit: usage and unreadable input", () => {
-    it("exits 64 on bad usage, 2 on an unknown stack, 2 when the cluster cannot be read", () => {
+    it("exits 2 on bad usage and on an unknown stack, 3 when the cluster cannot be read", async () => {
         const err: string[] = [];
-        assert.strictEqual(main([], { err: t => err.push(t) }), 64);
-        assert.deepStrictEqual(err, ["usage: npm run audit -- --stack <name>"]);
-        assert.strictEqual(main(["--stack", "nosuch"], { err: t => err.push(t), run: () => "{}" }), 2);
-        const refused = main(["--stack", "home"], { err: t => err.push(t), run: () => { throw Object.assign(new Error("x"), { stderr: "The connection to the server 192.168.1.230:6443 was refused" }); } });
-        assert.strictEqual(refused, 2);
+        assert.strictEqual(await main([], { err: t => err.push(t) }), 2);
+        assert.match(err[0], /^homelab-network audit: --stack is required \(there is no default stack\); the stacks here are: home, lab\nusage: homelab-network audit --stack <name>/);
+        assert.strictEqual(await main(["--stack", "nosuch"], { err: t => err.push(t), run: () => "{}" }), 2);
+        const refused = await main(["--stack", "home"], { err: t => err.push(t), run: () => { throw Object.assign(new Error("x"), { stderr: "The connection to the server 192.168.1.230:6443 was refused" }); } });
+        assert.strictEqual(refused, 3);
         assert.match(err[err.length - 1], /the cluster cannot be read\. kubectl get services failed: The connection to the server 192\.168\.1\.230:6443 was refused\. Check that kubectl's current context/);
     });
 });

@@ -330,7 +330,7 @@ describe("the home stack", () => {
             // Then the live audit of the whole cluster against this stack's plan.
             const audit = get(T.command, "post-deploy-checks-audit");
             assert.ok(waitsFor(run, audit, check));
-            assert.strictEqual(audit.inputs.create, "node -r ts-node/register/transpile-only scripts/audit.ts --stack home");
+            assert.strictEqual(audit.inputs.create, "node scripts/homelab-network.js audit --stack home");
         });
     });
 
