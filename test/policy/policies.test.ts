@@ -311,7 +311,7 @@ describe("the policy pack over whole stacks", () => {
     }
 
     it("catches an Application without policies", async () => {
-        const withApp = [...inputs(home), { type: "kubernetes:argoproj.io/v1alpha1:Application", name: "stray", urn: "urn:stray", props: { metadata: { name: "stray" }, spec: { destination: { namespace: "stray" } } } }];
+        const withApp = [...inputs(home), { type: "kubernetes:argoproj.io/v1alpha1:Application", name: "stray", urn: "urn:stray", props: { metadata: { name: "stray", namespace: "argocd" }, spec: { destination: { namespace: "stray" } } } }];
         const violations = await runPolicies(withApp, homePackConfig());
         assert.deepStrictEqual(violations.map(v => v.policy), ["applications-have-network-policies"]);
         assert.match(violations[0].message, /namespace stray/);
