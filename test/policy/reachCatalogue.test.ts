@@ -6,6 +6,7 @@
 
 import * as assert from "assert";
 import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
 import { renderPolicyPackConfig } from "../../scripts/policyConfig";
 import { PolicyInput, PolicyPackConfig, Violation, runPolicies } from "../../scripts/policyRunner";
 import { REPO_ROOT, runProgram } from "../harness";
@@ -328,6 +329,15 @@ describe("a catalogue of policies judged by what they allow, in-process (a sampl
             }
         });
     }
+
+    it("names, in each advisory about what a preview cannot see, what the live audit will check", async () => {
+        const extra = await record(() => new k8s.helm.v3.Release(unique("files"), { name: "files", namespace: "tools", chart: "podinfo", version: "6.7.1", valueYamlFiles: [new pulumi.asset.FileAsset("values.yaml")] }));
+        const advisories = (await runPolicies([...home, ...extra], config)).filter(v => v.policy === "loadbalancer-addresses-unseen");
+        assert.ok(advisories.length >= 1);
+        for (const advisory of advisories) {
+            assert.match(advisory.message, /Once deployed, the live audit \(homelab-network audit, run by pulumi up\) checks what it renders: every owned address held only by its owner's Service/);
+        }
+    });
 
     it("holds at least two rogue cases and one harmless case for every class, and serves a sample", () => {
         for (const [cls, tally] of counts) {
