@@ -7,7 +7,7 @@
 // and Applications' pods' peers up to about that many objects.
 
 import { formatIpv4 } from "../policy/addressing";
-import { LOADBALANCER_IPS_ANNOTATION } from "../policy/definitions";
+import { CILIUM_NAMESPACE_LABELS, GLOBAL_RANGE_KEY, LOADBALANCER_IPS_ANNOTATION } from "../policy/definitions";
 import type { AuditPlan } from "../scripts/audit/plan";
 
 type KubeObject = Record<string, any>;
@@ -55,7 +55,7 @@ export function plannedCluster(plan: AuditPlan, padding = 0): ClusterLists {
     const namespaces = [...new Set([...plan.owned.map(o => o.namespace), ...plan.applications.map(a => a.namespace)])];
     const policies = namespaces.flatMap(namespace => [
         ciliumPolicy(namespace, "default-deny", { endpointSelector: {}, ingress: [{}], egress: [{}] }),
-        ciliumPolicy(namespace, "allow-dns", { endpointSelector: {}, egress: [{ toEndpoints: [{ matchLabels: { "k8s:io.kubernetes.pod.namespace": "kube-system", "k8s-app": "kube-dns" } }], toPorts: [{ ports: [{ port: "53", protocol: "ANY" }] }] }] }),
+        ciliumPolicy(namespace, "allow-dns", { endpointSelector: {}, egress: [{ toEndpoints: [{ matchLabels: { [CILIUM_NAMESPACE_LABELS[0]]: "kube-system", "k8s-app": "kube-dns" } }], toPorts: [{ ports: [{ port: "53", protocol: "ANY" }] }] }] }),
     ]);
     for (const owned of plan.owned) {
         policies.push(ciliumPolicy(owned.namespace, `lan-${owned.address}`, {
@@ -69,7 +69,7 @@ export function plannedCluster(plan: AuditPlan, padding = 0): ClusterLists {
     })));
     const lists: ClusterLists = {
         services, ciliumnetworkpolicies: policies, ciliumclusterwidenetworkpolicies: [], networkpolicies: [], ciliumcidrgroups: [], applications,
-        configmap: { apiVersion: "v1", kind: "ConfigMap", metadata: meta(plan.poolConfigMap.name, plan.poolConfigMap.namespace), data: plan.rangeGlobal === undefined ? {} : { "range-global": plan.rangeGlobal } },
+        configmap: { apiVersion: "v1", kind: "ConfigMap", metadata: meta(plan.poolConfigMap.name, plan.poolConfigMap.namespace), data: plan.rangeGlobal === undefined ? {} : { [GLOBAL_RANGE_KEY]: plan.rangeGlobal } },
         hostNetworkPods,
     };
     for (let i = 0; lists.services.length + lists.ciliumnetworkpolicies.length + lists.networkpolicies.length < padding; i++) {

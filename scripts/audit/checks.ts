@@ -6,7 +6,7 @@
 // is printed and does not.
 
 import { Ipv4Range, formatRange, parseIpv4, parseRange, parseCidr, blockAsRange, rangeContains } from "../../policy/addressing";
-import { KUBE_VIP_LOADBALANCER_CLASS, LOADBALANCER_IPS_ANNOTATION } from "../../policy/definitions";
+import { GLOBAL_RANGE_KEY, KUBE_VIP_LOADBALANCER_CLASS, LOADBALANCER_IPS_ANNOTATION } from "../../policy/definitions";
 import { CidrGroups, PolicyModel, cidrGroupsOf, describePeer, describePorts, peerLanReach, portWithin, readPolicyObject } from "../../policy/policyModel";
 import type { AuditPlan, OwnedAddress } from "./plan";
 
@@ -152,7 +152,7 @@ function poolFindings(plan: AuditPlan, configMap: KubeObject | undefined): Findi
     }
     const data: Record<string, unknown> = typeof configMap.data === "object" && configMap.data !== null ? configMap.data : {};
     const findings: Finding[] = [];
-    const global = data["range-global"] === undefined ? undefined : String(data["range-global"]);
+    const global = data[GLOBAL_RANGE_KEY] === undefined ? undefined : String(data[GLOBAL_RANGE_KEY]);
     if (global !== plan.rangeGlobal) {
         const owned = global === undefined ? [] : plan.owned.filter(o => { const a = parseIpv4(o.address); return a.ok && poolRanges(global).some(r => rangeContains(r, a.value)); });
         findings.push({
@@ -162,7 +162,7 @@ function poolFindings(plan: AuditPlan, configMap: KubeObject | undefined): Findi
         });
     }
     for (const [key, value] of Object.entries(data)) {
-        if (key !== "range-global" && (key.startsWith("range-") || key.startsWith("cidr-"))) {
+        if (key !== GLOBAL_RANGE_KEY && (key.startsWith("range-") || key.startsWith("cidr-"))) {
             const outside = poolRanges(String(value)).filter(r => !(r.start >= plan.pool.start && r.end <= plan.pool.end) || plan.owned.some(o => { const a = parseIpv4(o.address); return a.ok && rangeContains(r, a.value); }));
             findings.push({
                 object, breach: true,
