@@ -1,16 +1,16 @@
 // Every name of Argo CD's part of the network, defined once.
 
-import { CHARTS } from "../policy/definitions";
+import { ARGOCD_IN_CLUSTER, CHARTS, PLATFORM_NAMESPACES } from "../policy/definitions";
 
 export const ARGOCD = {
     chart: CHARTS.argoCd,
     repository: "https://argoproj.github.io/argo-helm",
     release: "argocd",
-    namespace: "argocd",
+    namespace: PLATFORM_NAMESPACES.argoCd,
     /** Object names argocd-server, argocd-repo-server, ... whatever the release is called. */
     fullnameOverride: "argocd",
     /** The server the Applications deploy to: the cluster Argo CD runs in. */
-    inClusterServer: "https://kubernetes.default.svc",
+    inClusterServer: ARGOCD_IN_CLUSTER.server,
 } as const;
 
 /**

@@ -7,13 +7,13 @@
 // that moving the VIP renames nothing. Pure.
 
 import type { Address } from "../policy/addressing";
-import { TRAEFIK_CHART } from "../policy/definitions";
+import { PLATFORM_NAMESPACES, TRAEFIK_CHART } from "../policy/definitions";
 
 export const TRAEFIK = {
     chart: TRAEFIK_CHART,
     repository: "https://traefik.github.io/charts",
     release: "traefik",
-    namespace: "traefik",
+    namespace: PLATFORM_NAMESPACES.traefik,
     /** Pod labels the chart sets; network policies select Traefik by them. */
     podLabels: { "app.kubernetes.io/name": "traefik", "app.kubernetes.io/instance": "traefik-traefik" },
     /** The container port of the internal entrypoint that serves the API and dashboard. */

@@ -309,11 +309,13 @@ export const uniqueLoadBalancerAddresses: StackValidationPolicy = {
             const reservedFor = parsed.ok ? absentOwners.filter(r => r.address === parsed.value) : [];
             const claims = list.length + reservedFor.length;
             const closed = [...new Set(list.filter(service => !sharing(service.namespace)).map(service => service.namespace))];
-            if (claims > 1 && (closed.length > 0 || reservedFor.length > 0)) {
+            const holders = parsed.ok ? reservations.filter(r => r.address === parsed.value) : [];
+            const others = list.filter(service => !holders.some(r => heldBy(r, service))).map(service => service.owner);
+            // allow-share exempts nothing from ownership: only the owner's own Services may share an owned address.
+            const intruders = holders.length > 0 && others.length > 0;
+            if (claims > 1 && (closed.length > 0 || reservedFor.length > 0 || intruders)) {
                 const what = parsed.ok ? describeAddress(parsed.value, { reservations }) : address;
                 const reserved = reservedFor.length === 0 ? "" : ` and reserved for ${reservedFor.map(r => r.owner).join(", ")} (not in this stack)`;
-                const holders = parsed.ok ? reservations.filter(r => r.address === parsed.value) : [];
-                const others = list.filter(service => !holders.some(r => heldBy(r, service))).map(service => service.owner);
                 const share = holders.length > 0
                     ? `Fix: ${address} belongs to ${holders.map(r => r.owner).join(", ")}; pin another free address of the pool for ${others.join("; ")}.`
                     : `Fix: give each its own address, or let ${closed.join(", ")} share with allow-share-<namespace>: "true" in the ${POOL_CONFIG_MAP} (Services sharing an address need distinct ports).`;

@@ -189,3 +189,21 @@ export const WORKLOADS_ANNOTATION = "homelab-network/workloads";
  * policies carry enableDefaultDeny off. Absent: enforced.
  */
 export const ENFORCEMENT_ANNOTATION = "homelab-network/policy-enforcement";
+
+/**
+ * The type tokens of the program's own components begin so: a resource whose
+ * URN runs through one was declared by the program (its generated policies),
+ * not written by hand beside it.
+ */
+export const PROGRAM_COMPONENT_TYPE_PREFIX = "homelab:network:";
+
+/** The namespaces whose pods may run on the host network: the platform's (Cilium's agents and kube-vip). */
+export const HOST_NETWORK_NAMESPACES: readonly string[] = ["kube-system"];
+
+/**
+ * The platform's namespaces, which the program creates and no Application may
+ * deploy into (nor into kube-*), and the server of the cluster Argo CD runs in:
+ * the only destination whose namespaces this stack's policies cover.
+ */
+export const PLATFORM_NAMESPACES = { traefik: "traefik", argoCd: "argocd", default: "default" } as const;
+export const ARGOCD_IN_CLUSTER = { server: "https://kubernetes.default.svc", name: "in-cluster" } as const;

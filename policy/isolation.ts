@@ -1,13 +1,10 @@
 // Isolation: which namespaces a CiliumNetworkPolicy, a clusterwide policy or a
 // NetworkPolicy puts into default deny; the policies that every Application's
-// namespace is isolated both ways, every declared workload selected, and the
-// LAN let in only on the ports an owned address serves.
+// namespace is isolated both ways and every declared workload selected (the
+// LAN's way in is reachability.ts's).
 
 import { StackValidationPolicy } from "@pulumi/policy";
-import { formatIpv4 } from "./addressing";
 import { CILIUM_NAMESPACE_LABELS, KINDS, TYPES, WORKLOADS_ANNOTATION } from "./definitions";
-import { networkNeeds } from "./networkConfig";
-import { formatPort } from "./ports";
 import { DIRECTIONS, Direction, ResourceView, isKind, isObject, metaName, metaNamespace, objectsOf, readEach, readable, via } from "./readers";
 import { argoDestinations } from "./argoCd";
 
@@ -254,78 +251,3 @@ function declaredWorkloads(annotation: unknown): Array<{ name: string; selector:
         return [];
     }
 }
-
-// ---------------------------------------------------------------------------
-// LAN ingress on owned ports
-
-/** One port range of a policy rule, `{port, endPort, protocol}` as Cilium reads it; undefined port: every port. */
-interface RulePort {
-    readonly port?: number;
-    readonly endPort?: number;
-    readonly protocol: string;
-}
-
-function rulePorts(rule: Record<string, any>): RulePort[] {
-    const entries: any[] = (rule.toPorts ?? []).flatMap((p: any) => p?.ports ?? []);
-    if (entries.length === 0) {
-        return [{ protocol: "ANY" }];
-    }
-    return entries.map(e => ({ port: Number(e.port), ...(e.endPort === undefined ? {} : { endPort: Number(e.endPort) }), protocol: String(e.protocol ?? "ANY").toUpperCase() }));
-}
-
-/** Whether `inner` lies within `outer` (ports, range and protocol). */
-function portWithin(inner: RulePort, outer: RulePort): boolean {
-    if (inner.port === undefined || outer.port === undefined) {
-        return outer.port === undefined && outer.protocol === "ANY";
-    }
-    const protocolOk = outer.protocol === "ANY" || outer.protocol === inner.protocol;
-    return protocolOk && inner.port >= outer.port && (inner.endPort ?? inner.port) <= (outer.endPort ?? outer.port);
-}
-
-function portLabel(port: RulePort): string {
-    return port.port === undefined ? "every port" : formatPort({ ...port, port: port.port });
-}
-
-/** Whether a rule admits the LAN and the internet: Cilium's world (or all) entity, or 0.0.0.0/0. */
-function admitsWorld(rule: Record<string, any>): boolean {
-    const entities: unknown[] = rule.fromEntities ?? [];
-    const cidrs: unknown[] = [...(rule.fromCIDR ?? []), ...(rule.fromCIDRSet ?? []).map((c: any) => c?.cidr)];
-    return entities.some(e => e === "world" || e === "all") || cidrs.some(c => c === "0.0.0.0/0");
-}
-
-const worldIngressNeeds = networkNeeds("reservations");
-export const worldIngressOnOwnedPorts: StackValidationPolicy = {
-    name: "world-ingress-on-owned-ports",
-    description:
-        "A CiliumNetworkPolicy lets the LAN in (world, all or 0.0.0.0/0) only on ports that an address owned in its namespace serves: Traefik's entrypoints, or " +
-        "an Application's own LoadBalancer address with the ports it declares. Anything wider opens pods to the whole LAN (and, through the router, the internet) " +
-        "on ports no Service publishes.",
-    enforcementLevel: "mandatory",
-    configSchema: worldIngressNeeds.schema,
-    validateStack: (args, reportViolation) => {
-        const { reservations } = worldIngressNeeds.read("world-ingress-on-owned-ports", args.getConfig());
-        for (const resource of readable(args.resources)) {
-            if (resource.type !== TYPES.ciliumNetworkPolicy || resource.props?.spec === undefined) {
-                continue;
-            }
-            const namespace: string = resource.props.metadata?.namespace ?? "default";
-            const owned = reservations.filter(r => r.namespace === namespace && r.ports !== undefined);
-            const served: RulePort[] = owned.flatMap(r => r.ports ?? []);
-            const name = `CiliumNetworkPolicy ${namespace}/${resource.props.metadata?.name ?? resource.name}`;
-            (resource.props.spec.ingress ?? []).forEach((rule: Record<string, any>, index: number) => {
-                if (typeof rule !== "object" || rule === null || !admitsWorld(rule)) {
-                    return;
-                }
-                const unserved = rulePorts(rule).filter(port => !served.some(s => portWithin(port, s)));
-                if (unserved.length === 0) {
-                    return;
-                }
-                const addresses = owned.map(r => `${formatIpv4(r.address)} (${r.owner}: ${(r.ports ?? []).map(formatPort).join(", ")})`);
-                reportViolation(
-                    `${name} lets the LAN in (ingress rule ${index}) on ${unserved.map(portLabel).join(", ")}, which ${addresses.length === 0 ? `no address owned in namespace ${namespace} serves` : `none of the addresses owned in namespace ${namespace} serves: ${addresses.join("; ")}`}. ` +
-                    "Fix: give the workload a loadBalancerAddresses entry with exactly these ports in the stack's applications config, or narrow the rule to the ports its Service publishes.",
-                );
-            });
-        }
-    },
-};

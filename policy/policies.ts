@@ -1,7 +1,7 @@
 // The pack's policies as plain objects, gathered from their areas: one file
 // per part of the network, each holding its readers and its policies
 // (addresses.ts, pools.ts, kubeVip.ts, cilium.ts, argoCd.ts, isolation.ts,
-// unseen.ts), on the readers all areas share (readers.ts). Nothing here
+// reachability.ts, unseen.ts), on the readers all areas share (readers.ts). Nothing here
 // constructs the PolicyPack (that starts a gRPC server): index.ts assembles
 // them, while tests and the offline plan import the lists from here.
 //
@@ -13,11 +13,12 @@
 // rendered-objects-unseen (unseen.ts), naming the resource.
 
 import { loadBalancerAddressInPool, noServiceExternalIps, uniqueLoadBalancerAddresses } from "./addresses";
-import { argoCdApplicationDestination } from "./argoCd";
+import { argoCdApplicationBoundaries, argoCdApplicationDestination } from "./argoCd";
 import { ciliumDatapathInvariants, ciliumKubeProxyReplacement, podCidrSeparation } from "./cilium";
-import { applicationsHaveNetworkPolicies, worldIngressOnOwnedPorts } from "./isolation";
+import { applicationsHaveNetworkPolicies } from "./isolation";
 import { controlPlaneVipPlacement, kubeVipImagesPinned } from "./kubeVip";
-import { loadBalancerPoolCapacity, loadBalancerPoolPlacement, singleLoadBalancerAllocator } from "./pools";
+import { loadBalancerPoolCapacity, loadBalancerPoolPlacement, poolKeysSkipOwnedAddresses, singleLoadBalancerAllocator } from "./pools";
+import { applicationNamespacePoliciesNarrow, egressToWorldNeedsPorts, hostNetworkOnlyForPlatform, loadBalancerClassKubeVip, worldIngressOnOwnedPorts } from "./reachability";
 import { loadBalancerAddressesUnseen, renderedObjectsUnseen } from "./unseen";
 
 export const resourcePolicies = [
@@ -25,6 +26,7 @@ export const resourcePolicies = [
     noServiceExternalIps,
     controlPlaneVipPlacement,
     loadBalancerPoolPlacement,
+    poolKeysSkipOwnedAddresses,
     singleLoadBalancerAllocator,
     podCidrSeparation,
     ciliumDatapathInvariants,
@@ -32,6 +34,9 @@ export const resourcePolicies = [
     kubeVipImagesPinned,
     argoCdApplicationDestination,
     loadBalancerAddressesUnseen,
+    hostNetworkOnlyForPlatform,
+    loadBalancerClassKubeVip,
 ];
 
-export const stackPolicies = [uniqueLoadBalancerAddresses, loadBalancerPoolCapacity, applicationsHaveNetworkPolicies, worldIngressOnOwnedPorts, renderedObjectsUnseen];
+export const stackPolicies = [uniqueLoadBalancerAddresses, loadBalancerPoolCapacity, applicationsHaveNetworkPolicies, worldIngressOnOwnedPorts, egressToWorldNeedsPorts,
+    applicationNamespacePoliciesNarrow, argoCdApplicationBoundaries, renderedObjectsUnseen];

@@ -19,9 +19,9 @@ import {
     rangeWithin,
     rangesOverlap,
 } from "./addressing";
-import { CHARTS, SECOND_ALLOCATOR_KINDS } from "./definitions";
+import { CHARTS, GLOBAL_RANGE_KEY, KINDS, KUBE_VIP_POOL_CONFIG_MAP, SECOND_ALLOCATOR_KINDS, TYPES } from "./definitions";
 import { LAN_KEYS, lanLayout, networkNeeds } from "./networkConfig";
-import { ResourceView, groupKind, helmSources, isObject, metaName, objectsOf, readEach, readable, via } from "./readers";
+import { ResourceView, groupKind, helmSources, isKind, isObject, metaName, metaNamespace, objectsOf, readEach, readable, via } from "./readers";
 import { loadBalancerServices } from "./addresses";
 import { kubeVipPools } from "./kubeVip";
 
@@ -131,6 +131,47 @@ export const loadBalancerPoolPlacement: ResourceValidationPolicy = {
                         `so the cloud provider could hand a Service an address a host or the router already uses. Fix: use addresses of ${declared}, ` +
                         "or widen loadBalancerPool in the stack config (npm run policy-config then updates the pack's config).",
                     );
+                }
+            }
+        }
+    },
+};
+
+const ownedPoolNeeds = networkNeeds("reservations");
+export const poolKeysSkipOwnedAddresses: ResourceValidationPolicy = {
+    name: "pool-keys-skip-owned-addresses",
+    description:
+        `Every ConfigMap named ${KUBE_VIP_POOL_CONFIG_MAP.name} (the cloud provider's, a ConfigMapPatch of it, a copy in a ConfigGroup or in another namespace) keeps its pools off ` +
+        `the addresses someone owns, and holds no pool but ${GLOBAL_RANGE_KEY}: a per-namespace range-<namespace> or cidr-<namespace> pool is checked for addresses in use ` +
+        "only within its namespace, so it hands out an address another namespace's Service holds.",
+    enforcementLevel: "mandatory",
+    configSchema: ownedPoolNeeds.schema,
+    validateResource: (args, reportViolation) => {
+        const { reservations } = ownedPoolNeeds.read("pool-keys-skip-owned-addresses", args.getConfig());
+        for (const view of objectsOf(args)) {
+            const isConfigMap = isKind(view, KINDS.configMap) || view.type === TYPES.configMapPatch;
+            if (!isConfigMap || metaName(view) !== KUBE_VIP_POOL_CONFIG_MAP.name || !isObject(view.props?.data)) {
+                continue;
+            }
+            const namespace = metaNamespace(view);
+            const owner = `${view.type === TYPES.configMapPatch ? "ConfigMapPatch" : "ConfigMap"} ${namespace}/${metaName(view)}${via(view)}`;
+            for (const [key, value] of Object.entries(view.props.data as Record<string, unknown>)) {
+                if (!key.startsWith("range-") && !key.startsWith("cidr-")) {
+                    continue;
+                }
+                if (namespace !== KUBE_VIP_POOL_CONFIG_MAP.namespace) {
+                    reportViolation(`${owner} holds the pool key ${key}, in a second ${KUBE_VIP_POOL_CONFIG_MAP.name} ConfigMap beside ${KUBE_VIP_POOL_CONFIG_MAP.namespace}/${KUBE_VIP_POOL_CONFIG_MAP.name}: a cloud provider pointed at it would allocate outside the plan. Fix: delete it; the stack writes the one pool.`);
+                } else if (key !== GLOBAL_RANGE_KEY) {
+                    reportViolation(`${owner} adds the per-namespace pool ${key} = ${String(value)}: the cloud provider checks addresses in use only within that namespace, so it can hand out an address another namespace's Service holds. Fix: remove ${key}; declare the address as an Application's loadBalancerAddresses entry instead.`);
+                }
+                for (const range of parsePoolValue(String(value)).ranges) {
+                    const covered = reservations.filter(r => rangeContains(range, r.address));
+                    if (covered.length > 0) {
+                        reportViolation(
+                            `${owner} key ${key} = ${formatRange(range)} covers owned addresses (${covered.map(r => `${formatIpv4(r.address)} of ${r.owner}`).join("; ")}): the cloud provider could hand one to any Service that pins nothing before its owner's Service is synced. ` +
+                            `Fix: leave ${key} as the stack writes it (the pool minus every owned address).`,
+                        );
+                    }
                 }
             }
         }

@@ -7,7 +7,7 @@
 
 import { PolicyResource, UnknownValueError } from "@pulumi/policy";
 import { parseAllDocuments } from "yaml";
-import { KINDS, Kind, RENDERING_COMPONENTS, TYPES, kindOfToken, typeToken } from "./definitions";
+import { KINDS, Kind, PROGRAM_COMPONENT_TYPE_PREFIX, RENDERING_COMPONENTS, TYPES, kindOfToken, typeToken } from "./definitions";
 
 /** The two directions of a network policy rule. */
 export type Direction = "ingress" | "egress";
@@ -266,4 +266,9 @@ export function readEach<T>(resources: readonly ResourceView[], read: (resource:
 export function readable(resources: readonly PolicyResource[]): PolicyResource[] {
     const parents = new Set(resources.map(r => r.parent?.urn).filter((urn): urn is string => urn !== undefined));
     return resources.filter(r => !(RENDERING_COMPONENTS.includes(r.type) && parents.has(r.urn)));
+}
+
+/** Whether the program itself declared a resource (its generated policies, its Applications): its URN's type chain runs through one of the program's components. */
+export function declaredByProgram(resource: { readonly urn: string }): boolean {
+    return (resource.urn.split("::")[2] ?? "").split("$").some(type => type.startsWith(PROGRAM_COMPONENT_TYPE_PREFIX));
 }

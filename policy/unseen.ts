@@ -106,6 +106,11 @@ export function describeResource(resource: ResourceView): string {
 // ---------------------------------------------------------------------------
 // Policies
 
+/** What the live audit (homelab-network audit, which pulumi up runs after deploying) checks of what a preview cannot see. */
+const AUDIT_CHECKS =
+    "Once deployed, the live audit (homelab-network audit, run by pulumi up) checks what it renders: every owned address held only by its owner's Service, " +
+    "no LoadBalancer address outside the pool or pinned by nobody's declaration, no policy letting the LAN in on a port nobody owns";
+
 export const loadBalancerAddressesUnseen: ResourceValidationPolicy = {
     name: "loadbalancer-addresses-unseen",
     description:
@@ -117,7 +122,7 @@ export const loadBalancerAddressesUnseen: ResourceValidationPolicy = {
         try {
             name = describeResource(args);
             for (const reason of unseenShapes(args)) {
-                reportViolation(`${name} ${reason}.`);
+                reportViolation(`${name} ${reason}. ${AUDIT_CHECKS}`);
             }
             // Read everything the mandatory policies read: an unknown value surfaces here, named.
             for (const read of [loadBalancerServices, externalIpClaims, kubeVipInstances, kubeVipPools, ciliumConfigs, argoDestinations, secondAllocators, isolation]) {
@@ -147,7 +152,7 @@ export const renderedObjectsUnseen: StackValidationPolicy = {
             const read = resource.type === TYPES.chartV4 ? "its values" : resource.type === TYPES.configGroupV2 ? "its objs and yaml" : "nothing of its manifests";
             reportViolation(
                 `${readEach([resource], r => [describeResource(r)])[0] ?? resource.name}: its objects are rendered into resources of their own, and none is in this run ` +
-                `(the offline plan's mocks render no component), so the pack checked ${read} only. Fix: run pulumi preview with the policy pack, which checks each rendered object.`,
+                `(the offline plan's mocks render no component), so the pack checked ${read} only. Fix: run pulumi preview with the policy pack, which checks each rendered object. ${AUDIT_CHECKS}.`,
                 resource.urn,
             );
         }

@@ -3,11 +3,13 @@
 // Runs the real program (index.ts) under mocks with the stack's config, runs
 // the real policy pack over the resources it declares, and reports the address
 // plan, the resources per component and every violation, with the stack's
-// topology (the network, and the declared connections) as Mermaid.
-// Needs no cluster and no Pulumi CLI.
+// topology (the network, and the declared connections) as Mermaid. It also
+// reads every other Pulumi.<stack>.yaml: two stacks on one LAN must not claim
+// the same VIPs or pool addresses. Needs no cluster and no Pulumi CLI.
 //
 // Exit codes (scripts/cli/exitCodes.ts): 0 plan clean (advisories allowed),
-// 1 a mandatory violation, 2 a config error.
+// 1 a mandatory violation (or an address another stack on the LAN claims
+// too), 2 a config error.
 
 import * as pulumi from "@pulumi/pulumi";
 import { rangeContains, rangeSize } from "../policy/addressing";
@@ -17,7 +19,8 @@ import { ProgramRun, REPO_ROOT, runProgram } from "./offlineRun";
 import type { StackSettings } from "../config/stack";
 import { policyPackConfigFor, stackSettingsOf } from "./policyConfig";
 import { PolicyPackConfig, Violation, runPolicies } from "./policyRunner";
-import { StackConfigValues, StackFileError } from "./stackFiles";
+import { StackConfigValues, StackFileError, listStacks } from "./stackFiles";
+import { crossStackConflicts } from "./stackOverlap";
 import { topologyDocument } from "./topology";
 import { argoCdNeedsReport } from "./argoCdNeeds";
 
@@ -137,6 +140,10 @@ export async function plan(stack: string, overrides: StackConfigValues = {}, pac
         packConfig ?? policyPackConfigFor(settings),
     );
 
+    // Every other stack of the repository: two on one LAN must not claim the same addresses.
+    const others = crossStackConflicts(root, stack, settings);
+    const otherStacks = listStacks(root).filter(s => s !== stack);
+
     const a = settings.addresses;
     const needs = await argoCdNeedsReport(settings.applications, settings.platformAccess.sopsAgeKey, gitopsRepo);
     const apiUrl = String(run.outputs.apiServerUrl);
@@ -165,9 +172,16 @@ export async function plan(stack: string, overrides: StackConfigValues = {}, pac
         "",
         violations.length === 0 ? "Policy violations: none" : `Policy violations: ${violations.length}`,
         ...violations.map(v => `  [${v.enforcementLevel}] ${v.policy}: ${v.message}`),
+        "",
+        otherStacks.length === 0 ? "Other stacks: none in this repository"
+            : others.conflicts.length === 0 && others.unreadable.length === 0 ? `Other stacks (${otherStacks.join(", ")}): no address claimed twice on one LAN`
+                : others.conflicts.length === 0 ? `Other stacks (${otherStacks.join(", ")}): none of those read claims an address twice on one LAN`
+                : `Other stacks: ${others.conflicts.length} address claim${others.conflicts.length === 1 ? "" : "s"} shared on one LAN`,
+        ...others.conflicts.map(c => `  [mandatory] ${c}`),
+        ...others.unreadable.map(s => `  stack "${s}" could not be read (its own plan says why), so its addresses were not compared`),
     ].join("\n");
 
-    const mandatory = violations.some(v => v.enforcementLevel === "mandatory");
+    const mandatory = violations.some(v => v.enforcementLevel === "mandatory") || others.conflicts.length > 0;
     return {
         exitCode: mandatory ? 1 : 0,
         report,

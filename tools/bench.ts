@@ -12,6 +12,9 @@
 //                  ts-node's TypeScript transpiler for comparison.
 //   offline plan   `npm run plan -- --stack home` end to end, ts-node included
 //   policy pack    the pack's policies in-process over N synthetic resources
+//   live audit     `npm run audit` in-process over a generated cluster of about
+//                  2,000 objects, kubectl answered from memory (JSON text, as
+//                  kubectl prints it): the audit's own reading and checking
 //
 // Each figure is the median of several runs; the machine, Node.js version and
 // run count are printed with them. Timing lives here, never in the tests.
@@ -22,9 +25,12 @@ import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
 import { LOADBALANCER_IPS_ANNOTATION, TYPES } from "../policy/definitions";
-import { policyPackConfigOf } from "../scripts/policyConfig";
+import { auditStack } from "../scripts/audit";
+import { auditPlanOf } from "../scripts/audit/plan";
+import { policyPackConfigOf, stackSettingsOf } from "../scripts/policyConfig";
 import { PolicyInput, runPolicies } from "../scripts/policyRunner";
 import { SECRET_PLACEHOLDER, loadStackConfig } from "../scripts/stackFiles";
+import { clusterKubectl, plannedCluster } from "./syntheticCluster";
 
 const ROOT = path.resolve(__dirname, "..");
 const BENCH_DIR = path.join(ROOT, "out", "bench");
@@ -330,6 +336,23 @@ async function timePolicies(count: number, runs: number): Promise<{ ms: number; 
     return { ms: median(samples), violations };
 }
 
+/** The live audit over a generated cluster that keeps the home plan: objects listed, kubectl calls made, median time. */
+function timeAudit(objects: number, runs: number): { ms: number; objects: number; calls: number; code: number } {
+    const lists = plannedCluster(auditPlanOf("home", stackSettingsOf(ROOT, "home")), objects);
+    const answer = clusterKubectl(lists);
+    const total = Object.values(lists).reduce((sum, value) => sum + (Array.isArray(value) ? value.length : value === undefined ? 0 : 1), 0);
+    const samples: number[] = [];
+    let calls = 0;
+    let code = 0;
+    for (let i = 0; i < runs; i++) {
+        calls = 0;
+        const start = process.hrtime.bigint();
+        code = auditStack("home", { run: (args: string[]) => { calls++; return answer(args); }, out: () => undefined, err: () => undefined });
+        samples.push(Number(process.hrtime.bigint() - start) / 1e6);
+    }
+    return { ms: median(samples), objects: total, calls, code };
+}
+
 /** The offline plan of a generated stack, in a fresh process per run (with the node flags of the plan command, scripts/homelab-network.js). */
 function timeSyntheticPlan(count: number, runs: number): { ms: number; workloads: number; connections: number; resources: number } {
     const samples: Array<{ ms: number; workloads: number; connections: number; resources: number }> = [];
@@ -368,6 +391,8 @@ async function main(): Promise<void> {
         const result = await timePolicies(count, runs);
         rows.push([`policy pack over ${count} resources`, `${result.ms.toFixed(1)} ms (${result.violations} violations)`]);
     }
+    const audited = timeAudit(2000, runs);
+    rows.push([`live audit over ${audited.objects} cluster objects (${audited.calls} kubectl calls, exit ${audited.code})`, `${audited.ms.toFixed(1)} ms`]);
     const width = Math.max(...rows.map(r => r[0].length));
     for (const [what, value] of rows) {
         console.log(`${what.padEnd(width)}  ${value}`);

@@ -20,3 +20,10 @@ export function shellQuote(arg: string): string {
 export function clusterCheckCommand(verb: "wait-for-api" | "wait-for-crds" | "post-deploy", ...args: string[]): string {
     return [...NODE_TS, CLUSTER_CHECKS_SCRIPT, verb, ...args].map(shellQuote).join(" ");
 }
+
+/** The live audit (scripts/cli/audit.ts), through the project's own command, as `npm run audit` runs it. */
+export const TOOL_SCRIPT = "scripts/homelab-network.js";
+
+export function auditCommand(stack: string): string {
+    return ["node", TOOL_SCRIPT, "audit", "--stack", stack].map(shellQuote).join(" ");
+}

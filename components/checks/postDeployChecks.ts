@@ -4,7 +4,7 @@ import type { AddressOwnership } from "../../config/reservations";
 import { LOADBALANCER_IPS_ANNOTATION } from "../../policy/definitions";
 import { CILIUM, HUBBLE_TLS } from "../cilium/names";
 import { NetworkComponent } from "../component";
-import { clusterCheckCommand } from "./commands";
+import { auditCommand, clusterCheckCommand } from "./commands";
 
 export interface PostDeployChecksArgs {
     readonly apiServerUrl: string;
@@ -39,7 +39,8 @@ export function postDeployCheckSpec(args: Omit<PostDeployChecksArgs, "rerunWhenC
  * After an update, checks the live cluster against the plan (API on its VIP,
  * each Traefik Service on its pinned address, each Application-owned address
  * held by its owner's Service and no other, Cilium rolled out, Hubble's CA
- * more than 90 days from expiry). A failure
+ * more than 90 days from expiry), then runs the live audit over the whole
+ * cluster (homelab-network audit). A failure
  * fails the update with what to look at. Turn off per stack with
  * `pulumi config set postDeployChecks false`.
  */
@@ -51,6 +52,11 @@ export class PostDeployChecks extends NetworkComponent {
             create: clusterCheckCommand("post-deploy", spec),
             triggers: [spec, JSON.stringify(args.rerunWhenChanged)],
         }, this.childOptions());
-        this.registerOutputs({ result: check.stdout });
+        // The live audit of this stack's plan: every promise the pack holds a preview to, against what runs (docs/audit.md).
+        const audit = new command.local.Command(`${name}-audit`, {
+            create: auditCommand(pulumi.getStack()),
+            triggers: [spec, JSON.stringify(args.rerunWhenChanged)],
+        }, this.childOptions([check]));
+        this.registerOutputs({ result: check.stdout, audit: audit.stdout });
     }
 }

@@ -4,6 +4,7 @@
 // run), so --help answers without loading Pulumi.
 
 import type { Command } from "./command";
+import { command as audit } from "./audit";
 import { command as importPolicies } from "./importPolicies";
 import { command as plan } from "./plan";
 import { command as policyConfig } from "./policyConfig";
@@ -12,6 +13,7 @@ import { command as preflight } from "./preflight";
 export const COMMANDS: ReadonlyArray<Command<any>> = [
     plan,
     preflight,
+    audit,
     importPolicies,
     policyConfig,
 ];

@@ -12,7 +12,7 @@ export function toolHelp(): string {
         `usage: ${TOOL} <command> [options]`,
         `       ${TOOL} <command> --help`,
         "",
-        "The homelab network stack's commands. None needs the Pulumi CLI; only preflight reads a cluster.",
+        "The homelab network stack's commands. None needs the Pulumi CLI; only preflight and audit read a cluster.",
         "",
         "commands:",
         ...COMMANDS.map(c => `  ${c.name.padEnd(width)}  ${c.summary}`),

@@ -327,6 +327,10 @@ describe("the home stack", () => {
             assert.deepStrictEqual(spec.serviceAddresses, { "traefik": "192.168.1.231", "traefik-vip239": "192.168.1.239" });
             // Cilium's workloads as the program names them, not spelled again in the check script.
             assert.deepStrictEqual(spec.cilium, { namespace: "kube-system", workloads: ["daemonset/cilium", "deployment/cilium-operator"] });
+            // Then the live audit of the whole cluster against this stack's plan.
+            const audit = get(T.command, "post-deploy-checks-audit");
+            assert.ok(waitsFor(run, audit, check));
+            assert.strictEqual(audit.inputs.create, "node scripts/homelab-network.js audit --stack home");
         });
     });
 
@@ -475,28 +479,28 @@ describe("config changes touch exactly the objects they should", () => {
         return changed.resources.filter(r => before.get(r.urn) !== JSON.stringify(r.inputs)).map(r => r.name).sort();
     }
 
-    it("a wider pool changes only the kubevip ConfigMap, and re-runs the post-deploy check", async () => {
-        assert.deepStrictEqual(await changedBy({ loadBalancerPool: "192.168.1.231-192.168.1.240" }), ["kube-vip-cloud-provider-pool", "post-deploy-checks-run"]);
+    it("a wider pool changes only the kubevip ConfigMap, and re-runs the post-deploy check and audit", async () => {
+        assert.deepStrictEqual(await changedBy({ loadBalancerPool: "192.168.1.231-192.168.1.240" }), ["kube-vip-cloud-provider-pool", "post-deploy-checks-audit", "post-deploy-checks-run"]);
     });
 
-    it("a kube-vip upgrade changes both kube-vip DaemonSets, re-runs the post-deploy check, and nothing else", async () => {
-        assert.deepStrictEqual(await changedBy({ kubeVipVersion: "v1.2.3" }), ["kube-vip-control-plane-ds", "kube-vip-services-ds", "post-deploy-checks-run"]);
+    it("a kube-vip upgrade changes both kube-vip DaemonSets, re-runs the post-deploy check and audit, and nothing else", async () => {
+        assert.deepStrictEqual(await changedBy({ kubeVipVersion: "v1.2.3" }), ["kube-vip-control-plane-ds", "kube-vip-services-ds", "post-deploy-checks-audit", "post-deploy-checks-run"]);
     });
 
     it("a Cilium upgrade changes its release, re-waits for its CRDs, re-runs the preflight (Kubernetes minor) and the post-deploy check", async () => {
-        assert.deepStrictEqual(await changedBy({ ciliumVersion: "1.20.0" }), ["cilium-crds-ready", "cilium-release", "post-deploy-checks-run", "preflight-run"]);
+        assert.deepStrictEqual(await changedBy({ ciliumVersion: "1.20.0" }), ["cilium-crds-ready", "cilium-release", "post-deploy-checks-audit", "post-deploy-checks-run", "preflight-run"]);
     });
 
-    it("moving the API VIP changes kube-vip, Cilium's API address, the VIP wait, the preflight (--tls-san) and the post-deploy check", async () => {
+    it("moving the API VIP changes kube-vip, Cilium's API address, the VIP wait, the preflight (--tls-san) and the post-deploy check and audit", async () => {
         assert.deepStrictEqual(await changedBy({ controlPlaneVip: "192.168.1.229" }), [
-            "cilium-release", "kube-vip-control-plane-api-ready", "kube-vip-control-plane-ds", "post-deploy-checks-run", "preflight-run",
+            "cilium-release", "kube-vip-control-plane-api-ready", "kube-vip-control-plane-ds", "post-deploy-checks-audit", "post-deploy-checks-run", "preflight-run",
         ]);
     });
 
-    it("turning post-deploy checks off removes only the check", async () => {
+    it("turning post-deploy checks off removes only the check and the audit", async () => {
         const run = await runProgram("home", { postDeployChecks: false });
         const names = new Set(run.resources.map(r => r.name));
-        assert.deepStrictEqual(base.resources.map(r => r.name).filter(n => !names.has(n)).sort(), ["post-deploy-checks", "post-deploy-checks-run"]);
+        assert.deepStrictEqual(base.resources.map(r => r.name).filter(n => !names.has(n)).sort(), ["post-deploy-checks", "post-deploy-checks-audit", "post-deploy-checks-run"]);
     });
 });
 

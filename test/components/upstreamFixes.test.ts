@@ -85,6 +85,6 @@ describe("Traefik's CRDs follow its chart", () => {
         assert.match(findResource(upgraded, T.command, "traefik-crds").inputs.create, / traefik 41\.4\.0$/);
         const before = new Map(base.resources.map(r => [r.urn, JSON.stringify(r.inputs)]));
         const changed = upgraded.resources.filter(r => before.get(r.urn) !== JSON.stringify(r.inputs)).map(r => r.name).sort();
-        assert.deepStrictEqual(changed, ["post-deploy-checks-run", "traefik-crds", "traefik-release"]);
+        assert.deepStrictEqual(changed, ["post-deploy-checks-audit", "post-deploy-checks-run", "traefik-crds", "traefik-release"]);
     });
 });

@@ -244,6 +244,10 @@ describe("broken stack files", () => {
     });
 
     it("plans a stack whose admin password hash is a secret, which offline runs cannot decrypt", async () => {
+        // Alone in the folder: the other cases' files are copies of home on its LAN, which the plan reports as claiming its addresses twice.
+        for (const file of fs.readdirSync(root).filter(f => /^Pulumi\..+\.yaml$/.test(f))) {
+            fs.rmSync(path.join(root, file));
+        }
         fs.writeFileSync(path.join(root, "Pulumi.secret.yaml"), `${HOME}  ${NS}:argoCdAdminPasswordBcrypt:\n    secure: v1:abcdefghijklmnop:qrstuvwxyz0123456789==\n`);
         const result = await plan("secret", {}, undefined, root);
         assert.strictEqual(result.exitCode, 0, result.report);

@@ -16,6 +16,7 @@ import { renderPolicyPackConfig } from "../../scripts/policyConfig";
 import { PolicyInput, PolicyPackConfig, Violation, runPolicies } from "../../scripts/policyRunner";
 import { STACKS, runProgram } from "../harness";
 import { PackDiagnostic, PackProcess } from "../packProcess";
+import { record } from "./recordResources";
 
 type Level = "mandatory" | "advisory";
 
@@ -211,6 +212,11 @@ const CATALOGUE: Case[] = [
     {
         cls: 2, what: "the Application that owns an address pinning it in its values",
         reserve: [{ address: "192.168.1.236", holder: { kind: "application", name: "podinfo" } }],
+        // The stack that owns it leaves it out of range-global, as the program does for every owned address.
+        edit: resources => {
+            const pool = resources.find(r => r.type === "kubernetes:core/v1:ConfigMap" && r.props.metadata?.name === "kubevip")!;
+            pool.props.data = { ...pool.props.data, "range-global": "192.168.1.237-192.168.1.237" };
+        },
         add: () => {
             application("podinfo", { source: { repoURL: "https://stefanprodan.github.io/podinfo", chart: "podinfo", targetRevision: "6.7.1", helm: { valuesObject: { service: { type: "LoadBalancer", loadBalancerIP: "192.168.1.236" } } } } });
             ciliumPolicy("web", "default-deny", { endpointSelector: {}, ingress: [{}], egress: [{}] });
@@ -409,9 +415,9 @@ const CATALOGUE: Case[] = [
         finds: [["single-loadbalancer-allocator", /Helm release metallb-system\/metallb \(chart metallb\) installs MetalLB/]],
     },
     {
-        cls: 3, what: "a ConfigMapPatch on kubevip giving a namespace part of the pool",
+        cls: 3, what: "a ConfigMapPatch on kubevip giving a namespace a pool of its own, which the provider checks only within that namespace",
         add: () => configMapPatch("kubevip", { "range-apps": "192.168.1.235-192.168.1.236" }),
-        passes: [],
+        finds: [["pool-keys-skip-owned-addresses", /^ConfigMapPatch kube-system\/kubevip adds the per-namespace pool range-apps = 192\.168\.1\.235-192\.168\.1\.236/]],
     },
 
     // 4. Cilium invariants, whatever the chart's spelling, and through its ConfigMap.
@@ -596,13 +602,13 @@ const CATALOGUE: Case[] = [
 
     // 7. False positives, and the same shapes when they do count.
     {
-        cls: 7, what: "eight LoadBalancer Services of another loadBalancerClass",
+        cls: 7, what: "eight LoadBalancer Services of another loadBalancerClass, which another controller announces outside the pool",
         add: () => Array.from({ length: 8 }, (_, i) => lbService(`tailnet-${i}`, "apps", { spec: { loadBalancerClass: "tailscale" } })),
-        passes: [],
+        finds: [["loadbalancer-class-kube-vip", /^Service apps\/tailnet-0 asks for loadBalancerClass tailscale: another controller, not kube-vip/]],
     },
     {
-        cls: 7, what: "a Service of another loadBalancerClass pinning an address off the LAN",
-        add: () => lbService("tailnet", "apps", { spec: { loadBalancerClass: "tailscale", loadBalancerIP: "100.64.0.10" } }),
+        cls: 7, what: "a Service of kube-vip's own loadBalancerClass pinning a free address of the pool",
+        add: () => lbService("lan", "apps", { annotations: pin("192.168.1.236"), spec: { loadBalancerClass: "kube-vip.io/kube-vip-class" } }),
         passes: [],
     },
     {
@@ -637,26 +643,6 @@ const CATALOGUE: Case[] = [
 
 // ---------------------------------------------------------------------------
 // Running a case both ways
-
-/** Declares resources with the SDK under mocks and returns them as the engine would send them. */
-async function record(build: () => void): Promise<PolicyInput[]> {
-    const recorded: PolicyInput[] = [];
-    await pulumi.runtime.setMocks({ newResource: args => ({ id: `${args.name}-id`, state: args.inputs }), call: args => args.inputs }, "homelab-network", "home", false);
-    const monitor = pulumi.runtime.getMonitor() as any;
-    const register = monitor.registerResource.bind(monitor);
-    monitor.registerResource = (req: any, callback: (err: unknown, resp: any) => void) => register(req, (err: unknown, resp: any) => {
-        if (!err && !req.getType().startsWith("pulumi:providers:")) {
-            recorded.push({
-                type: req.getType(), name: req.getName(), urn: resp.getUrn(), parent: req.getParent() === "" ? undefined : req.getParent(),
-                props: pulumi.runtime.deserializeProperties(req.getObject()),
-            });
-        }
-        callback(err, resp);
-    });
-    build();
-    await (require("@pulumi/pulumi/runtime/settings") as { waitForRPCs: () => Promise<void> }).waitForRPCs();
-    return recorded;
-}
 
 const line = (v: { policy: string; enforcementLevel: string; message: string }) => `${v.policy} [${v.enforcementLevel}]: ${v.message}`;
 

@@ -6,7 +6,8 @@ import { execFile, spawn } from "child_process";
 import { NetworkConfig } from "../../policy/networkConfig";
 import { loadBalancerAddressInPool, loadBalancerServices, uniqueLoadBalancerAddresses } from "../../policy/addresses";
 import { ciliumDatapathInvariants, podCidrSeparation } from "../../policy/cilium";
-import { applicationsHaveNetworkPolicies, isolation, worldIngressOnOwnedPorts } from "../../policy/isolation";
+import { applicationsHaveNetworkPolicies, isolation } from "../../policy/isolation";
+import { worldIngressOnOwnedPorts } from "../../policy/reachability";
 import { controlPlaneVipPlacement, kubeVipImagesPinned } from "../../policy/kubeVip";
 import { loadBalancerPoolCapacity, loadBalancerPoolPlacement } from "../../policy/pools";
 import { chartName, goTruthy, parseGoBool } from "../../policy/readers";
@@ -310,7 +311,7 @@ describe("the policy pack over whole stacks", () => {
     }
 
     it("catches an Application without policies", async () => {
-        const withApp = [...inputs(home), { type: "kubernetes:argoproj.io/v1alpha1:Application", name: "stray", urn: "urn:stray", props: { metadata: { name: "stray" }, spec: { destination: { namespace: "stray" } } } }];
+        const withApp = [...inputs(home), { type: "kubernetes:argoproj.io/v1alpha1:Application", name: "stray", urn: "urn:stray", props: { metadata: { name: "stray", namespace: "argocd" }, spec: { destination: { namespace: "stray" } } } }];
         const violations = await runPolicies(withApp, homePackConfig());
         assert.deepStrictEqual(violations.map(v => v.policy), ["applications-have-network-policies"]);
         assert.match(violations[0].message, /namespace stray/);
@@ -512,7 +513,7 @@ describe("stack policy world-ingress-on-owned-ports", () => {
 
     it("refuses LAN ingress on a port no owned address serves, naming the policy, the port and what the namespace owns", async () => {
         const [message] = await checkStack(worldIngressOnOwnedPorts, [policy("media", [{ fromEntities: ["world"], toPorts: [{ ports: [{ port: "22", protocol: "TCP" }] }] }])], emby as any);
-        assert.match(message, /^CiliumNetworkPolicy media\/p lets the LAN in \(ingress rule 0\) on 22\/TCP, which none of the addresses owned in namespace media serves: 192\.168\.1\.233 \(namespace media, Application emby: 8096\/TCP, 8920\/TCP\)/);
+        assert.match(message, /^CiliumNetworkPolicy media\/p lets the LAN in \(ingress\[0\]: fromEntities world \(the whole LAN\)\) to pods of namespace media on 22\/TCP, which none of the addresses owned in namespace media serves: 192\.168\.1\.233 \(namespace media, Application emby: 8096\/TCP, 8920\/TCP\)/);
     });
 
     it("refuses LAN ingress on every port, and 0.0.0.0/0 as much as world, in a namespace that owns nothing", async () => {

@@ -77,7 +77,7 @@ describe("homelab-network", () => {
         const typo = await inProcess(["plna", "--stack", "home"]);
         assert.strictEqual(typo.code, EXIT.usage);
         assert.strictEqual(typo.stdout, "");
-        assert.match(typo.stderr, /^homelab-network: there is no command "plna": did you mean plan\?\nthe commands are: plan, preflight, import-policies, policy-config/);
+        assert.match(typo.stderr, /^homelab-network: there is no command "plna": did you mean plan\?\nthe commands are: plan, preflight, audit, import-policies, policy-config/);
         const none = await inProcess([]);
         assert.strictEqual(none.code, EXIT.usage);
         assert.match(none.stderr, /^usage: homelab-network <command>/);
@@ -125,6 +125,7 @@ describe("homelab-network", () => {
         const commandLines: Record<string, string[]> = {
             "plan": ["plan"],
             "preflight": ["preflight", "--skip-vip-probe"],
+            "audit": ["audit"],
             "import-policies": ["import-policies", path.join(REPO_ROOT, "test", "fixtures", "policies")],
             "policy-config": ["policy-config", "--check"],
         };
