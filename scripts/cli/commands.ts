@@ -6,6 +6,7 @@
 import type { Command } from "./command";
 import { command as importPolicies } from "./importPolicies";
 import { command as plan } from "./plan";
+import { command as policyDiff } from "./policyDiff";
 import { command as policyConfig } from "./policyConfig";
 import { command as preflight } from "./preflight";
 
@@ -14,4 +15,5 @@ export const COMMANDS: ReadonlyArray<Command<any>> = [
     preflight,
     importPolicies,
     policyConfig,
+    policyDiff,
 ];
