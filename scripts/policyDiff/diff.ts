@@ -110,6 +110,8 @@ function peerCovers(peer: Peer, other: DiffPeer): boolean {
 
 /** One side's policies, indexed per workload: the rules that apply to its pods, per direction. */
 interface End {
+    /** Equal for two ends that allow the same: a pair whose ends are unchanged on both sides needs no comparison. */
+    readonly signature: string;
     readonly enforced: boolean;
     readonly allow: ReadonlyArray<{ readonly peers: readonly Peer[]; readonly ports: PortSet }>;
     readonly deny: ReadonlyArray<{ readonly peers: readonly Peer[]; readonly ports: PortSet }>;
@@ -118,8 +120,11 @@ interface End {
 function endOf(policies: readonly PolicyModel[], workload: Workload, direction: Direction): End {
     const selecting = policies.filter(p => subjectMatches(p, workload));
     const rules = selecting.flatMap(p => p.rules.filter(r => r.direction === direction && r.peers.length > 0));
+    const enforced = selecting.some(p => p.enforces[direction]);
+    const peersOf = (r: typeof rules[number]) => r.peers.map(p => ({ ...p, written: "" }));
     return {
-        enforced: selecting.some(p => p.enforces[direction]),
+        signature: JSON.stringify([enforced, rules.map(r => [r.deny, peersOf(r), r.ports])]),
+        enforced,
         allow: rules.filter(r => !r.deny).map(r => ({ peers: r.peers, ports: portSetOf(r.ports) })),
         deny: rules.filter(r => r.deny).map(r => ({ peers: r.peers, ports: portSetOf(r.ports) })),
     };
@@ -190,6 +195,9 @@ export function diffPolicies(before: readonly PolicyModel[], after: readonly Pol
         const ingress = ends[j];
         subjects.forEach((caller, i) => {
             const egress = ends[i];
+            if (egress.before.egress.signature === egress.after.egress.signature && ingress.before.ingress.signature === ingress.after.ingress.signature) {
+                return;
+            }
             const egressNow = allowed(egress.after.egress, { kind: "workload", workload: callee });
             const ingressNow = allowed(ingress.after.ingress, { kind: "workload", workload: caller });
             const was = intersect(allowed(egress.before.egress, { kind: "workload", workload: callee }), allowed(ingress.before.ingress, { kind: "workload", workload: caller }));
@@ -203,6 +211,9 @@ export function diffPolicies(before: readonly PolicyModel[], after: readonly Pol
     subjects.forEach((workload, i) => {
         for (const peer of outside) {
             for (const direction of peer.kind === "fqdn" ? ["egress"] as const : ["egress", "ingress"] as const) {
+                if (ends[i].before[direction].signature === ends[i].after[direction].signature) {
+                    continue;
+                }
                 compare(workload, direction, peer, allowed(ends[i].before[direction], peer), allowed(ends[i].after[direction], peer), () => platformFlags[i]);
             }
         }

@@ -6,6 +6,7 @@
 import { execFile } from "child_process";
 import { PolicyModel, readPolicies, readPolicyObject } from "../../policy/policyModel";
 import { runProgram } from "../offlineRun";
+import type { StackConfigValues } from "../stackFiles";
 import { platformPolicyOf } from "../policyImport/cilium";
 import { readPolicyFolder } from "../policyImport/files";
 import { FolderManifests, readFolderManifests } from "../policyImport/manifests";
@@ -24,8 +25,8 @@ export function folderPolicies(folder: string, exclude: readonly string[]): Poli
 }
 
 /** The policies the stack's program would deploy, from an offline run. */
-export async function stackPolicies(stack: string, root?: string): Promise<PolicyModel[]> {
-    const run = await runProgram(stack, {}, root);
+export async function stackPolicies(stack: string, root?: string, overrides: StackConfigValues = {}): Promise<PolicyModel[]> {
+    const run = await runProgram(stack, overrides, root);
     return run.resources.flatMap(r => readPolicies({ type: r.type, name: r.name, props: r.inputs }));
 }
 
