@@ -55,6 +55,12 @@ export const command: Command<PolicyDiffDeps> = {
                 err(`${error.message}\n`);
                 return EXIT.cluster;
             }
+            // The stack's config, refused by the program: its message names the key (as the plan reports it).
+            const { RunError } = await import("@pulumi/pulumi");
+            if (error instanceof RunError) {
+                err(`${error.message}\n`);
+                return EXIT.usage;
+            }
             throw error;
         }
     },
