@@ -330,7 +330,7 @@ describe("pulumi preview start-up", () => {
         assert.strictEqual(tsconfig.extends, "./tsconfig.json");
         assert.strictEqual(tsconfig["ts-node"]?.swc, true);
         const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8"));
-        assert.ok(pkg.devDependencies["@swc/core"], "ts-node's swc transpiler needs @swc/core");
+        assert.ok(pkg.dependencies["@swc/core"] && pkg.dependencies["ts-node"], "pulumi up runs the program and the live checks through ts-node with swc: both are dependencies");
         assert.match(pkg.scripts.typecheck, /tsc --noEmit -p tsconfig\.json/);
         assert.match(pkg.scripts.test, /npm run typecheck/);
     });

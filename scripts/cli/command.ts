@@ -45,7 +45,7 @@ export interface Command<D extends CommandDeps = CommandDeps> {
     /** What the command does, a paragraph for its --help. */
     readonly description: string;
     readonly options: Readonly<Record<string, OptionSpec>>;
-    /** The arguments it takes besides options, each required, such as `<folder>` (default none). */
+    /** The arguments it takes besides options, such as `<folder>` (default none); `[<folder>]` may be left out. */
     readonly positionals?: readonly string[];
     /** What each exit code means for this command; codes left out do not occur. */
     readonly exitCodes: Partial<Record<ExitCode, string>>;
@@ -99,7 +99,9 @@ export function parseCommandLine(command: Command<any>, argv: readonly string[])
     if (parsed.positionals.length > names.length) {
         throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[names.length])}`);
     }
-    if (parsed.positionals.length < names.length) {
+    // A name in brackets, such as `[<folder>]`, may be left out.
+    const required = names.filter(n => !n.startsWith("[")).length;
+    if (parsed.positionals.length < required) {
         throw new UsageError(`${names[parsed.positionals.length]} is missing`);
     }
     return { values: parsed.values as CommandLine["values"], positionals: parsed.positionals };

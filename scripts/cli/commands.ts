@@ -7,6 +7,7 @@ import type { Command } from "./command";
 import { command as audit } from "./audit";
 import { command as importPolicies } from "./importPolicies";
 import { command as plan } from "./plan";
+import { command as policyDiff } from "./policyDiff";
 import { command as policyConfig } from "./policyConfig";
 import { command as preflight } from "./preflight";
 
@@ -16,4 +17,5 @@ export const COMMANDS: ReadonlyArray<Command<any>> = [
     audit,
     importPolicies,
     policyConfig,
+    policyDiff,
 ];

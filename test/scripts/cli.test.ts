@@ -128,6 +128,7 @@ describe("homelab-network", () => {
             "audit": ["audit"],
             "import-policies": ["import-policies", path.join(REPO_ROOT, "test", "fixtures", "policies")],
             "policy-config": ["policy-config", "--check"],
+            "policy-diff": ["policy-diff", path.join(REPO_ROOT, "test", "fixtures", "policies")],
         };
 
         it("has a command line for every command here", () => {

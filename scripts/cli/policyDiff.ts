@@ -1,0 +1,67 @@
+// `homelab-network policy-diff [<folder>] --stack <name> [--live]`: which
+// traffic the stack's generated policies allow that the given ones did not,
+// and the reverse (scripts/policyDiff/).
+
+import { Command, CommandDeps, UsageError, requireStack } from "./command";
+import { EXIT } from "./exitCodes";
+
+export interface PolicyDiffDeps extends CommandDeps {
+    /** The kubectl to run for --live (tests pass a fake one). */
+    readonly kubectl?: string;
+}
+
+export const command: Command<PolicyDiffDeps> = {
+    name: "policy-diff",
+    summary: "list the traffic a stack's policies lose and gain against a folder of policies (or the cluster's)",
+    synopsis: "[<folder>] --stack <name> [--live] [--exclude <dir>]...",
+    description: [
+        "Reads the CiliumNetworkPolicies under <folder> (or, with --live, the cluster's CiliumNetworkPolicies,",
+        "CiliumClusterwideNetworkPolicies and NetworkPolicies through kubectl), runs the stack's program offline, and",
+        "lists per workload which peers and ports the stack's policies no longer allow (lost) and which they newly",
+        "allow (gained). A connection between two pods needs the caller's egress and the callee's ingress; an entity,",
+        "CIDR or DNS name is checked at the pod's end only. The workloads are the pod templates of <folder>'s",
+        "manifests, where present, and otherwise the selectors either side names. World ingress to a pod that no",
+        "LoadBalancer or NodePort Service exposes is listed apart: it reached the pod from nowhere.",
+    ].join("\n"),
+    positionals: ["[<folder>]"],
+    options: {
+        stack: { type: "string", value: "<name>", description: "the stack whose generated policies are compared" },
+        live: { type: "boolean", description: "read the policies from kubectl's current cluster instead of <folder> (whose manifests, if given, still name the workloads)" },
+        exclude: { type: "string", value: "<dir>", multiple: true, description: "a folder (relative to <folder>) not to read" },
+    },
+    exitCodes: {
+        [EXIT.clean]: "nothing lost (gains are listed)",
+        [EXIT.findings]: "some traffic is lost (it is listed first)",
+        [EXIT.usage]: "a usage or config error",
+        [EXIT.cluster]: "--live: the cluster could not be read",
+    },
+    async run(commandLine, deps) {
+        const out = deps.out ?? ((text: string) => process.stdout.write(text));
+        const err = deps.err ?? ((text: string) => process.stderr.write(text));
+        const stack = requireStack(commandLine, deps.root);
+        const folder = commandLine.positionals[0];
+        const live = commandLine.values.live === true;
+        if (folder === undefined && !live) {
+            throw new UsageError("<folder> is missing: name a folder of CiliumNetworkPolicies, or pass --live to read the cluster's");
+        }
+        const { ClusterReadError, policyDiff } = await import("../policyDiff/run");
+        const { diffReport } = await import("../policyDiff/diff");
+        try {
+            const diff = await policyDiff({ folder, live, stack, root: deps.root, kubectl: deps.kubectl, exclude: (commandLine.values.exclude as string[] | undefined) ?? [] });
+            out(`Policy diff of stack "${stack}" against ${live ? "the cluster's policies" : folder}\n${diffReport(diff)}\n`);
+            return diff.lost.length > 0 ? EXIT.findings : EXIT.clean;
+        } catch (error) {
+            if (error instanceof ClusterReadError) {
+                err(`${error.message}\n`);
+                return EXIT.cluster;
+            }
+            // The stack's config, refused by the program: its message names the key (as the plan reports it).
+            const { RunError } = await import("@pulumi/pulumi");
+            if (error instanceof RunError) {
+                err(`${error.message}\n`);
+                return EXIT.usage;
+            }
+            throw error;
+        }
+    },
+};
