@@ -34,6 +34,16 @@ describe("the config reference", () => {
         }
     });
 
+    it("shows the refusal the offline plan prints for a typo in an address", async function () {
+        this.timeout(60000);
+        const text = fs.readFileSync(path.join(REPO_ROOT, "docs", "config-reference.md"), "utf8");
+        const shown = fencedBlocks(text).find(b => b.body.startsWith("The network configuration of stack"));
+        assert.ok(shown, "docs/config-reference.md shows no refusal");
+        const result = await plan("home", { controlPlaneVip: "192.168.1.300" });
+        assert.strictEqual(result.exitCode, 2);
+        assert.strictEqual(shown.body.trimEnd(), result.report.trimEnd());
+    });
+
     it("documents every key in Pulumi.yaml with a description", () => {
         for (const [key, declared] of Object.entries(project.config)) {
             assert.ok((declared.description ?? "").length > 20, `${key} needs a description`);
@@ -41,51 +51,127 @@ describe("the config reference", () => {
     });
 });
 
-describe("the README", () => {
-    const readme = fs.readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
-    it("opens with the offline plan, the test command and pulumi up", () => {
-        const firstBlock = /```sh\n([\s\S]*?)```/.exec(readme)![1];
-        assert.match(firstBlock, /^npm ci && npm run plan -- --stack home/m);
-        assert.match(firstBlock, /^npm test/m);
-        assert.match(firstBlock, /^pulumi up --stack home/m);
-    });
+/** Every Markdown file a reader is pointed at: the README and docs/. */
+const MARKDOWN = ["README.md", ...fs.readdirSync(path.join(REPO_ROOT, "docs")).filter(f => f.endsWith(".md")).map(f => `docs/${f}`)];
 
-    it("names scripts that package.json defines", () => {
-        const scripts = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")).scripts as Record<string, string>;
-        for (const match of readme.matchAll(/npm run ([a-z:-]+)/g)) {
-            assert.ok(match[1] in scripts, `npm run ${match[1]} is not a script`);
-        }
-    });
-});
-
-/** The README's section under a heading, up to the next heading of the same or a higher level. */
-function section(readme: string, heading: string): string {
-    const level = /^#+/.exec(heading)![0].length;
-    const start = readme.indexOf(`\n${heading}\n`);
-    assert.ok(start >= 0, `the README has no section ${heading}`);
-    const rest = readme.slice(start + heading.length + 2);
-    const next = new RegExp(`^#{1,${level}} `, "m").exec(rest);
-    return next === null ? rest : rest.slice(0, next.index);
-}
-
-/** The fenced blocks of a section, with their info string. */
+/** The fenced blocks of a text, with their info string. */
 function fencedBlocks(text: string): Array<{ lang: string; body: string }> {
     return [...text.matchAll(/^```([a-z]*)\n([\s\S]*?)^```$/gm)].map(m => ({ lang: m[1], body: m[2] }));
 }
 
-// The README's Applications examples are config a reader pastes into a stack:
-// each must parse and plan clean as it stands (the old one called an app it did
-// not declare), and what the section shows the plan printing, the plan prints.
-describe("the README's Applications section", () => {
-    const readme = fs.readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
-    const applications = section(readme, "### Applications");
-    const examples = fencedBlocks(applications)
+/** The `homelab-network:applications:` examples of a text, as written and as parsed. */
+function applicationExamples(text: string): Array<{ text: string; value: unknown }> {
+    return fencedBlocks(text)
         .filter(b => b.lang === "yaml" && b.body.startsWith("homelab-network:applications:"))
         .map(b => ({ text: b.body, value: (YAML.parse(b.body) as Record<string, unknown>)["homelab-network:applications"] }));
-    const ENTRYPOINTS = { entrypoints: ["web", "websecure", "web239", "websecure239"] };
+}
+
+const ENTRYPOINTS = { entrypoints: ["web", "websecure", "web239", "websecure239"] };
+
+// The README is where a new user starts: what it is and the commands first, the
+// quick start right after, the reference material in docs/. Its first block is
+// also what .ci/run runs (npm ci, then npm test).
+describe("the README", () => {
+    const readme = fs.readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
+    const lines = readme.split("\n");
+
+    it("opens with the offline plan, the test command and pulumi up with the policy pack", () => {
+        const firstBlock = /```sh\n([\s\S]*?)```/.exec(readme)![1];
+        assert.match(firstBlock, /^npm ci && npm run plan -- --stack home /m);
+        assert.match(firstBlock, /^npm test /m);
+        assert.match(firstBlock, /^pulumi up --stack home --policy-pack policy --policy-pack-config policy\/config\/home\.json /m);
+        const ci = fs.readFileSync(path.join(REPO_ROOT, ".ci", "run"), "utf8");
+        assert.match(ci, /^npm ci( |$)[\s\S]*^npm test$/m, ".ci/run no longer runs npm ci, then npm test");
+    });
+
+    it("starts the quick start before line 60, and stays under 220 lines", () => {
+        const quickStart = lines.indexOf("## Quick start") + 1;
+        assert.ok(quickStart > 0, "the README has no ## Quick start");
+        assert.ok(quickStart < 60, `the quick start starts at line ${quickStart}`);
+        assert.ok(lines.length <= 220, `the README has ${lines.length} lines: move reference material into docs/`);
+    });
+
+    it("keeps every paragraph and list item under 1,000 characters", () => {
+        const prose = readme.replace(/^```[a-z]*\n[\s\S]*?^```$/gm, "");
+        const paragraphs = prose.split(/\n\n+/).flatMap(block => /^(- |\d+\. )/.test(block) ? block.split("\n") : [block]);
+        for (const paragraph of paragraphs) {
+            assert.ok(paragraph.length <= 1000, `a paragraph of ${paragraph.length} characters: ${paragraph.slice(0, 80)}...`);
+        }
+    });
+
+    it("lists the quick start's commands in the order they work, with the pack on preview and up", () => {
+        const quickStart = readme.slice(readme.indexOf("## Quick start"));
+        const steps = fencedBlocks(quickStart).filter(b => b.lang === "sh").map(b => b.body).join("");
+        const order = [
+            /^curl -sfL https:\/\/get\.k3s\.io \| INSTALL_K3S_CHANNEL=v1\.35 sh -s - server/m,
+            /^export KUBECONFIG=/m,
+            /^npm ci$/m,
+            /^npm run policy-config -- --stack home /m,
+            /^npm run plan -- --stack home /m,
+            /^pulumi login /m,
+            /^pulumi stack select home /m,
+            /^npm run preflight -- --stack home /m,
+            /^pulumi preview --stack home --policy-pack policy --policy-pack-config policy\/config\/home\.json$/m,
+            /^pulumi up --stack home --policy-pack policy --policy-pack-config policy\/config\/home\.json$/m,
+        ];
+        let at = 0;
+        for (const step of order) {
+            const found = step.exec(steps.slice(at));
+            assert.ok(found, `the quick start lacks ${step} after what comes before it`);
+            at += found.index + found[0].length;
+        }
+    });
+
+    it("shows Applications examples that parse and, pasted into the home stack, plan clean", async function () {
+        this.timeout(60000);
+        const examples = applicationExamples(readme);
+        assert.ok(examples.length > 0, "the README shows no applications example");
+        for (const example of examples) {
+            const { issues } = parseApplications(example.value, ENTRYPOINTS);
+            assert.deepStrictEqual(issues, [], formatConfigIssues(issues, "homelab-network"));
+            const result = await plan("home", { applications: example.value });
+            assert.strictEqual(result.exitCode, 0, result.report);
+        }
+    });
+});
+
+describe("the README and docs/", () => {
+    it("name scripts that package.json defines", () => {
+        const scripts = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")).scripts as Record<string, string>;
+        for (const file of MARKDOWN) {
+            for (const match of fs.readFileSync(path.join(REPO_ROOT, file), "utf8").matchAll(/npm run ([a-z:-]+)/g)) {
+                assert.ok(match[1] in scripts, `${file}: npm run ${match[1]} is not a script`);
+            }
+        }
+    });
+
+    it("link to files that exist, and to headings they have", () => {
+        const slug = (heading: string) => heading.trim().toLowerCase().replace(/[^a-z0-9 _-]/g, "").replace(/ /g, "-");
+        for (const file of MARKDOWN) {
+            const text = fs.readFileSync(path.join(REPO_ROOT, file), "utf8");
+            for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+                if (/^[a-z]+:/.test(target)) continue;
+                const [relative, anchor] = target.split("#");
+                const linked = relative === "" ? path.join(REPO_ROOT, file) : path.join(REPO_ROOT, path.dirname(file), relative);
+                assert.ok(fs.existsSync(linked), `${file} links to ${target}, which does not exist`);
+                if (anchor !== undefined) {
+                    const headings = [...fs.readFileSync(linked, "utf8").matchAll(/^#+ (.*)$/gm)].map(m => slug(m[1]));
+                    assert.ok(headings.includes(anchor), `${file} links to ${target}: no such heading`);
+                }
+            }
+        }
+    });
+});
+
+// docs/applications.md's examples are config a reader pastes into a stack:
+// each must parse and plan clean as it stands (an old one called an app it did
+// not declare), and what the page shows the plan printing, the plan prints.
+describe("docs/applications.md", () => {
+    const applications = fs.readFileSync(path.join(REPO_ROOT, "docs", "applications.md"), "utf8");
+    const examples = applicationExamples(applications);
 
     it("has an example of the applications config", () => {
-        assert.ok(examples.length > 0, "no ```yaml block starting with homelab-network:applications: under ### Applications");
+        assert.ok(examples.length > 0, "no ```yaml block starting with homelab-network:applications: in docs/applications.md");
     });
 
     it("shows examples the program accepts as they stand: every Application they call is declared in them", () => {
@@ -117,7 +203,7 @@ describe("the README's Applications section", () => {
     it("shows the home stack's address plan exactly as the offline plan prints it", async function () {
         this.timeout(60000);
         const shown = fencedBlocks(applications).find(b => b.body.startsWith("Address plan\n"));
-        assert.ok(shown, "the README shows no address plan under ### Applications");
+        assert.ok(shown, "docs/applications.md shows no address plan");
         const printed = /^Address plan\n[\s\S]*?\n\n/m.exec((await plan("home")).report);
         assert.ok(printed);
         assert.strictEqual(shown.body, printed[0].slice(0, -1));
@@ -126,7 +212,7 @@ describe("the README's Applications section", () => {
     it("shows the refusal the offline plan prints for its example with three mistakes", async function () {
         this.timeout(60000);
         const shown = fencedBlocks(applications).find(b => b.body.startsWith("The network configuration of stack"));
-        assert.ok(shown, "the README shows no refusal under ### Applications");
+        assert.ok(shown, "docs/applications.md shows no refusal");
         const mistakes: Array<[string, string]> = [
             ["- entity: nodes ", "- entity: node  "],
             ["workload: mariadb\n              ports: [3306]", "workload: maria\n              ports: [3306]"],
@@ -146,7 +232,7 @@ describe("the README's Applications section", () => {
     it("shows the home stack's loadBalancerAddresses output as the program computes it", async function () {
         this.timeout(60000);
         const shown = fencedBlocks(applications).find(b => b.lang === "json");
-        assert.ok(shown, "the README shows no loadBalancerAddresses output");
+        assert.ok(shown, "docs/applications.md shows no loadBalancerAddresses output");
         const output = (await runProgram("home", {}, REPO_ROOT)).outputs.loadBalancerAddresses as Record<string, unknown>;
         for (const [address, instructions] of Object.entries(JSON.parse(shown.body) as Record<string, unknown>)) {
             assert.deepStrictEqual(instructions, output[address], address);

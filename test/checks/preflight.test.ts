@@ -258,12 +258,22 @@ describe("preflight: K3s flags and versions", () => {
         }
     });
 
-    it("prints what the README shows for a server without --disable-kube-proxy and --tls-san", async () => {
-        const readme = fs.readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
-        const shown = /```\n(K3s preflight: 2 problems[\s\S]*?)\n```/.exec(readme);
-        assert.ok(shown, "the README shows a preflight report");
+    it("prints what docs/preflight.md shows for a server without --disable-kube-proxy and --tls-san", async () => {
+        const page = fs.readFileSync(path.join(REPO_ROOT, "docs", "preflight.md"), "utf8");
+        const shown = /```\n(K3s preflight: 2 problems[\s\S]*?)\n```/.exec(page);
+        assert.ok(shown, "docs/preflight.md shows a preflight report");
         const args = without(without(GOOD_SERVER, "--disable-kube-proxy"), "--tls-san");
         assert.strictEqual(preflight.formatReport(await check(args)), shown[1]);
+    });
+
+    it("passes a server installed with the README's install command, flags as the README writes them", async () => {
+        const readme = fs.readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
+        const joined = readme.replace(/ \\\n\s*/g, " ");
+        const install = /^curl -sfL https:\/\/get\.k3s\.io \| INSTALL_K3S_CHANNEL=v1\.35 sh -s - (server .*)$/m.exec(joined);
+        assert.ok(install, "the README shows no K3s server install command");
+        const args = install[1].trim().split(/\s+/);
+        assert.deepStrictEqual([...args].sort(), [...GOOD_SERVER].sort());
+        assert.deepStrictEqual(problemsOf(await check(args)), []);
     });
 
     it("keeps one table of Cilium minors and the Kubernetes minors they support, 1.19 as the README says", () => {
