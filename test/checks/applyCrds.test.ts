@@ -10,7 +10,6 @@ import { REPO_ROOT } from "../harness";
 
 const SCRIPT = path.join(REPO_ROOT, "components", "traefik", "apply-crds.ts");
 const REGISTER_TS = path.join(REPO_ROOT, "scripts", "register-ts.js");
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const script = require(SCRIPT);
 const REPO = "https://traefik.github.io/charts";
 

@@ -10,9 +10,7 @@ import { postDeployCheckSpec } from "../../components/checks/postDeployChecks";
 import { fakeKubectl } from "./fakeKubectl";
 import { REPO_ROOT } from "../harness";
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const checks = require(path.join(REPO_ROOT, "components", "checks", "cluster-checks.ts"));
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { hubbleCaProblem } = require(path.join(REPO_ROOT, "components", "checks", "hubble-ca.ts"));
 
 const CA_PEM = fs.readFileSync(path.join(REPO_ROOT, "test", "fixtures", "hubble-ca.crt"), "utf8");
