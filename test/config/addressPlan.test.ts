@@ -1,22 +1,11 @@
 import * as assert from "assert";
 import * as fc from "fast-check";
 import { RawAddressConfig, buildAddressPlan, describeAddresses } from "../../config/addressPlan";
+import { HOME_ADDRESSES } from "./homeAddresses";
 import { formatConfigIssues } from "../../config/issues";
 import { formatIpv4, parseCidr, parseIpv4, parseRange } from "../../policy/addressing";
 
-const HOME: RawAddressConfig = {
-    lan: "192.168.1.0/24",
-    lanGateway: "",
-    dhcpScope: "",
-    controlPlaneVip: "192.168.1.230",
-    vipInterface: "eno1",
-    loadBalancerPool: "192.168.1.231-192.168.1.239",
-    ingressVip: "192.168.1.231",
-    ingressSecondaryVip: "192.168.1.239",
-    podCidr: "10.42.0.0/16",
-    serviceCidr: "10.43.0.0/16",
-    ciliumDevices: ["eno1", "vmbr0"],
-};
+const HOME = HOME_ADDRESSES;
 
 function issuesOf(changes: Partial<RawAddressConfig>) {
     const result = buildAddressPlan({ ...HOME, ...changes });

@@ -4,16 +4,13 @@ import * as assert from "assert";
 import { connectionPolicies } from "../../components/network-policy/graph";
 import { ciliumPolicySpec } from "../../components/network-policy/policy";
 import { RawAddressConfig, buildAddressPlan } from "../../config/addressPlan";
+import { HOME_ADDRESSES } from "./homeAddresses";
 import { parseApplications } from "../../config/applications";
 import { addressOwnership, rangeGlobalValue } from "../../config/reservations";
 import { poolConfigData } from "../../components/kube-vip/cloudProvider";
 import { findResource, runProgram } from "../harness";
 
-const HOME: RawAddressConfig = {
-    lan: "192.168.1.0/24", lanGateway: "", dhcpScope: "", controlPlaneVip: "192.168.1.230", vipInterface: "eno1",
-    loadBalancerPool: "192.168.1.231-192.168.1.239", ingressVip: "192.168.1.231", ingressSecondaryVip: "192.168.1.239",
-    podCidr: "10.42.0.0/16", serviceCidr: "10.43.0.0/16", ciliumDevices: ["eno1", "vmbr0"],
-};
+const HOME = HOME_ADDRESSES;
 const source = { repoURL: "https://git.example.org/apps.git", targetRevision: "main" };
 
 function ownershipOf(apps: unknown[], raw: Partial<RawAddressConfig> = {}) {

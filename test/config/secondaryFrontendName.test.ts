@@ -4,20 +4,9 @@
 // them; ingressSecondaryName keeps x fixed.
 import * as assert from "assert";
 import { RawAddressConfig, buildAddressPlan } from "../../config/addressPlan";
+import { HOME_ADDRESSES } from "./homeAddresses";
 
-const HOME: RawAddressConfig = {
-    lan: "192.168.1.0/24",
-    lanGateway: "",
-    dhcpScope: "",
-    controlPlaneVip: "192.168.1.230",
-    vipInterface: "eno1",
-    loadBalancerPool: "192.168.1.231-192.168.1.239",
-    ingressVip: "192.168.1.231",
-    ingressSecondaryVip: "192.168.1.239",
-    podCidr: "10.42.0.0/16",
-    serviceCidr: "10.43.0.0/16",
-    ciliumDevices: ["eno1", "vmbr0"],
-};
+const HOME = HOME_ADDRESSES;
 
 function secondary(changes: Partial<RawAddressConfig>) {
     const result = buildAddressPlan({ ...HOME, ...changes });

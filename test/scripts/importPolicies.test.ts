@@ -11,27 +11,19 @@ import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
 import { parseApplications } from "../../config/applications";
-import { address } from "../../config/addressPlan";
-import { parseIpv4 } from "../../policy/addressing";
 import { connectionPolicies } from "../../components/network-policy/graph";
 import { ciliumPolicySpec } from "../../components/network-policy/policy";
-import { allFrontends, ingressFrontends } from "../../platform/traefik";
 import { main } from "../../scripts/cli/importPolicies";
 import { readPolicyFolder } from "../../scripts/policyImport/files";
 import { ImportResult, ImportedConnection, configEntities, importPolicies, ruleId } from "../../scripts/policyImport/importer";
 import { renderApplicationsYaml, renderReport } from "../../scripts/policyImport/render";
 import { readBack, roundTrip } from "../../scripts/policyImport/roundTrip";
 import { REPO_ROOT, STACKS } from "../harness";
+import { HOME_ENTRYPOINTS, HOME_FRONTENDS } from "./homeFrontends";
 
 const FIXTURES = path.join(REPO_ROOT, "test", "fixtures", "policies");
-const ip = (text: string) => {
-    const parsed = parseIpv4(text);
-    assert.ok(parsed.ok);
-    return address(parsed.value);
-};
-/** The home stack's frontends: web/websecure on 8000/8443, web239/websecure239 on 8001/8444. */
-const frontends = ingressFrontends(ip("192.168.1.231"), ip("192.168.1.239"));
-const entrypoints = allFrontends(frontends).flatMap(f => f.entrypoints.map(e => e.name));
+const frontends = HOME_FRONTENDS;
+const entrypoints = HOME_ENTRYPOINTS;
 
 function imported(options: { exclude?: string[]; noWiden?: boolean } = {}) {
     const read = readPolicyFolder(FIXTURES, options.exclude ?? []);

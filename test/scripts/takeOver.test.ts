@@ -5,22 +5,15 @@
 import * as assert from "assert";
 import * as path from "path";
 import { parse } from "yaml";
-import { address } from "../../config/addressPlan";
 import { parseApplications } from "../../config/applications";
-import { allFrontends, ingressFrontends } from "../../platform/traefik";
-import { parseIpv4 } from "../../policy/addressing";
 import { main } from "../../scripts/cli/importPolicies";
 import { readFolderManifests } from "../../scripts/policyImport/manifests";
 import { REPO_ROOT, STACKS } from "../harness";
+import { HOME_ENTRYPOINTS, HOME_FRONTENDS } from "./homeFrontends";
 
 const FOLDER = path.join(REPO_ROOT, "test", "fixtures", "takeover");
-const ip = (text: string) => {
-    const parsed = parseIpv4(text);
-    assert.ok(parsed.ok);
-    return address(parsed.value);
-};
-const frontends = ingressFrontends(ip("192.168.1.231"), ip("192.168.1.239"));
-const entrypoints = allFrontends(frontends).flatMap(f => f.entrypoints.map(e => e.name));
+const frontends = HOME_FRONTENDS;
+const entrypoints = HOME_ENTRYPOINTS;
 /** The home pool 192.168.1.231-239 without Traefik's two addresses and the one the fixture's chart pins. */
 const pool = {
     free: ["192.168.1.232", "192.168.1.234"],
