@@ -5,7 +5,7 @@
 
 import * as fs from "fs";
 import * as path from "path";
-import { YAMLError, parse, parseDocument } from "yaml";
+import { YAMLError, parseDocument } from "yaml";
 import { nearestName } from "../config/hints";
 import { SecretTeller, UNDECRYPTED_SECRET } from "../config/stack";
 
@@ -56,8 +56,34 @@ export function secretValue(plaintext: string): SecretValue {
 /** What offline runs read for a secret of a stack file: a placeholder. */
 export const SECRET_PLACEHOLDER = UNDECRYPTED_SECRET;
 
+/**
+ * YAML texts already parsed, by their text: a plan, a pack config and a
+ * program run each read the same two files, and parsing is most of reading
+ * them. Each caller gets its own copy; a text with errors is not kept.
+ */
+const parsedTexts = new Map<string, unknown>();
+const PARSED_TEXTS_KEPT = 64;
+
+function parseYaml(text: string): { error?: YAMLError; value: unknown } {
+    if (!parsedTexts.has(text)) {
+        const document = parseDocument(text);
+        if (document.errors.length > 0) {
+            return { error: document.errors[0] };
+        }
+        if (parsedTexts.size >= PARSED_TEXTS_KEPT) {
+            parsedTexts.delete(parsedTexts.keys().next().value!);
+        }
+        parsedTexts.set(text, document.toJS());
+    }
+    return { value: structuredClone(parsedTexts.get(text)) };
+}
+
 export function readProjectFile(root: string): ProjectFile {
-    const project = parse(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as ProjectFile;
+    const { error, value } = parseYaml(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8"));
+    if (error !== undefined) {
+        throw error;
+    }
+    const project = value as ProjectFile;
     return { name: project.name, config: project.config ?? {} };
 }
 
@@ -87,11 +113,11 @@ export function loadStackConfig(root: string, stack: string): { project: string;
         throw new StackFileError(`There is no ${fileName}; the stacks here are: ${known}`);
     }
     const text = fs.readFileSync(file, "utf8");
-    const document = parseDocument(text);
-    if (document.errors.length > 0) {
-        throw new StackFileError(yamlErrorMessage(fileName, text, document.errors[0]));
+    const { error, value } = parseYaml(text);
+    if (error !== undefined) {
+        throw new StackFileError(yamlErrorMessage(fileName, text, error));
     }
-    const top: unknown = document.toJS() ?? {};
+    const top: unknown = value ?? {};
     if (!isMap(top)) {
         throw new StackFileError(`${fileName} is not a map: a stack file holds config: and its keys`);
     }

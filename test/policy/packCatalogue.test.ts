@@ -677,10 +677,13 @@ describe("a catalogue of careless pull requests, through the in-process runner a
     let pack: PackProcess;
     let home: PolicyInput[];
     let configured = "";
+    /** The fixture home stack's pack config as npm run policy-config writes it; each case edits a copy. */
+    let homeConfig = "";
     /** Analyze results of unchanged resources under one config: the resource policies are pure. */
     const analyzed = new Map<string, PackDiagnostic[]>();
 
     before(async () => {
+        homeConfig = renderPolicyPackConfig(STACKS, "home");
         [pack, home] = await Promise.all([
             PackProcess.shared(),
             runProgram("home").then(run => run.resources.map(r => ({ type: r.type, name: r.name, urn: r.urn, parent: r.parent === "" ? undefined : r.parent, props: r.inputs }))),
@@ -688,7 +691,7 @@ describe("a catalogue of careless pull requests, through the in-process runner a
     });
 
     function packConfig(network: Record<string, string> = {}, reserve: Array<{ address: string; holder: { kind: string; name: string } }> = []): PolicyPackConfig {
-        const config = JSON.parse(renderPolicyPackConfig(STACKS, "home")) as Record<string, Record<string, unknown>>;
+        const config = JSON.parse(homeConfig) as Record<string, Record<string, unknown>>;
         for (const entry of Object.values(config)) {
             for (const [key, value] of Object.entries(network)) {
                 if (key in entry) {

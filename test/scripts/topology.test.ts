@@ -414,6 +414,11 @@ describe("the topology diagrams are valid Mermaid", function () {
             const length = (this.textContent ?? "").length;
             return { x: 0, y: 0, width: 8 * length, height: 16, top: 0, left: 0, right: 8 * length, bottom: 16 };
         };
+        // Each document Mermaid's sanitiser makes registers its selector
+        // engine's listeners for keyboard and mouse events on the window, and
+        // jsdom checks every new listener against all before it: seconds of a
+        // layout. No event is dispatched here, so the window keeps none.
+        window.addEventListener = () => undefined;
         window.SVGElement.prototype.getBBox = measure;
         window.SVGElement.prototype.getComputedTextLength = function (this: Element) {
             return 8 * (this.textContent ?? "").length;
