@@ -64,7 +64,7 @@ export const SECRET_PLACEHOLDER = UNDECRYPTED_SECRET;
 const parsedTexts = new Map<string, unknown>();
 const PARSED_TEXTS_KEPT = 64;
 
-function parseYaml(text: string): { error?: YAMLError; value: unknown } {
+function parseYaml(text: string): { error?: YAMLError; value?: unknown } {
     if (!parsedTexts.has(text)) {
         const document = parseDocument(text);
         if (document.errors.length > 0) {
