@@ -100,7 +100,13 @@ export const KUBE_VIP_ENV = {
     address: "address",
     legacyAddress: "vip_address",
     controlPlane: "cp_enable",
+    /** The namespace of the control plane's Lease; kube-vip's default is kube-system. */
+    controlPlaneNamespace: "cp_namespace",
+    /** The control plane's Lease; kube-vip's default is plndr-cp-lock. */
+    controlPlaneLease: "vip_leasename",
     services: "svc_enable",
+    /** One leader election per Service, on a Lease of its own. */
+    servicesElection: "svc_election",
     arp: "vip_arp",
     interface: "vip_interface",
     leaderElection: "vip_leaderelection",
@@ -111,12 +117,13 @@ export const KUBE_VIP_ENV = {
  * program's own kube-vip objects are named in platform/kube-vip.ts):
  * kube-vip's image names (the last path segment, under any registry: the
  * project moved from docker.io/plndr to ghcr.io/kube-vip) and the environment
- * variables that configure it. `vip_address` is the older name of `address`
- * and wins when both are set. Booleans are read with Go's strconv.ParseBool.
+ * variables that configure it. `vip_address` is the older name of `address`;
+ * `addressEnv` lists both in kube-vip's order of preference (`address` wins,
+ * policy/kubeVipEnv.ts). Booleans are read with Go's strconv.ParseBool.
  */
 export const KUBE_VIP_CONTAINER = {
     images: ["kube-vip", "kube-vip-iptables", "kube-vip-cloud-provider"],
-    addressEnv: [KUBE_VIP_ENV.legacyAddress, KUBE_VIP_ENV.address],
+    addressEnv: [KUBE_VIP_ENV.address, KUBE_VIP_ENV.legacyAddress],
     controlPlaneEnv: KUBE_VIP_ENV.controlPlane,
     /** Variables only kube-vip reads: a container that sets one is kube-vip, whatever its image. */
     signatureEnv: [KUBE_VIP_ENV.controlPlane, KUBE_VIP_ENV.services, KUBE_VIP_ENV.arp, KUBE_VIP_ENV.interface, KUBE_VIP_ENV.legacyAddress, KUBE_VIP_ENV.leaderElection],
