@@ -89,8 +89,14 @@ export const LOADBALANCER_IPS_ANNOTATION = "kube-vip.io/loadbalancerIPs";
  */
 export const KUBE_VIP_LOADBALANCER_CLASS = "kube-vip.io/kube-vip-class";
 
+/**
+ * The namespace Kubernetes runs its own parts in (K3s's CoreDNS among them),
+ * and where the platform runs Cilium and kube-vip: written once, here.
+ */
+export const KUBE_SYSTEM = "kube-system";
+
 /** The ConfigMap kube-vip's cloud provider reads its pools from; the name is fixed by the provider. */
-export const KUBE_VIP_POOL_CONFIG_MAP = { name: "kubevip", namespace: "kube-system" } as const;
+export const KUBE_VIP_POOL_CONFIG_MAP = { name: "kubevip", namespace: KUBE_SYSTEM } as const;
 
 /** The pool every namespace allocates from, in that ConfigMap. */
 export const GLOBAL_RANGE_KEY = "range-global";
@@ -132,7 +138,7 @@ export const KUBE_VIP_CONTAINER = {
 /** Cilium's agent ConfigMap (rendered by its chart from the values) and the keys the pack checks, as the chart spells them. */
 export const CILIUM_CONFIG_MAP = {
     name: "cilium-config",
-    namespace: "kube-system",
+    namespace: KUBE_SYSTEM,
     keys: {
         l2Announcements: "enable-l2-announcements",
         wireguard: "enable-wireguard",
@@ -205,7 +211,7 @@ export const ENFORCEMENT_ANNOTATION = "homelab-network/policy-enforcement";
 export const PROGRAM_COMPONENT_TYPE_PREFIX = "homelab:network:";
 
 /** The namespaces whose pods may run on the host network: the platform's (Cilium's agents and kube-vip). */
-export const HOST_NETWORK_NAMESPACES: readonly string[] = ["kube-system"];
+export const HOST_NETWORK_NAMESPACES: readonly string[] = [KUBE_SYSTEM];
 
 /**
  * The platform's namespaces, which the program creates and no Application may

@@ -18,7 +18,7 @@
 // `address` before `vip_address`, switches by Go's ParseBool. Node.js, like
 // preflight.ts; `run` is kubectl (faked in tests).
 
-import { KUBE_VIP_ENV } from "../../policy/definitions";
+import { KUBE_SYSTEM, KUBE_VIP_ENV } from "../../policy/definitions";
 import { kubeVipAddress, kubeVipSwitch } from "../../policy/kubeVipEnv";
 import type { KubeObject, Kubectl } from "./kubectl";
 
@@ -26,7 +26,7 @@ const KUBE_VIP_IMAGE = /(^|\/)kube-vip\/kube-vip(:|@|$)|(^|\/)plndr\/kube-vip(:|
 // kube-vip's own defaults (vip_leasename, cp_namespace), which a kube-vip not
 // deployed by this stack may rely on: not this stack's names.
 const DEFAULT_CP_LEASE = "plndr-cp-lock";
-const DEFAULT_CP_NAMESPACE = "kube-system";
+const DEFAULT_CP_NAMESPACE = KUBE_SYSTEM;
 
 /** A VIP of the stack that answers on the LAN (preflight.ts's probe). */
 export interface AnsweringVip {
