@@ -227,21 +227,6 @@ export function goTruthy(value: unknown): boolean {
     return value !== undefined && value !== null && value !== false && value !== 0 && value !== "";
 }
 
-/** Go's strconv.ParseBool, which kube-vip and Cilium's agent read their flags with; undefined when it would fail. */
-export function parseGoBool(value: unknown): boolean | undefined {
-    if (typeof value === "boolean") {
-        return value;
-    }
-    const text = String(value);
-    if (["1", "t", "T", "TRUE", "true", "True"].includes(text)) {
-        return true;
-    }
-    if (["0", "f", "F", "FALSE", "false", "False"].includes(text)) {
-        return false;
-    }
-    return undefined;
-}
-
 export function isNamedConfigMap(view: ResourceView, target: { name: string; namespace: string }): boolean {
     const isConfigMap = isKind(view, KINDS.configMap) || view.type === TYPES.configMapPatch;
     return isConfigMap && metaName(view) === target.name && metaNamespace(view) === target.namespace && view.props?.metadata?.name !== undefined;

@@ -519,6 +519,22 @@ describe("preflight: taking over a cluster that runs kube-vip today (adoptRunnin
         assert.match(report.problems[1].message, /^ingressSecondaryVip 192\.168\.1\.239 .*: no LoadBalancer Service of this cluster holds 192\.168\.1\.239$/);
     });
 
+    it("reads kube-vip's variables as kube-vip does: address before vip_address, switches by Go's ParseBool", async () => {
+        const pod = (name: string, values: Record<string, string>) => ({ ...cpPod(""), metadata: { namespace: "kube-system", name }, spec: { ...cpPod("").spec, containers: [{ name: "kube-vip", image: "ghcr.io/kube-vip/kube-vip:v0.9.2", env: env(values) }] } });
+        const adopt = async (...pods: unknown[]) => preflight.preflight(ADOPT, { run: cluster({ pods }).run, probe: allAnswer });
+        // vip_address alone, cp_enable "True"; the Services' kube-vip with svc_enable "t" and svc_election "1": all taken.
+        const legacy = await adopt(pod("kube-vip-old", { cp_enable: "True", vip_address: "192.168.1.230" }), pod("kube-vip-svc", { svc_enable: "t", svc_election: "1" }));
+        assert.deepStrictEqual(legacy.problems, []);
+        assert.match(legacy.notes[0], /kube-vip pod kube-system\/kube-vip-old \(cp_enable, vip_address 192\.168\.1\.230\) and Lease kube-system\/plndr-cp-lock/);
+        assert.match(legacy.notes[1], /announced by kube-vip pod kube-system\/kube-vip-svc, Lease kube-system\/kubevip-traefik held by node k3s-2/);
+        // Both set: kube-vip announces address, so a vip_address that names the VIP does not make it this kube-vip's.
+        const both = await adopt(pod("kube-vip-both", { cp_enable: "1", address: "192.168.1.229", vip_address: "192.168.1.230" }), svcPod);
+        assert.match(both.problems[0].message, /the control-plane kube-vip found is kube-system\/kube-vip-both \(address 192\.168\.1\.229\)$/);
+        // "yes" is no boolean to ParseBool: kube-vip would not start, and the pod is no control plane.
+        const refused = await adopt(pod("kube-vip-yes", { cp_enable: "yes", address: "192.168.1.230" }), svcPod);
+        assert.match(refused.problems[0].message, /no running kube-vip pod of this cluster has cp_enable=true and address=192\.168\.1\.230$/);
+    });
+
     it("refuses a Lease held by something that is no node of this cluster", async () => {
         const run = cluster({ leases: { "kube-system/plndr-cp-lock": "old-node", "kube-system/kubevip-traefik": "k3s-2", "kube-system/kubevip-traefik-vip239": "k3s-1" } }).run;
         const report = await preflight.preflight(ADOPT, { run, probe: allAnswer });

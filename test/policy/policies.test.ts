@@ -10,7 +10,8 @@ import { applicationsHaveNetworkPolicies, isolation } from "../../policy/isolati
 import { worldIngressOnOwnedPorts } from "../../policy/reachability";
 import { controlPlaneVipPlacement, kubeVipImagesPinned } from "../../policy/kubeVip";
 import { loadBalancerPoolCapacity, loadBalancerPoolPlacement } from "../../policy/pools";
-import { chartName, goTruthy, parseGoBool } from "../../policy/readers";
+import { parseGoBool } from "../../policy/goBool";
+import { chartName, goTruthy } from "../../policy/readers";
 import { policyConfigPath, policyPackConfigOf, renderPolicyPackConfig } from "../../scripts/policyConfig";
 import { PolicyInput, runPolicies } from "../../scripts/policyRunner";
 import { StackFileError, listStacks, loadStackConfig } from "../../scripts/stackFiles";
@@ -131,6 +132,12 @@ describe("policy control-plane-vip-placement", () => {
     });
     it("ignores the services role, which holds no fixed address", async () => {
         assert.deepStrictEqual(await check(controlPlaneVipPlacement, DS, kubeVipDs({ svc_enable: "true" })), []);
+    });
+    it("checks the address kube-vip announces: address where both are set, whatever vip_address says", async () => {
+        assert.deepStrictEqual(await check(controlPlaneVipPlacement, DS, kubeVipDs({ cp_enable: "true", address: "192.168.1.230", vip_address: "192.168.1.233" })), []);
+        const messages = await check(controlPlaneVipPlacement, DS, kubeVipDs({ cp_enable: "True", address: "192.168.1.233", vip_address: "192.168.1.230" }));
+        assert.ok(messages.some(m => /advertises 192\.168\.1\.233 \(address\) as the API VIP/.test(m)), messages.join("\n"));
+        assert.ok(messages.every(m => !m.includes("vip_address")), messages.join("\n"));
     });
 });
 
