@@ -13,6 +13,7 @@ import { Labels, PLATFORM_IDS, PlatformId } from "../platform/pods";
 import { TRAEFIK } from "../platform/traefik";
 import { parseIpv4 } from "../policy/addressing";
 import type { PortSpec } from "../policy/ports";
+import { EXACT_VERSION } from "../policy/revisions";
 import { API_SERVER_AS_DESTINATION, API_SERVER_AS_SOURCE } from "./apiServerPeer";
 import { undeclaredPins } from "./helmValuePins";
 import {
@@ -152,8 +153,6 @@ export interface ApplicationContext {
 }
 
 const CONFIG_KEY = "applications";
-/** One exact release (semver, optional leading v): never a range, a wildcard or latest. */
-export const EXACT_VERSION = /^v?[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
 const APPLICATION_FIELDS = ["name", "namespace", "repoURL", "path", "chart", "targetRevision", "helmValues", "enforcement", "connections", "loadBalancerAddresses", "workloads", ...SYNC_FIELDS];
 const WORKLOAD_FIELDS = ["name", "selector", "connections", "loadBalancerAddresses"];
 const CONNECTION_KINDS = ["to", "from", "ingressPorts", "apiServer", "toApps", "toCidrs"];

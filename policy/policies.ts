@@ -1,6 +1,6 @@
 // The pack's policies as plain objects, gathered from their areas: one file
 // per part of the network, each holding its readers and its policies
-// (addresses.ts, pools.ts, kubeVip.ts, cilium.ts, argoCd.ts, isolation.ts,
+// (addresses.ts, pools.ts, kubeVip.ts, cilium.ts, argoCd.ts, argoCdSources.ts, isolation.ts,
 // reachability.ts, unseen.ts), on the readers all areas share (readers.ts). Nothing here
 // constructs the PolicyPack (that starts a gRPC server): index.ts assembles
 // them, while tests and the offline plan import the lists from here.
@@ -14,6 +14,7 @@
 
 import { loadBalancerAddressInPool, noServiceExternalIps, uniqueLoadBalancerAddresses } from "./addresses";
 import { argoCdApplicationBoundaries, argoCdApplicationDestination } from "./argoCd";
+import { argoCdSourcesPinned } from "./argoCdSources";
 import { ciliumDatapathInvariants, ciliumKubeProxyReplacement, podCidrSeparation } from "./cilium";
 import { applicationsHaveNetworkPolicies } from "./isolation";
 import { controlPlaneVipPlacement, kubeVipImagesPinned } from "./kubeVip";
@@ -33,6 +34,7 @@ export const resourcePolicies = [
     ciliumKubeProxyReplacement,
     kubeVipImagesPinned,
     argoCdApplicationDestination,
+    argoCdSourcesPinned,
     loadBalancerAddressesUnseen,
     hostNetworkOnlyForPlatform,
     loadBalancerClassKubeVip,

@@ -6,7 +6,9 @@
 // is printed and does not.
 
 import { Ipv4Range, formatRange, parseIpv4, parseRange, parseCidr, blockAsRange, rangeContains } from "../../policy/addressing";
-import { GLOBAL_RANGE_KEY, KUBE_VIP_LOADBALANCER_CLASS, LOADBALANCER_IPS_ANNOTATION } from "../../policy/definitions";
+import { ALLOW_BRANCH_REVISIONS_KEY, pinnedRevisionHint } from "../../policy/revisions";
+import { UNPINNED_RISK, argoSourceRevisions, describeUnpinned, revisionRefused } from "../../policy/argoCdSources";
+import { GLOBAL_RANGE_KEY, KUBE_VIP_LOADBALANCER_CLASS, LOADBALANCER_IPS_ANNOTATION, TYPES } from "../../policy/definitions";
 import { CidrGroups, PolicyModel, cidrGroupsOf, describePeer, describePorts, peerLanReach, portWithin, readPolicyObject } from "../../policy/policyModel";
 import type { AuditPlan, OwnedAddress } from "./plan";
 
@@ -222,6 +224,15 @@ function applicationFindings(plan: AuditPlan, applications: readonly KubeObject[
         const clusterName = typeof destination.name === "string" ? destination.name : undefined;
         if ((server !== undefined && server !== plan.inClusterServer) || (clusterName !== undefined && clusterName !== "in-cluster")) {
             findings.push({ object, breach: true, problem: `deploys to ${server ?? `cluster ${clusterName}`}, not to the cluster it runs in (${plan.inClusterServer}): no policy of this stack covers what it deploys there`, fix: `set spec.destination.server to ${plan.inClusterServer}` });
+        }
+        for (const source of argoSourceRevisions({ type: TYPES.application, name, props: application })) {
+            if (revisionRefused(source.verdict, plan.allowBranchRevisions)) {
+                findings.push({
+                    object, breach: true,
+                    problem: `${describeUnpinned(source, source.verdict)}: ${UNPINNED_RISK[source.verdict.as]}`,
+                    fix: `set targetRevision to ${pinnedRevisionHint(source)}${source.verdict.as === "branch" ? ` (for a lab, ${ALLOW_BRANCH_REVISIONS_KEY}: true in the stack config allows branches)` : ""}; ${plan.applications.some(a => a.name === name) ? `in the stack's applications config, then pulumi up for stack ${plan.stack}` : "in the Application's manifest"}`,
+                });
+            }
         }
         const namespace = typeof destination.namespace === "string" && destination.namespace !== "" ? destination.namespace : undefined;
         const planned = plan.applications.find(a => a.name === name);

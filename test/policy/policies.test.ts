@@ -26,6 +26,7 @@ const HOME_NETWORK: NetworkConfig = {
     podCidr: "10.42.0.0/16",
     serviceCidr: "10.43.0.0/16",
     reservations: [],
+    argoCdAllowBranchRevisions: false,
 };
 const homePackConfig = (): Record<string, any> => JSON.parse(renderPolicyPackConfig(STACKS, "home"));
 
