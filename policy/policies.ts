@@ -1,7 +1,7 @@
 // The pack's policies as plain objects, gathered from their areas: one file
 // per part of the network, each holding its readers and its policies
 // (addresses.ts, pools.ts, kubeVip.ts, cilium.ts, argoCd.ts, argoCdSources.ts, isolation.ts,
-// reachability.ts, unseen.ts), on the readers all areas share (readers.ts). Nothing here
+// reachability.ts, traefikService.ts, unseen.ts), on the readers all areas share (readers.ts). Nothing here
 // constructs the PolicyPack (that starts a gRPC server): index.ts assembles
 // them, while tests and the offline plan import the lists from here.
 //
@@ -20,6 +20,7 @@ import { applicationsHaveNetworkPolicies } from "./isolation";
 import { controlPlaneVipPlacement, kubeVipImagesPinned } from "./kubeVip";
 import { loadBalancerPoolCapacity, loadBalancerPoolPlacement, poolKeysSkipOwnedAddresses, singleLoadBalancerAllocator } from "./pools";
 import { applicationNamespacePoliciesNarrow, egressToWorldNeedsPorts, hostNetworkOnlyForPlatform, loadBalancerClassKubeVip, worldIngressOnOwnedPorts } from "./reachability";
+import { traefikServiceValuesReadByTheChart } from "./traefikService";
 import { loadBalancerAddressesUnseen, renderedObjectsUnseen } from "./unseen";
 
 export const resourcePolicies = [
@@ -38,6 +39,7 @@ export const resourcePolicies = [
     loadBalancerAddressesUnseen,
     hostNetworkOnlyForPlatform,
     loadBalancerClassKubeVip,
+    traefikServiceValuesReadByTheChart,
 ];
 
 export const stackPolicies = [uniqueLoadBalancerAddresses, loadBalancerPoolCapacity, applicationsHaveNetworkPolicies, worldIngressOnOwnedPorts, egressToWorldNeedsPorts,

@@ -103,6 +103,8 @@ export interface HelmSource {
     readonly release: string;
     readonly namespace: string;
     readonly chart?: string;
+    /** The chart's version as the resource pins it (an Application's targetRevision), when it says. */
+    readonly version?: string;
     readonly values: Record<string, any>;
     readonly kind: "release" | "chart" | "application";
 }
@@ -190,6 +192,7 @@ export function helmSources(resource: ResourceView): HelmSource[] {
         return [{
             owner: `${what} ${namespace}/${release}${chart === undefined ? "" : ` (chart ${chart})`}`,
             release, namespace, chart,
+            ...(typeof props.version === "string" ? { version: props.version } : {}),
             values: isObject(props.values) ? props.values : {},
             kind: resource.type === TYPES.release ? "release" : "chart",
         }];
@@ -208,6 +211,7 @@ export function helmSources(resource: ResourceView): HelmSource[] {
                 release: typeof helm.releaseName === "string" ? helm.releaseName : name,
                 namespace,
                 chart: chartName(source.chart ?? source.path),
+                ...(typeof source.chart === "string" && typeof source.targetRevision === "string" ? { version: source.targetRevision } : {}),
                 values: applicationSourceValues(helm),
                 kind: "application" as const,
             };
