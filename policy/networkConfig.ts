@@ -67,7 +67,8 @@ const KEYS: { readonly [K in NetworkKey]: KeySpec<K> } = {
     argoCdAllowBranchRevisions: {
         description: "The stack lets Argo CD sources follow a branch (HEAD, main) instead of a commit or tag: a lab's setting; false when absent.",
         optional: true,
-        schema: { type: "boolean", default: false },
+        // No schema default: the pack holds no setting of its own; absent reads as false.
+        schema: { type: "boolean" },
         parse: value => ({ ok: true, value }),
     },
 };
@@ -125,8 +126,8 @@ function parseNetworkKeys<K extends NetworkKey>(policy: string, keys: readonly K
     const parsed: Partial<Record<NetworkKey, unknown>> = {};
     const problems: string[] = [];
     for (const key of keys.filter(k => KEYS[k].schema !== undefined)) {
-        const value = config[key] ?? KEYS[key].schema!.default;
         const boolean = KEYS[key].schema!.type === "boolean";
+        const value = config[key] ?? KEYS[key].schema!.default ?? (boolean ? false : undefined);
         if (boolean ? typeof value !== "boolean" : !Array.isArray(value)) {
             throw new PackConfigError(`The policy pack's config for ${policy} is wrong: ${key} is ${JSON.stringify(value)}, not ${boolean ? "true or false" : "a list"}. Regenerate it with npm run policy-config.`);
         }

@@ -1,6 +1,6 @@
 // The pack's policies as plain objects, gathered from their areas: one file
 // per part of the network, each holding its readers and its policies
-// (addresses.ts, pools.ts, kubeVip.ts, cilium.ts, argoCd.ts, argoCdSources.ts, isolation.ts,
+// (addresses.ts, pools.ts, kubeVip.ts, cilium.ts, argoCd.ts, argoCdSources.ts, sharedNamespaces.ts, isolation.ts,
 // reachability.ts, traefikService.ts, unseen.ts), on the readers all areas share (readers.ts). Nothing here
 // constructs the PolicyPack (that starts a gRPC server): index.ts assembles
 // them, while tests and the offline plan import the lists from here.
@@ -20,9 +20,12 @@ import { applicationsHaveNetworkPolicies } from "./isolation";
 import { controlPlaneVipPlacement, kubeVipImagesPinned } from "./kubeVip";
 import { loadBalancerPoolCapacity, loadBalancerPoolPlacement, poolKeysSkipOwnedAddresses, singleLoadBalancerAllocator } from "./pools";
 import { applicationNamespacePoliciesNarrow, egressToWorldNeedsPorts, hostNetworkOnlyForPlatform, loadBalancerClassKubeVip, worldIngressOnOwnedPorts } from "./reachability";
+import { noWholeNamespaceApplicationBesideWorkloads } from "./sharedNamespaces";
 import { traefikServiceValuesReadByTheChart } from "./traefikService";
 import { loadBalancerAddressesUnseen, renderedObjectsUnseen } from "./unseen";
+import { withValueFiles } from "./valueFiles";
 
+// Each policy reads a release's valueYamlFiles merged into its values (valueFiles.ts).
 export const resourcePolicies = [
     loadBalancerAddressInPool,
     noServiceExternalIps,
@@ -40,7 +43,7 @@ export const resourcePolicies = [
     hostNetworkOnlyForPlatform,
     loadBalancerClassKubeVip,
     traefikServiceValuesReadByTheChart,
-];
+].map(withValueFiles);
 
 export const stackPolicies = [uniqueLoadBalancerAddresses, loadBalancerPoolCapacity, applicationsHaveNetworkPolicies, worldIngressOnOwnedPorts, egressToWorldNeedsPorts,
-    applicationNamespacePoliciesNarrow, argoCdApplicationBoundaries, renderedObjectsUnseen];
+    applicationNamespacePoliciesNarrow, argoCdApplicationBoundaries, noWholeNamespaceApplicationBesideWorkloads, renderedObjectsUnseen].map(withValueFiles);

@@ -8,6 +8,7 @@
 import { PolicyResource, UnknownValueError } from "@pulumi/policy";
 import { parseAllDocuments } from "yaml";
 import { KINDS, Kind, PROGRAM_COMPONENT_TYPE_PREFIX, RENDERING_COMPONENTS, TYPES, kindOfToken, typeToken } from "./definitions";
+import { mergeValues, valueFilesOf } from "./valueFiles";
 
 /** The two directions of a network policy rule. */
 export type Direction = "ingress" | "egress";
@@ -181,6 +182,13 @@ export function applicationSources(spec: Record<string, any> | undefined): Array
     return [spec.source, ...(Array.isArray(spec.sources) ? spec.sources : [])].filter(isObject);
 }
 
+/** A release's values: its valueYamlFiles as read (valueFiles.ts), each over the one before, then `values` over them. */
+function releaseValues(props: Record<string, any>): Record<string, any> {
+    const values = isObject(props.values) ? props.values : {};
+    const files = (valueFilesOf(props) ?? []).flatMap(file => (file.values === undefined ? [] : [file.values]));
+    return files.length === 0 ? values : mergeValues(files.reduce(mergeValues, {}), deepCopy(values));
+}
+
 /** The Helm values a resource hands to a chart: a Release, a helm.v4.Chart, or an Argo CD Application's Helm sources. */
 export function helmSources(resource: ResourceView): HelmSource[] {
     const props = resource.props ?? {};
@@ -193,7 +201,7 @@ export function helmSources(resource: ResourceView): HelmSource[] {
             owner: `${what} ${namespace}/${release}${chart === undefined ? "" : ` (chart ${chart})`}`,
             release, namespace, chart,
             ...(typeof props.version === "string" ? { version: props.version } : {}),
-            values: isObject(props.values) ? props.values : {},
+            values: releaseValues(props),
             kind: resource.type === TYPES.release ? "release" : "chart",
         }];
     }
