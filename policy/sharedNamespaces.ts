@@ -52,7 +52,7 @@ export function namespaceApplications(resource: ResourceView): NamespaceApplicat
 export function wholeNamespaceBesideWorkloads(applications: readonly NamespaceApplication[]): Array<{ readonly whole: NamespaceApplication; readonly beside: NamespaceApplication[] }> {
     return applications
         .filter(app => app.workloads.length === 0)
-        .map(whole => ({ whole, beside: applications.filter(other => other.namespace === whole.namespace && other.workloads.length > 0) }))
+        .map(whole => ({ whole, beside: applications.filter(other => other.namespace === whole.namespace && other.workloads.length > 0).sort((a, b) => a.name.localeCompare(b.name)) }))
         .filter(found => found.beside.length > 0);
 }
 
@@ -80,7 +80,7 @@ export const noWholeNamespaceApplicationBesideWorkloads: StackValidationPolicy =
             // The policies that select every pod of the namespace and admit all of them: the whole-namespace Application's.
             const open = models.filter(m => m.subject.kind === "pods" && m.subject.namespace === whole.namespace && isEmptySelector(m.subject.selector) &&
                 m.rules.some(r => !r.deny && r.peers.some(p => p.kind === "endpoints" && p.namespace === whole.namespace && isEmptySelector(p.selector))));
-            const policies = open.length === 0 ? "" : `; ${open.map(m => m.owner).join(", ")} select${open.length === 1 ? "s" : ""} every pod of ${whole.namespace} and let them all talk to each other`;
+            const policies = open.length === 0 ? "" : `; ${open.map(m => m.owner).join(", ")} ${open.length === 1 ? "selects" : "select"} every pod of ${whole.namespace} and ${open.length === 1 ? "lets" : "let"} them all talk to each other`;
             reportViolation(
                 `${whole.owner} deploys into namespace ${whole.namespace} as a whole (it declares no workloads), beside ${describeBeside(beside)}, which declare workloads there: ` +
                 `the policies the stack gives ${whole.name} select their pods too and hand them its connections${policies}. Fix: ${WHOLE_NAMESPACE_FIX}.`,
