@@ -8,11 +8,12 @@
 // a `service.type`, `service.loadBalancerClass` or `service.loadBalancerIP`
 // beside `spec` is ignored without an error. Before 40, `service.type`
 // (LoadBalancer unless set), `service.loadBalancerClass` and
-// `service.externalIPs` were read, and `spec` added to them. Annotations live
-// beside `spec` in both: `annotations`, and `annotationsTCP` over them on the
-// TCP Service (`annotationsUDP` on the UDP one). The readers are pure; the
-// policy at the end refuses values the pinned chart does not read, so that no
-// reviewer takes them for what the Service will be.
+// `service.externalIPs` were read, and `spec` copied after them (a spec.type
+// comes last). Annotations live beside `spec` in both: `annotations`, and
+// `annotationsTCP` over them on the TCP Service (`annotationsUDP` on the UDP
+// one). The readers are pure; the policy at the end refuses values the pinned
+// chart does not read, so that no reviewer takes them for what the Service
+// will be.
 
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import { CHARTS } from "./definitions";
@@ -62,14 +63,15 @@ function readService(node: Record<string, any>, path: string, name: string, main
         // The chart's values.yaml gives the main Service spec.type LoadBalancer; Helm merges the user's spec over it (null deletes).
         type = "type" in spec ? (spec.type ?? "ClusterIP") : main ? "LoadBalancer" : "ClusterIP";
     } else {
-        type = typeof node.type === "string" && node.type !== "" ? node.type : "LoadBalancer";
+        // The chart writes `type` (LoadBalancer unless set), then copies spec after it: a spec.type comes last.
+        type = spec.type ?? (typeof node.type === "string" && node.type !== "" ? node.type : "LoadBalancer");
     }
     return {
         path,
         name,
         enabled: node.enabled !== false,
         type,
-        loadBalancerClass: specOnly ? spec.loadBalancerClass : node.loadBalancerClass ?? spec.loadBalancerClass,
+        loadBalancerClass: specOnly ? spec.loadBalancerClass : spec.loadBalancerClass ?? node.loadBalancerClass,
         pinned: pinsOf(node, spec),
         externalIPs: specOnly ? list(spec.externalIPs) : [...list(node.externalIPs), ...list(spec.externalIPs)],
     };
