@@ -5,6 +5,7 @@
 // GetAnalyzerInfo, Configure, Analyze per resource, AnalyzeStack once.
 import { ChildProcess, spawn } from "child_process";
 import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
 import { REPO_ROOT } from "./harness";
 
 const grpc = require("@grpc/grpc-js");
@@ -145,7 +146,7 @@ export class PackProcess {
         request.setType(resource.type);
         request.setName(resource.name);
         request.setUrn(resource.urn);
-        request.setProperties(structProto.Struct.fromJavaScript(jsonOf(resource.props)));
+        request.setProperties(structProto.Struct.fromJavaScript(await wireOf(resource.props)));
         request.setOptions(new analyzerProto.AnalyzerResourceOptions());
         return PackProcess.diagnostics(await this.call("analyze", request));
     }
@@ -153,12 +154,13 @@ export class PackProcess {
     /** AnalyzeStack: the stack policies over every resource. */
     async analyzeStack(resources: readonly PackResource[]): Promise<PackDiagnostic[]> {
         const stackRequest = new analyzerProto.AnalyzeStackRequest();
-        stackRequest.setResourcesList(resources.map(resource => {
+        const wired = await Promise.all(resources.map(resource => wireOf(resource.props)));
+        stackRequest.setResourcesList(resources.map((resource, index) => {
             const r = new analyzerProto.AnalyzerResource();
             r.setType(resource.type);
             r.setName(resource.name);
             r.setUrn(resource.urn);
-            r.setProperties(structProto.Struct.fromJavaScript(jsonOf(resource.props)));
+            r.setProperties(structProto.Struct.fromJavaScript(wired[index]));
             r.setOptions(new analyzerProto.AnalyzerResourceOptions());
             if (resource.parent !== undefined) {
                 r.setParent(resource.parent);
@@ -169,7 +171,7 @@ export class PackProcess {
     }
 }
 
-/** Props as they cross the wire: JSON values only (no undefined). */
-function jsonOf(props: Record<string, unknown>): Record<string, unknown> {
-    return JSON.parse(JSON.stringify(props));
+/** Props as they cross the wire: JSON values only (no undefined), assets in Pulumi's wire form (a signature key, path or text), as the engine sends them. */
+async function wireOf(props: Record<string, unknown>): Promise<Record<string, unknown>> {
+    return JSON.parse(JSON.stringify(await pulumi.runtime.serializeProperties("analyze", props)));
 }

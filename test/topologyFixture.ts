@@ -2,7 +2,7 @@
 // their pods have, for the topology tests: the diagrams must stay readable at
 // this size. Not a stack file's config: a stand-in written for the tests.
 
-const git = { repoURL: "https://git.example.org/homelab/apps.git", targetRevision: "main" };
+const git = { repoURL: "https://git.example.org/homelab/apps.git", targetRevision: "v1.0.0" };
 const name = (n: string) => ({ "app.kubernetes.io/name": n });
 const NAS = "192.168.1.10/32";
 

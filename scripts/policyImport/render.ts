@@ -102,7 +102,7 @@ function applicationNode(doc: Document, app: ImportedApplication, result: Import
     }
     comment("path", "TODO: check: guessed from the policies' folder");
     if (options.targetRevision === undefined) {
-        comment("targetRevision", "TODO: a branch, tag or commit, e.g. HEAD");
+        comment("targetRevision", "TODO: a commit SHA or release tag (a branch such as HEAD only where the stack sets argoCdAllowBranchRevisions: true)");
     }
     if (app.enforcement === "staged") {
         node.set("enforcement", doc.createNode("staged"));

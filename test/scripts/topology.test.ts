@@ -176,7 +176,7 @@ describe("the topology: the network as it is", () => {
             loadBalancerPool: "192.168.1.231-192.168.1.233", ingressVip: "192.168.1.231", ingressSecondaryVip: "192.168.1.233",
             // The UIs' routes name the .239 entrypoints, which this plan does not have.
             argoCdUi: undefined, hubbleUi: undefined,
-            applications: [{ name: "pihole", repoURL: "https://git.example.org/apps.git", path: "pihole", targetRevision: "main", loadBalancerAddresses: [{ address: "192.168.1.232", ports: [53, "53/UDP"] }] }],
+            applications: [{ name: "pihole", repoURL: "https://git.example.org/apps.git", path: "pihole", targetRevision: "v1.0.0", loadBalancerAddresses: [{ address: "192.168.1.232", ports: [53, "53/UDP"] }] }],
         });
         const d = read(topologyDiagram("home", settings));
         assert.strictEqual(d.nodes.get(nodeTitled(d, "range-global: none left")), "range-global: none left\na Service that pins\nno address stays pending");
@@ -195,7 +195,7 @@ describe("the topology: the network as it is", () => {
     it("draws the lab on its own network, its router and DHCP scope off the path to the VIPs, and never says Home", async () => {
         const lab = await diagramsOf("lab", {
             applications: [{
-                name: "echo", repoURL: "https://git.example.org/lab.git", path: "echo", targetRevision: "main",
+                name: "echo", repoURL: "https://git.example.org/lab.git", path: "echo", targetRevision: "v1.0.0",
                 loadBalancerAddresses: [{ address: "10.20.1.25", ports: [7] }],
             }],
         });
@@ -260,7 +260,7 @@ describe("the topology: the declared connections, an overview of namespaces", ()
     });
 
     it("counts pods of an Application's namespace that no workload declares as that namespace, and names other namespaces' pods", () => {
-        const git = { repoURL: "https://git.example.org/apps.git", targetRevision: "main" };
+        const git = { repoURL: "https://git.example.org/apps.git", targetRevision: "v1.0.0" };
         const settings = stackSettingsOf(STACKS, "lab", {
             applications: [
                 { name: "web", path: "web", ...git, connections: { to: [
@@ -381,7 +381,7 @@ describe("the topology: one diagram per namespace", () => {
     });
 
     it("merges parallel declarations between one pair into one edge, the union of their ports", () => {
-        const git = { repoURL: "https://git.example.org/apps.git", targetRevision: "main" };
+        const git = { repoURL: "https://git.example.org/apps.git", targetRevision: "v1.0.0" };
         const settings = stackSettingsOf(STACKS, "lab", {
             applications: [
                 { name: "web", path: "web", ...git, connections: { to: [{ app: "api", ports: [8080, 8081] }, { fqdn: "example.org", ports: [443] }] } },

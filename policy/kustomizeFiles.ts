@@ -1,0 +1,70 @@
+// The LoadBalancer Services a local kustomize directory (kustomize.v2.Directory)
+// declares in its resource files, so that an advisory can name each one before
+// the provider renders it: the kustomization's `resources` read as written
+// (files and nested directories; remote bases, patches and generators are
+// not applied, so what the directory finally renders is checked in a preview
+// and by the live audit). Relative to the program's folder, as the provider
+// reads the directory.
+
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parseAllDocuments } from "yaml";
+import { serviceAddressList } from "./serviceValues";
+import { projectRoot } from "./valueFiles";
+
+export interface KustomizeService {
+    /** `<namespace>/<name>`: the kustomization's namespace over the object's, the Directory's default under both. */
+    readonly service: string;
+    /** The file it is declared in, relative to the program's folder. */
+    readonly file: string;
+    readonly pinned: readonly string[];
+}
+
+const KUSTOMIZATION_FILES = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
+
+function readKustomization(dir: string): Record<string, any> | undefined {
+    const file = KUSTOMIZATION_FILES.map(name => path.join(dir, name)).find(f => fs.existsSync(f));
+    if (file === undefined) {
+        return undefined;
+    }
+    const value = parseAllDocuments(fs.readFileSync(file, "utf8"))[0]?.toJSON();
+    return typeof value === "object" && value !== null ? value : undefined;
+}
+
+/** The LoadBalancer Services of a local kustomize directory; undefined when it is remote or holds no kustomization. */
+export function kustomizeLoadBalancers(directory: string, defaultNamespace?: string): KustomizeService[] | undefined {
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(directory) || directory.startsWith("git@")) {
+        return undefined;
+    }
+    const root = projectRoot();
+    const found: KustomizeService[] = [];
+    const visit = (dir: string, outer: string | undefined, depth: number): boolean => {
+        const kustomization = readKustomization(dir);
+        if (kustomization === undefined || depth > 8) {
+            return false;
+        }
+        const ns = outer ?? (typeof kustomization.namespace === "string" ? kustomization.namespace : undefined);
+        for (const entry of Array.isArray(kustomization.resources) ? kustomization.resources : []) {
+            const target = typeof entry === "string" && !/:\/\//.test(entry) ? path.resolve(dir, entry) : undefined;
+            if (target === undefined || !fs.existsSync(target)) {
+                continue;
+            }
+            if (fs.statSync(target).isDirectory()) {
+                visit(target, ns, depth + 1);
+                continue;
+            }
+            for (const document of parseAllDocuments(fs.readFileSync(target, "utf8"))) {
+                const object = document.errors.length === 0 ? document.toJSON() : undefined;
+                if (object?.kind === "Service" && object?.spec?.type === "LoadBalancer") {
+                    found.push({
+                        service: `${ns ?? object.metadata?.namespace ?? defaultNamespace ?? "default"}/${object.metadata?.name ?? "?"}`,
+                        file: path.relative(root, target),
+                        pinned: serviceAddressList(object.metadata?.annotations, object.spec?.loadBalancerIP),
+                    });
+                }
+            }
+        }
+        return true;
+    };
+    return visit(path.resolve(root, directory), undefined, 0) ? found : undefined;
+}
