@@ -1,5 +1,5 @@
 // What the rest of an imported folder says about the pods the policies select:
-// the namespaces its manifests deploy into, the pod templates (labels, host
+// the namespaces its manifests deploy into (Argo CD Helm Applications too), the pod templates (labels, host
 // network, container ports), the Services (selectors, ports, the addresses
 // they pin or the external IPs they use), the Services that kustomize's
 // helmCharts values declare, and the backends of Ingresses and Traefik
@@ -60,7 +60,7 @@ export interface IngressBackend {
 }
 
 export interface FolderManifests {
-    /** Namespaces some manifest runs pods in: a pod template's, or a kustomize helmCharts release's. */
+    /** Namespaces some manifest runs pods in: a pod template's, a kustomize helmCharts release's, or an Argo CD Application's that deploys a Helm chart. */
     readonly namespaces: ReadonlySet<string>;
     readonly templates: readonly PodTemplate[];
     readonly services: readonly ServiceManifest[];
@@ -199,6 +199,13 @@ export function readFolderManifests(root: string, exclude: readonly string[] = [
                 pinned: pinnedOf(object.metadata?.annotations, spec.loadBalancerIP),
                 externalIPs: (Array.isArray(spec.externalIPs) ? spec.externalIPs : []).filter((a: unknown): a is string => typeof a === "string"),
             });
+        } else if (kind === "Application" && String(object.apiVersion ?? "").startsWith("argoproj.io/")) {
+            // A Helm chart from a chart repository (or a Git path rendered with helm): pods whose templates the folder does not hold.
+            const sources = [object.spec?.source, ...(Array.isArray(object.spec?.sources) ? object.spec.sources : [])].filter(isObject);
+            const target = text(object.spec?.destination?.namespace);
+            if (target !== undefined && sources.some(source => text(source.chart) !== undefined || isObject(source.helm))) {
+                namespaces.add(target);
+            }
         } else if (kind === "Ingress") {
             const backends: Array<Record<string, any>> = [];
             if (isObject(object.spec?.defaultBackend)) {
