@@ -5,6 +5,7 @@
 import type { CiliumEntityName, PeerRef, PortSpec } from "../../config/applications";
 import type { IngressFrontends } from "../../platform/traefik";
 import { CiliumPorts, Direction, Labels, PodSet, ReasonCode, VOCABULARY_ENTITIES } from "./cilium";
+import type { Cleanup } from "./cleanup";
 
 
 export interface ImportOptions {
@@ -211,4 +212,6 @@ export interface TakeOverReport {
     readonly staged: readonly string[];
     /** Every place where the printed config would still fail the pack. */
     readonly packFailures: readonly string[];
+    /** The hand-written policy files the stack replaces, and what stays (cleanup.ts). */
+    readonly cleanup?: Cleanup;
 }

@@ -59,6 +59,12 @@ export interface IngressBackend {
     readonly port?: number | string;
 }
 
+/** A kustomization and the files its `resources` list, relative to the imported folder. */
+export interface Kustomization {
+    readonly file: string;
+    readonly resources: readonly string[];
+}
+
 export interface FolderManifests {
     /** Namespaces some manifest runs pods in: a pod template's, a kustomize helmCharts release's, or an Argo CD Application's that deploys a Helm chart. */
     readonly namespaces: ReadonlySet<string>;
@@ -66,6 +72,8 @@ export interface FolderManifests {
     readonly services: readonly ServiceManifest[];
     readonly helmServices: readonly HelmService[];
     readonly ingressBackends: readonly IngressBackend[];
+    /** Every kustomization.yaml read (none when the folder was not read whole). */
+    readonly kustomizations?: readonly Kustomization[];
 }
 
 /** kube-vip's annotation, and Cilium LB IPAM's (current and older spelling). */
@@ -101,6 +109,7 @@ export function readFolderManifests(root: string, exclude: readonly string[] = [
     const services: ServiceManifest[] = [];
     const helmServices: HelmService[] = [];
     const ingressBackends: IngressBackend[] = [];
+    const kustomizations: Kustomization[] = [];
     const files = yamlFiles(root, "", exclude.map(e => e.replace(/\/+$/, "")));
     // kustomize's `namespace:` applies to every object of its folder (and the folders it includes, approximated by the subtree).
     const kustomizeNamespace = new Map<string, string>();
@@ -130,6 +139,8 @@ export function readFolderManifests(root: string, exclude: readonly string[] = [
                 if (ns !== undefined) {
                     kustomizeNamespace.set(folder, ns);
                 }
+                const resources = (Array.isArray(object.resources) ? object.resources : []).filter((r: unknown): r is string => typeof r === "string");
+                kustomizations.push({ file, resources: resources.map((r: string) => path.posix.normalize(folder === "" ? r : `${folder}/${r}`)) });
                 for (const patch of [...(Array.isArray(object.patches) ? object.patches : []), ...(Array.isArray(object.patchesStrategicMerge) ? object.patchesStrategicMerge : [])]) {
                     const target = typeof patch === "string" ? patch : text(patch?.path);
                     if (target !== undefined) {
@@ -235,7 +246,7 @@ export function readFolderManifests(root: string, exclude: readonly string[] = [
             }
         }
     }
-    return { namespaces, templates, services, helmServices, ingressBackends };
+    return { namespaces, templates, services, helmServices, ingressBackends, kustomizations };
 }
 
 /** The maps in a chart's values that ask for a LoadBalancer Service (type or serviceType). */
