@@ -11,32 +11,15 @@
 // Pure.
 
 import type { SourcePolicy } from "./files";
-import type { ImportResult, RuleOutcome } from "./importResult";
+import type { Cleanup, CleanupEntry, ImportResult, RuleOutcome } from "./importResult";
+
+export type { Cleanup, CleanupEntry };
 import type { Kustomization } from "./manifests";
 
 /** The report's heading for the list, as docs/runbooks.md names it. */
 export const CLEANUP_HEADING = "Cleanup";
 /** The resource kubectl deletes the live copies as. */
 export const LIVE_POLICY_RESOURCE = "ciliumnetworkpolicy";
-
-export interface CleanupEntry {
-    /** `Application authelia`, or the part of the platform, `Traefik (the platform)`. */
-    readonly owner: string;
-    /** Files whose every policy the stack replaces. */
-    readonly delete: readonly string[];
-    /** Files that also hold policies the stack does not replace: the documents to remove. */
-    readonly edit: ReadonlyArray<{ readonly file: string; readonly remove: readonly string[] }>;
-    /** The kustomizations whose `resources` list a deleted file, and those entries. */
-    readonly kustomizations: ReadonlyArray<{ readonly file: string; readonly entries: readonly string[] }>;
-    /** Per namespace, the live CiliumNetworkPolicies to delete. */
-    readonly objects: ReadonlyMap<string, readonly string[]>;
-}
-
-export interface Cleanup {
-    readonly entries: readonly CleanupEntry[];
-    /** Policies that stay: the program does not express them. */
-    readonly kept: ReadonlyArray<{ readonly file: string; readonly policy: string; readonly why: string }>;
-}
 
 const policyKey = (file: string, namespace: string, name: string) => `${file}\u0000${namespace}\u0000${name}`;
 
