@@ -27,6 +27,8 @@ export interface FolderRead {
     readonly files: number;
     /** Documents of other kinds, by kind. */
     readonly otherKinds: ReadonlyMap<string, number>;
+    /** Files that hold documents of other kinds too (a CronJob beside its policy): edited, never deleted whole. */
+    readonly sharedFiles: ReadonlySet<string>;
     /** Encrypted files skipped. */
     readonly encrypted: readonly string[];
     /** Files that mention a CiliumNetworkPolicy but cannot be read (templates, broken YAML), with why. */
@@ -57,6 +59,7 @@ export function yamlFiles(root: string, dir: string, exclude: readonly string[])
 export function readPolicyFolder(root: string, exclude: readonly string[] = []): FolderRead {
     const policies: SourcePolicy[] = [];
     const otherKinds = new Map<string, number>();
+    const sharedFiles = new Set<string>();
     const encrypted: string[] = [];
     const unreadable: Array<{ file: string; reason: string }> = [];
     const invalid: Array<{ file: string; doc: number; reason: string }> = [];
@@ -88,6 +91,7 @@ export function readPolicyFolder(root: string, exclude: readonly string[] = []):
             const kind = String(value.kind);
             if (kind !== POLICY_KIND) {
                 otherKinds.set(kind, (otherKinds.get(kind) ?? 0) + 1);
+                sharedFiles.add(file);
                 return;
             }
             const metadata = isObject(value.metadata) ? value.metadata : {};
@@ -108,5 +112,7 @@ export function readPolicyFolder(root: string, exclude: readonly string[] = []):
             }
         });
     }
-    return { policies, files: files.length, otherKinds, encrypted, unreadable, invalid };
+    // Only files with a policy count as shared.
+    const withPolicies = new Set(policies.map(p => p.file));
+    return { policies, files: files.length, otherKinds, sharedFiles: new Set([...sharedFiles].filter(f => withPolicies.has(f))), encrypted, unreadable, invalid };
 }

@@ -1,5 +1,5 @@
 // What the rest of an imported folder says about the pods the policies select:
-// the namespaces its manifests deploy into, the pod templates (labels, host
+// the namespaces its manifests deploy into (Argo CD Helm Applications too), the pod templates (labels, host
 // network, container ports), the Services (selectors, ports, the addresses
 // they pin or the external IPs they use), the Services that kustomize's
 // helmCharts values declare, and the backends of Ingresses and Traefik
@@ -59,13 +59,21 @@ export interface IngressBackend {
     readonly port?: number | string;
 }
 
+/** A kustomization and the files its `resources` list, relative to the imported folder. */
+export interface Kustomization {
+    readonly file: string;
+    readonly resources: readonly string[];
+}
+
 export interface FolderManifests {
-    /** Namespaces some manifest runs pods in: a pod template's, or a kustomize helmCharts release's. */
+    /** Namespaces some manifest runs pods in: a pod template's, a kustomize helmCharts release's, or an Argo CD Application's that deploys a Helm chart. */
     readonly namespaces: ReadonlySet<string>;
     readonly templates: readonly PodTemplate[];
     readonly services: readonly ServiceManifest[];
     readonly helmServices: readonly HelmService[];
     readonly ingressBackends: readonly IngressBackend[];
+    /** Every kustomization.yaml read (none when the folder was not read whole). */
+    readonly kustomizations?: readonly Kustomization[];
 }
 
 /** kube-vip's annotation, and Cilium LB IPAM's (current and older spelling). */
@@ -101,6 +109,7 @@ export function readFolderManifests(root: string, exclude: readonly string[] = [
     const services: ServiceManifest[] = [];
     const helmServices: HelmService[] = [];
     const ingressBackends: IngressBackend[] = [];
+    const kustomizations: Kustomization[] = [];
     const files = yamlFiles(root, "", exclude.map(e => e.replace(/\/+$/, "")));
     // kustomize's `namespace:` applies to every object of its folder (and the folders it includes, approximated by the subtree).
     const kustomizeNamespace = new Map<string, string>();
@@ -130,6 +139,8 @@ export function readFolderManifests(root: string, exclude: readonly string[] = [
                 if (ns !== undefined) {
                     kustomizeNamespace.set(folder, ns);
                 }
+                const resources = (Array.isArray(object.resources) ? object.resources : []).filter((r: unknown): r is string => typeof r === "string");
+                kustomizations.push({ file, resources: resources.map((r: string) => path.posix.normalize(folder === "" ? r : `${folder}/${r}`)) });
                 for (const patch of [...(Array.isArray(object.patches) ? object.patches : []), ...(Array.isArray(object.patchesStrategicMerge) ? object.patchesStrategicMerge : [])]) {
                     const target = typeof patch === "string" ? patch : text(patch?.path);
                     if (target !== undefined) {
@@ -199,6 +210,13 @@ export function readFolderManifests(root: string, exclude: readonly string[] = [
                 pinned: pinnedOf(object.metadata?.annotations, spec.loadBalancerIP),
                 externalIPs: (Array.isArray(spec.externalIPs) ? spec.externalIPs : []).filter((a: unknown): a is string => typeof a === "string"),
             });
+        } else if (kind === "Application" && String(object.apiVersion ?? "").startsWith("argoproj.io/")) {
+            // A Helm chart from a chart repository (or a Git path rendered with helm): pods whose templates the folder does not hold.
+            const sources = [object.spec?.source, ...(Array.isArray(object.spec?.sources) ? object.spec.sources : [])].filter(isObject);
+            const target = text(object.spec?.destination?.namespace);
+            if (target !== undefined && sources.some(source => text(source.chart) !== undefined || isObject(source.helm))) {
+                namespaces.add(target);
+            }
         } else if (kind === "Ingress") {
             const backends: Array<Record<string, any>> = [];
             if (isObject(object.spec?.defaultBackend)) {
@@ -228,7 +246,7 @@ export function readFolderManifests(root: string, exclude: readonly string[] = [
             }
         }
     }
-    return { namespaces, templates, services, helmServices, ingressBackends };
+    return { namespaces, templates, services, helmServices, ingressBackends, kustomizations };
 }
 
 /** The maps in a chart's values that ask for a LoadBalancer Service (type or serviceType). */

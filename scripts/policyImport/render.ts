@@ -5,6 +5,7 @@
 
 import { Document, Scalar, YAMLMap, YAMLSeq } from "yaml";
 import { PLATFORM_POLICY_RULES, REASON_TITLES, ReasonCode } from "./cilium";
+import { CLEANUP_HEADING, cleanupLines } from "./cleanup";
 import {
     ImportResult,
     ImportedApplication,
@@ -270,6 +271,10 @@ function takeOverLines(result: ImportResult): string[] {
         ...section(`Reached from the LAN on an address of their own: ${count(report.lan.length, "workload")}, written as loadBalancerAddresses:`, report.lan),
         ...section(`The LAN (world) not written: ${count(report.lanDropped.length, "workload")} whose policies admitted it, although it never reached them as world:`, report.lanDropped),
         ...section(`Traefik paths kept: ${count(report.traefik.length, "connection")} from Traefik written as platform: traefik (the program's Traefik policy opens only those):`, report.traefik),
+        ...section(`${CLEANUP_HEADING}: the hand-written policy files the stack replaces, ${count(report.cleanup?.entries.reduce((n, e) => n + e.delete.length, 0) ?? 0, "file")} to delete and ${count(report.cleanup?.entries.reduce((n, e) => n + e.edit.length, 0) ?? 0, "file")} to edit. ` +
+            "Delete them from the GitOps repository once the stack's policies for their Application are applied and policy-diff shows nothing lost " +
+            "(docs/runbooks.md, \"Take over a running cluster\", step 6). The program's Argo CD neither applies nor prunes policies (resource.exclusions): " +
+            "delete the live objects too, with the kubectl command given:", report.cleanup === undefined ? [] : cleanupLines(report.cleanup)),
         "",
         report.packFailures.length === 0
             ? "Policy pack: nothing in the printed config is known to fail it (run npm run plan on a stack that holds it)."

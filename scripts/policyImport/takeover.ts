@@ -17,6 +17,7 @@
 // - Staging: a namespace the originals left without default deny is staged
 //   (`enforcement: staged`): the generated policies allow what is declared
 //   and deny nothing else until someone switches them to enforce.
+// - Cleanup: the hand-written policy files the stack replaces (cleanup.ts).
 // Pure: the folder is read by the caller.
 
 import type { CiliumEntityName, PortSpec } from "../../config/applications";
@@ -33,6 +34,7 @@ import {
 } from "./cilium";
 import { LOADBALANCER_IPS_ANNOTATION } from "../../policy/definitions";
 import { formatPort as portText } from "../../policy/ports";
+import { cleanupList } from "./cleanup";
 import type { SourcePolicy } from "./files";
 import type { AddedAtoms, ImportResult, ImportedApplication, ImportedConnection, ImportedWorkload, LanAddress, RuleOutcome, RuleRef, TakeOverReport } from "./importResult";
 import { ruleId } from "./importResult";
@@ -47,6 +49,8 @@ export interface TakeOverContext {
     readonly inPool: (address: string) => boolean;
     /** Free addresses of the pool (not the API's or Traefik's), in order: chosen for workloads reached on an address outside it. */
     readonly free: readonly string[];
+    /** Files that hold other objects beside their policies (files.ts): the cleanup edits them, never deletes them. */
+    readonly sharedFiles?: ReadonlySet<string>;
 }
 
 const subset = (small: Labels, big: Labels) => Object.entries(small).every(([k, v]) => big[k] === v);
@@ -279,7 +283,8 @@ export function applyTakeOver(result: ImportResult, policies: readonly SourcePol
         }
         return { ...outcome, status: "partial", counted: false, reasons: [...outcome.reasons, ...more] };
     });
-    return { ...result, applications: apps, rules, added, takeOver: { lan, lanDropped, traefik, staged: stagedLines, packFailures } };
+    const cleanup = cleanupList({ ...result, applications: apps, rules }, policies, manifests.kustomizations ?? [], context.sharedFiles);
+    return { ...result, applications: apps, rules, added, takeOver: { lan, lanDropped, traefik, staged: stagedLines, packFailures, cleanup } };
 }
 
 /**

@@ -33,6 +33,9 @@ const app = (config: any[], name: string) => {
     return found;
 };
 
+/** The library's workload of the books Application (its backup job is the other). */
+const library = (config: any[]) => app(config, "books").workloads.find((w: any) => w.name === "library");
+
 describe("import-policies: taking over a running cluster", () => {
     let result: Awaited<ReturnType<typeof run>>;
     before(async () => {
@@ -40,7 +43,7 @@ describe("import-policies: taking over a running cluster", () => {
     });
 
     it("prints a config the program accepts and whose generated policies pass the round trip", () => {
-        assert.match(result.stderr, /\nRound trip: the printed config, read back by the program, generates policies for 5 workloads/);
+        assert.match(result.stderr, /\nRound trip: the printed config, read back by the program, generates policies for 6 workloads/);
         const placeholders = result.config.map(a => ({ ...a, repoURL: "https://git.example.org/x.git", targetRevision: "HEAD" }));
         assert.deepStrictEqual(parseApplications(placeholders, { entrypoints }).issues, []);
     });
@@ -63,8 +66,8 @@ describe("import-policies: taking over a running cluster", () => {
     });
 
     it("does not write world for pods no Service exposes, nor for pods on the host's network, and says why", () => {
-        const library = app(result.config, "books").workloads[0];
-        assert.deepStrictEqual(library.connections.from, [{ platform: "traefik", ports: [8686] }, { entity: "cluster", ports: [8686] }]);
+        const libraryWorkload = library(result.config);
+        assert.deepStrictEqual(libraryWorkload.connections.from, [{ platform: "traefik", ports: [8686] }, { entity: "cluster", ports: [8686] }]);
         assert.strictEqual(app(result.config, "tv").workloads[0].connections, undefined);
         assert.match(result.stderr, /books\/\{app\.kubernetes\.io\/name=library\} \(Application books\): no Service under .*books gives them an address of their own \(library: ClusterIP\)/);
         assert.match(result.stderr, /media\/\{app\.kubernetes\.io\/name=tv\} \(Application tv\): its pods use the host's network \(hostNetwork: true in tv\/k8s\.deployment\.yaml\)/);
@@ -86,7 +89,7 @@ describe("import-policies: taking over a running cluster", () => {
         let stderr = "";
         let stdout = "";
         await main([FOLDER, "--stack", "home", "--exclude", "books/k8s.ingress.yaml"], { out: t => (stdout += t), err: t => (stderr += t), root: STACKS, frontends, pool });
-        assert.deepStrictEqual(app(parse(stdout), "books").workloads[0].connections.from[0], { platform: "traefik", ports: [8686] });
+        assert.deepStrictEqual(library(parse(stdout)).connections.from[0], { platform: "traefik", ports: [8686] });
         assert.match(stderr, /from Traefik on 8686\/TCP: traefik\/k8s\.np\.traefik\.yaml: kube-system\/traefik egress#0 let Traefik reach every pod of namespace books, and library ingress#0 admitted it/);
     });
 
@@ -95,6 +98,18 @@ describe("import-policies: taking over a running cluster", () => {
         assert.deepStrictEqual(staged, ["books", "dashboard"]);
         assert.match(result.stderr, /Staged: books, tools had no default-deny policy in the originals, so their Applications are written with enforcement: staged/);
         assert.match(result.stderr, /\n {2}namespace tools: dashboard\n/);
+    });
+
+    it("lists the policy files the stack replaces: deleted whole, or edited when they hold another object, with the kustomization entries and the live objects to delete", () => {
+        const lines = result.stderr.slice(result.stderr.indexOf("\nCleanup: ")).split("\n\n")[0].split("\n").slice(2);
+        assert.match(result.stderr, /\nCleanup: the hand-written policy files the stack replaces, 7 files to delete and 1 file to edit\. Delete them from the GitOps repository once the stack's policies for their Application are applied and policy-diff shows nothing lost \(docs\/runbooks\.md, "Take over a running cluster", step 6\)/);
+        assert.strictEqual(lines.find(l => l.startsWith("  Application books: ")),
+            "  Application books: delete books/k8s.np.books.yaml; edit books/k8s.backup-cronjob.yaml: remove the policy books/backup-library, keep the rest; " +
+            "drop k8s.np.books.yaml from resources in books/kustomization.yaml; kubectl -n books delete ciliumnetworkpolicy backup-library library");
+        assert.ok(lines.includes("  Traefik (the platform): delete traefik/k8s.np.traefik.yaml; drop k8s.np.traefik.yaml from resources in traefik/kustomization.yaml; kubectl -n kube-system delete ciliumnetworkpolicy traefik"));
+        // Several policies of one Application in one namespace: one kubectl line.
+        assert.ok(lines.includes("  Application share: delete share/k8s.np.media-default-deny.yaml, share/k8s.np.share.yaml; drop k8s.np.share.yaml, k8s.np.media-default-deny.yaml from resources in share/kustomization.yaml; kubectl -n media delete ciliumnetworkpolicy media-default-deny share"));
+        assert.strictEqual(lines[lines.length - 1], "  keep debug/k8s.np.netshoot.yaml (kube-system/netshoot): none of its rules is expressed (namespace kube-system belongs to the platform; the program refuses Applications there)");
     });
 
     it("reads the namespaces pods run in from pod templates and chart releases, not from Middlewares or patches", () => {

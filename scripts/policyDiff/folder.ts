@@ -1,0 +1,89 @@
+// The policies of a folder tree, for the policy diff: every YAML document of
+// every policy kind, read through the one policy model (policy/policyModel.ts):
+// CiliumNetworkPolicy (`spec` and each of `specs`), CiliumClusterwideNetworkPolicy,
+// Kubernetes NetworkPolicy. What is not read is said, not skipped in silence:
+// SOPS-encrypted files (their values are ciphertext), files that mention a
+// policy kind but are not YAML, and namespaced policies without a namespace
+// (kustomize may set it; the selectors depend on it).
+
+import * as fs from "fs";
+import * as path from "path";
+import { parseAllDocuments } from "yaml";
+import { PolicyKind, PolicyModel, readPolicyObject } from "../../policy/policyModel";
+import { yamlFiles } from "../policyImport/files";
+
+const POLICY_KINDS: readonly PolicyKind[] = ["CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy", "NetworkPolicy"];
+
+export interface FolderPolicies {
+    readonly policies: readonly PolicyModel[];
+    /** YAML files read (encrypted ones included). */
+    readonly files: number;
+    /** Policy documents read, by kind. */
+    readonly kinds: ReadonlyMap<PolicyKind, number>;
+    /** SOPS-encrypted files, not read. */
+    readonly encrypted: readonly string[];
+    /** Files or documents not read, with why. */
+    readonly notRead: ReadonlyArray<{ readonly file: string; readonly reason: string }>;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+
+/** Every policy document under `root` (minus `exclude`), files in name order. */
+export function readFolderPolicies(root: string, exclude: readonly string[] = []): FolderPolicies {
+    const files = yamlFiles(root, "", exclude.map(e => e.replace(/\/+$/, "")));
+    const policies: PolicyModel[] = [];
+    const kinds = new Map<PolicyKind, number>();
+    const encrypted: string[] = [];
+    const notRead: Array<{ file: string; reason: string }> = [];
+    for (const file of files) {
+        if (/\.enc\.ya?ml$/i.test(file)) {
+            encrypted.push(file);
+            continue;
+        }
+        const text = fs.readFileSync(path.join(root, file), "utf8");
+        const parsed = parseAllDocuments(text);
+        const docs = Array.isArray(parsed) ? parsed : [parsed];
+        const broken = docs.find(d => d.errors.length > 0);
+        if (broken !== undefined) {
+            if (POLICY_KINDS.some(kind => text.includes(kind))) {
+                notRead.push({ file, reason: `not YAML: ${broken.errors[0].message.split("\n")[0]}` });
+            }
+            continue;
+        }
+        const values = docs.map(d => d.toJS() as unknown);
+        if (values.some(v => isObject(v) && v.sops !== undefined)) {
+            encrypted.push(file);
+            continue;
+        }
+        values.forEach((value, doc) => {
+            if (!isObject(value) || !POLICY_KINDS.includes(value.kind as PolicyKind)) {
+                return;
+            }
+            const kind = value.kind as PolicyKind;
+            const metadata = isObject(value.metadata) ? value.metadata : {};
+            if (kind !== "CiliumClusterwideNetworkPolicy" && typeof metadata.namespace !== "string") {
+                notRead.push({ file, reason: `document ${doc + 1} (${kind} ${String(metadata.name ?? "?")}) has no metadata.namespace (set by kustomize?): its selectors' namespace is unknown` });
+                return;
+            }
+            const models = readPolicyObject(value, file);
+            if (models.length === 0 && typeof value.apiVersion !== "string") {
+                notRead.push({ file, reason: `document ${doc + 1} (${kind}) has no apiVersion` });
+                return;
+            }
+            kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+            policies.push(...models);
+        });
+    }
+    return { policies, files: files.length, kinds, encrypted, notRead };
+}
+
+/** e.g. `Read 3 policies (2 CiliumNetworkPolicy, 1 NetworkPolicy) from 12 YAML files.` and what was not read. */
+export function folderText(folder: FolderPolicies): string[] {
+    const kinds = [...folder.kinds].map(([kind, n]) => `${n} ${kind}`).join(", ");
+    const read = [...folder.kinds.values()].reduce((a, b) => a + b, 0);
+    return [
+        `Read ${read} ${read === 1 ? "policy" : "policies"}${kinds === "" ? "" : ` (${kinds})`} from ${folder.files} YAML files.`,
+        ...(folder.encrypted.length === 0 ? [] : [`Not read: ${folder.encrypted.length} SOPS-encrypted ${folder.encrypted.length === 1 ? "file" : "files"} (their values are ciphertext; a policy in one is not compared): ${folder.encrypted.join(", ")}`]),
+        ...folder.notRead.map(n => `Not read: ${n.file}: ${n.reason}`),
+    ];
+}
