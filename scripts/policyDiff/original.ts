@@ -20,6 +20,7 @@
 
 import { isReservedNamespace } from "../../config/applications";
 import { TRAEFIK } from "../../platform/traefik";
+import { KUBE_SYSTEM } from "../../policy/definitions";
 import { Peer, PolicyModel, PolicyRule, Selector, describePeer, describePorts } from "../../policy/policyModel";
 import { platformPeerOf, platformPolicyOf } from "../policyImport/cilium";
 import type { FolderManifests } from "../policyImport/manifests";
@@ -41,7 +42,7 @@ export interface OriginalSide {
 }
 
 /** Namespaces where pods run whose labels no manifest shows: K3s's own in kube-system, whatever runs in default. */
-const ALWAYS_RUNNING = ["kube-system", "default"];
+const ALWAYS_RUNNING = [KUBE_SYSTEM, "default"];
 
 const onlyLabels = (labels: Labels): Selector => ({ matchLabels: labels, matchExpressions: [] });
 

@@ -32,7 +32,7 @@ import {
     readEndpointSelector,
     readRule,
 } from "./cilium";
-import { LOADBALANCER_IPS_ANNOTATION } from "../../policy/definitions";
+import { KUBE_SYSTEM, LOADBALANCER_IPS_ANNOTATION } from "../../policy/definitions";
 import { formatPort as portText } from "../../policy/ports";
 import { cleanupList } from "./cleanup";
 import type { SourcePolicy } from "./files";
@@ -297,7 +297,7 @@ export function matchedNothing(manifests: FolderManifests, policies: readonly So
         return () => undefined;
     }
     // K3s itself runs pods in kube-system; default always exists; a namespace with policies of the folder is taken to run pods.
-    const known = new Set([...manifests.namespaces, ...policies.map(p => p.namespace), "kube-system", "default"]);
+    const known = new Set([...manifests.namespaces, ...policies.map(p => p.namespace), KUBE_SYSTEM, "default"]);
     return pods => (known.has(pods.namespace)
         ? undefined
         : `no manifest under ${source} runs pods in namespace ${pods.namespace} (no pod template, no chart release there), so ${describePods(pods)} matched none`);

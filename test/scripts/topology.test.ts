@@ -289,7 +289,7 @@ describe("the topology: the declared connections, an overview of namespaces", ()
         assert.strictEqual(read(past).nodes.size, NAMESPACES_IN_A_ROW + 1);
         assert.strictEqual(direction(past), "TB");
         // Past it, with six namespaces that talk to none: invisible links between those alone, rows of four.
-        const git = { repoURL: "https://git.example.org/apps.git", targetRevision: "main" };
+        const git = { repoURL: "https://git.example.org/apps.git", targetRevision: "v1.0.0" };
         const lone = Array.from({ length: 6 }, (_, i) => ({ name: `lone-${i}`, path: `lone-${i}`, ...git }));
         const d = read(overviewOf([...syntheticApplications(2 * NAMESPACES_IN_A_ROW), ...lone]));
         const title = (id: string) => d.nodes.get(id)!.split("\n")[0];
@@ -623,7 +623,7 @@ describe("the topology diagrams are valid Mermaid", function () {
     }
 
     it("parses the overview (with namespaces that talk to none), the largest map and the largest workload's diagram of 55 generated Applications, and lays out the map", async () => {
-        const git = { repoURL: "https://git.example.org/apps.git", targetRevision: "main" };
+        const git = { repoURL: "https://git.example.org/apps.git", targetRevision: "v1.0.0" };
         const lone = Array.from({ length: 5 }, (_, i) => ({ name: `lone-${i}`, path: `lone-${i}`, ...git }));
         const connections = connectionDiagrams("home", stackSettingsOf(STACKS, "home", { applications: [...syntheticApplications(55), ...lone] }));
         assert.match(connections.overview, / ~~~ /);
