@@ -49,15 +49,18 @@ interface ServiceShape extends ServiceClaim {
     readonly relevant: boolean;
 }
 
+/** Maps of annotations that reach a chart's Services besides `annotations`: `commonAnnotations` (every object), `serviceAnnotations`, `serviceDnsAnnotations`. */
+const SERVICE_ANNOTATION_MAPS = /^(common|service[A-Za-z]*)Annotations$/;
+
 /**
  * A values node read as a Service: its fields beside it or in its `spec`,
- * pins in its `annotations` or in any map of annotations it holds
- * (`commonAnnotations`, which charts put on every object they render, their
- * Services included; `serviceAnnotations`).
+ * pins in its `annotations` or in a map of annotations that reaches its
+ * Services (`commonAnnotations`, which charts put on every object they
+ * render, their Services included; `serviceAnnotations`).
  */
 function serviceShape(node: Record<string, any>): ServiceShape {
     const spec = isObject(node.spec) ? node.spec : {};
-    const maps = [node.annotations, spec.annotations, ...Object.entries(node).filter(([key]) => /.Annotations$/.test(key)).map(([, value]) => value)];
+    const maps = [node.annotations, spec.annotations, ...Object.entries(node).filter(([key]) => SERVICE_ANNOTATION_MAPS.test(key)).map(([, value]) => value)];
     const annotated = [...new Set(maps.flatMap(map => serviceAddressList(map)))];
     const pinned = annotated.length > 0 ? annotated : splitAddresses(spec.loadBalancerIP ?? node.loadBalancerIP ?? spec.loadBalancerIPs ?? node.loadBalancerIPs);
     const externalIPs = splitAddresses(spec.externalIPs ?? node.externalIPs);

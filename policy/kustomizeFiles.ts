@@ -22,12 +22,22 @@ export interface KustomizeService {
 
 const KUSTOMIZATION_FILES = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
+/** The documents of a YAML file; throws when one does not parse, so that nothing is read from a file half understood. */
+function parsed(file: string): any[] {
+    return parseAllDocuments(fs.readFileSync(file, "utf8")).map(document => {
+        if (document.errors.length > 0) {
+            throw new Error(`${file}: ${document.errors[0].message}`);
+        }
+        return document.toJSON();
+    });
+}
+
 function readKustomization(dir: string): Record<string, any> | undefined {
     const file = KUSTOMIZATION_FILES.map(name => path.join(dir, name)).find(f => fs.existsSync(f));
     if (file === undefined) {
         return undefined;
     }
-    const value = parseAllDocuments(fs.readFileSync(file, "utf8"))[0]?.toJSON();
+    const value = parsed(file)[0];
     return typeof value === "object" && value !== null ? value : undefined;
 }
 
@@ -53,8 +63,7 @@ export function kustomizeLoadBalancers(directory: string, defaultNamespace?: str
                 visit(target, ns, depth + 1);
                 continue;
             }
-            for (const document of parseAllDocuments(fs.readFileSync(target, "utf8"))) {
-                const object = document.errors.length === 0 ? document.toJSON() : undefined;
+            for (const object of parsed(target)) {
                 if (object?.kind === "Service" && object?.spec?.type === "LoadBalancer") {
                     found.push({
                         service: `${ns ?? object.metadata?.namespace ?? defaultNamespace ?? "default"}/${object.metadata?.name ?? "?"}`,
@@ -66,5 +75,10 @@ export function kustomizeLoadBalancers(directory: string, defaultNamespace?: str
         }
         return true;
     };
-    return visit(path.resolve(root, directory), undefined, 0) ? found : undefined;
+    try {
+        return visit(path.resolve(root, directory), undefined, 0) ? found : undefined;
+    } catch {
+        // A file the pack cannot read or parse: the advisory falls back to naming the directory.
+        return undefined;
+    }
 }
