@@ -41,31 +41,47 @@ function readKustomization(dir: string): Record<string, any> | undefined {
     return typeof value === "object" && value !== null ? value : undefined;
 }
 
-/** The LoadBalancer Services of a local kustomize directory; undefined when it is remote or holds no kustomization. */
-export function kustomizeLoadBalancers(directory: string, defaultNamespace?: string): KustomizeService[] | undefined {
+/** Kustomization fields that add or change objects beyond its resource files: what the pack does not apply. */
+const NOT_APPLIED = ["components", "patches", "patchesStrategicMerge", "patchesJson6902", "helmCharts", "generators", "transformers"];
+
+/** What a local kustomize directory's resource files declare. */
+export interface KustomizeRead {
+    readonly services: readonly KustomizeService[];
+    /** What the pack did not read or apply (remote bases, missing files, patches, charts), as `where: what`; empty when it read everything. */
+    readonly unread: readonly string[];
+}
+
+/** The LoadBalancer Services of a local kustomize directory; undefined when it is remote, holds no kustomization or does not parse. */
+export function kustomizeLoadBalancers(directory: string, defaultNamespace?: string): KustomizeRead | undefined {
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(directory) || directory.startsWith("git@")) {
         return undefined;
     }
     const root = projectRoot();
-    const found: KustomizeService[] = [];
+    const services: KustomizeService[] = [];
+    const unread: string[] = [];
     const visit = (dir: string, outer: string | undefined, depth: number): boolean => {
         const kustomization = readKustomization(dir);
         if (kustomization === undefined || depth > 8) {
             return false;
         }
+        const at = path.relative(root, dir) || ".";
+        unread.push(...NOT_APPLIED.filter(key => kustomization[key] !== undefined).map(key => `${at}: ${key}`));
         const ns = outer ?? (typeof kustomization.namespace === "string" ? kustomization.namespace : undefined);
         for (const entry of Array.isArray(kustomization.resources) ? kustomization.resources : []) {
             const target = typeof entry === "string" && !/:\/\//.test(entry) ? path.resolve(dir, entry) : undefined;
             if (target === undefined || !fs.existsSync(target)) {
+                unread.push(`${at}: ${String(entry)}`);
                 continue;
             }
             if (fs.statSync(target).isDirectory()) {
-                visit(target, ns, depth + 1);
+                if (!visit(target, ns, depth + 1)) {
+                    unread.push(`${at}: ${String(entry)}`);
+                }
                 continue;
             }
             for (const object of parsed(target)) {
                 if (object?.kind === "Service" && object?.spec?.type === "LoadBalancer") {
-                    found.push({
+                    services.push({
                         service: `${ns ?? object.metadata?.namespace ?? defaultNamespace ?? "default"}/${object.metadata?.name ?? "?"}`,
                         file: path.relative(root, target),
                         pinned: serviceAddressList(object.metadata?.annotations, object.spec?.loadBalancerIP),
@@ -76,7 +92,7 @@ export function kustomizeLoadBalancers(directory: string, defaultNamespace?: str
         return true;
     };
     try {
-        return visit(path.resolve(root, directory), undefined, 0) ? found : undefined;
+        return visit(path.resolve(root, directory), undefined, 0) ? { services, unread } : undefined;
     } catch {
         // A file the pack cannot read or parse: the advisory falls back to naming the directory.
         return undefined;

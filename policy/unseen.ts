@@ -77,14 +77,17 @@ export function unseenShapes(resource: ResourceView): string[] {
             }
         }
     }
-    const services = resource.type === TYPES.kustomizeDirectoryV2 && typeof props.directory === "string"
+    const kustomize = resource.type === TYPES.kustomizeDirectoryV2 && typeof props.directory === "string"
         ? kustomizeLoadBalancers(props.directory, typeof props.namespace === "string" ? props.namespace : undefined)
         : undefined;
-    for (const service of services ?? []) {
+    for (const service of kustomize?.services ?? []) {
         const pinned = service.pinned.length === 0 ? "" : `, pinning ${service.pinned.join(", ")}`;
         reasons.push(`renders the LoadBalancer Service ${service.service} (${service.file})${pinned}, which the pack checks only once the provider renders it, with the directory's patches applied. Fix: check it in a pulumi preview`);
     }
-    if (resource.type === TYPES.configFileV2 || (resource.type === TYPES.kustomizeDirectoryV2 && services === undefined)) {
+    if (kustomize !== undefined && kustomize.unread.length > 0) {
+        reasons.push(`also renders what the pack does not read or apply before the provider renders it (${kustomize.unread.join("; ")}). Fix: check the rendered objects in a pulumi preview`);
+    }
+    if (resource.type === TYPES.configFileV2 || (resource.type === TYPES.kustomizeDirectoryV2 && kustomize === undefined)) {
         reasons.push(`reads manifests from ${props.file ?? props.directory ?? "files"}, which the pack cannot read before the provider renders them. Fix: check the rendered objects in a pulumi preview`);
     }
     for (const instance of kubeVipInstances(resource)) {

@@ -7,11 +7,15 @@ import * as path from "path";
 import { kustomizeLoadBalancers } from "../../policy/kustomizeFiles";
 
 describe("a kustomize directory's LoadBalancer Services", () => {
-    it("reads nested resources, the kustomization's namespace over the object's and the Directory's, and skips remote bases and other Services", () => {
-        assert.deepStrictEqual(kustomizeLoadBalancers("test/fixtures/kustomize-lb", "elsewhere"), [
-            { service: "tools/dns-proxy", file: path.join("test", "fixtures", "kustomize-lb", "base", "service.yaml"), pinned: ["192.168.1.232"] },
-        ]);
-        assert.deepStrictEqual(kustomizeLoadBalancers("test/fixtures/kustomize-lb/base", "elsewhere")?.map(s => s.service), ["elsewhere/dns-proxy"], "without a kustomization namespace, the Directory's default");
+    it("reads nested resources, the kustomization's namespace over the object's and the Directory's, and lists the remote base it did not read", () => {
+        assert.deepStrictEqual(kustomizeLoadBalancers("test/fixtures/kustomize-lb", "elsewhere"), {
+            services: [{ service: "tools/dns-proxy", file: path.join("test", "fixtures", "kustomize-lb", "base", "service.yaml"), pinned: ["192.168.1.232"] }],
+            unread: [`${path.join("test", "fixtures", "kustomize-lb")}: https://github.com/example/remote-base//deploy?ref=v1.0.0`],
+        });
+        assert.deepStrictEqual(kustomizeLoadBalancers("test/fixtures/kustomize-lb/base", "elsewhere"), {
+            services: [{ service: "elsewhere/dns-proxy", file: path.join("test", "fixtures", "kustomize-lb", "base", "service.yaml"), pinned: ["192.168.1.232"] }],
+            unread: [],
+        }, "without a kustomization namespace, the Directory's default");
     });
 
     it("says nothing it cannot know: a remote directory, a folder without a kustomization, a kustomization that does not parse", () => {
