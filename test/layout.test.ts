@@ -165,6 +165,15 @@ describe("the layout", () => {
         assert.deepStrictEqual(readers, [], `kube-vip's variables read directly in ${readers.join(", ")}`);
     });
 
+    it("has only components/ import a part's names.ts: the program, the scripts and the tests take the platform's names from platform/", () => {
+        const namesFile = /^components[\\/][^\\/]+[\\/]names\.ts$/;
+        const tests = filesUnder("test", /\.ts$/).filter(file => !file.startsWith(path.join("test", "fixtures")));
+        const importing = (file: string) => localImportsOf(file).filter(target => namesFile.test(target)).map(target => `${file} imports ${target}`);
+        assert.ok(sourceFiles().filter(file => file.startsWith(`components${path.sep}`)).some(file => importing(file).length > 0), "no component imports its names.ts: the check reads nothing");
+        const outside = [...sourceFiles(), ...tests].filter(file => !file.startsWith(`components${path.sep}`));
+        assert.deepStrictEqual(outside.flatMap(importing), []);
+    });
+
     it("writes the namespace kube-system once, as KUBE_SYSTEM in policy/definitions.ts", () => {
         /** Files that may hold the literal, and why. A pending one is being changed on another branch. */
         const allowed = new Map([

@@ -9,8 +9,8 @@ import { command as importCommand } from "../scripts/cli/importPolicies";
 import { command as diffCommand } from "../scripts/cli/policyDiff";
 import { CLEANUP_HEADING, LIVE_POLICY_RESOURCE } from "../scripts/policyImport/cleanup";
 import { ENFORCEMENT_MODES } from "../config/applications";
-import { KUBE_VIP } from "../components/kube-vip/names";
-import { TRAEFIK } from "../components/traefik/names";
+import { KUBE_VIP } from "../platform/kube-vip";
+import { TRAEFIK } from "../platform/traefik";
 import { readProjectFile } from "../scripts/stackFiles";
 import { ProgramRun, REPO_ROOT, runProgram } from "./harness";
 

@@ -10,6 +10,7 @@ import { ALLOW_BRANCH_REVISIONS_KEY, pinnedRevisionHint } from "../../policy/rev
 import { UNPINNED_RISK, argoSourceRevisions, describeUnpinned, revisionRefused } from "../../policy/argoCdSources";
 import { WHOLE_NAMESPACE_FIX, describeBeside, namespaceApplications, wholeNamespaceBesideWorkloads } from "../../policy/sharedNamespaces";
 import { GLOBAL_RANGE_KEY, KUBE_VIP_LOADBALANCER_CLASS, LOADBALANCER_IPS_ANNOTATION, TYPES } from "../../policy/definitions";
+import { KUBE_VIP } from "../../platform/kube-vip";
 import { CidrGroups, PolicyModel, cidrGroupsOf, describePeer, describePorts, peerLanReach, portWithin, readPolicyObject } from "../../policy/policyModel";
 import type { AuditPlan, OwnedAddress } from "./plan";
 
@@ -132,7 +133,7 @@ function serviceFindings(plan: AuditPlan, services: readonly KubeObject[]): Find
             findings.push({
                 object: `Service ${mentioning.map(nameOf).join(", ")}`, breach: true,
                 problem: `pins ${owned.address} but holds no address`,
-                fix: "check that its pods are Ready, kubectl -n kube-system logs ds/kube-vip-services and deploy/kube-vip-cloud-provider",
+                fix: `check that its pods are Ready, kubectl -n ${KUBE_VIP.namespace} logs ds/${KUBE_VIP.services.daemonSet} and deploy/${KUBE_VIP.cloudProvider.deployment}`,
             });
         }
     }

@@ -4,10 +4,10 @@
 
 import type { StackSettings } from "../../config/stack";
 import { rangeGlobalValue } from "../../config/reservations";
-import { ARGOCD } from "../../components/argocd/names";
+import { ARGOCD } from "../../platform/argocd";
 import { allFrontends } from "../../platform/traefik";
-import { TRAEFIK } from "../../components/traefik/names";
-import { KUBE_VIP } from "../../components/kube-vip/names";
+import { TRAEFIK } from "../../platform/traefik";
+import { KUBE_VIP } from "../../platform/kube-vip";
 import { Ipv4Range, blockAsRange } from "../../policy/addressing";
 import type { PortRange } from "../../policy/policyModel";
 

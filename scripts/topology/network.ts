@@ -8,9 +8,8 @@
 // their devices and Cilium's CIDRs. Pure.
 
 import type { StackSettings } from "../../config/stack";
-import { KUBE_VIP } from "../../components/kube-vip/names";
-import { allFrontends } from "../../platform/traefik";
-import { TRAEFIK } from "../../components/traefik/names";
+import { KUBE_VIP } from "../../platform/kube-vip";
+import { TRAEFIK, allFrontends } from "../../platform/traefik";
 import { Classes, Ids, head, label, portList } from "./mermaid";
 
 /** Where a workload lives, for labels: `workload emby of Application emby, namespace media`. */

@@ -7,9 +7,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { REPO_ROOT } from "../harness";
+import { LOOPBACK_ONLY_NODE_ARGS } from "./loopbackOnly";
 
 const SCRIPT = path.join(REPO_ROOT, "components", "traefik", "apply-crds.ts");
-const REGISTER_TS = path.join(REPO_ROOT, "scripts", "register-ts.js");
 const script = require(SCRIPT);
 const REPO = "https://traefik.github.io/charts";
 
@@ -107,7 +107,7 @@ describe("apply-crds.ts on the command line, with helm and kubectl stand-ins on 
     after(() => fs.rmSync(bin, { recursive: true, force: true }));
 
     const runScript = (args: string[], pathDirs: string[]) => new Promise<{ code: number; stdout: string; stderr: string }>(resolve => {
-        execFile(process.execPath, ["-r", REGISTER_TS, SCRIPT, ...args], { cwd: REPO_ROOT, env: { PATH: pathDirs.join(path.delimiter) } }, (error, stdout, stderr) => {
+        execFile(process.execPath, [...LOOPBACK_ONLY_NODE_ARGS, SCRIPT, ...args], { cwd: REPO_ROOT, env: { PATH: pathDirs.join(path.delimiter) } }, (error, stdout, stderr) => {
             resolve({ code: error === null ? 0 : Number(error.code), stdout, stderr });
         });
     });

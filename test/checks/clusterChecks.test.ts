@@ -7,10 +7,10 @@ import * as https from "https";
 import { AddressInfo } from "net";
 import * as path from "path";
 import { fakeKubectl } from "./fakeKubectl";
+import { LOOPBACK_ONLY_NODE_ARGS, loopbackOnly } from "./loopbackOnly";
 import { REPO_ROOT } from "../harness";
 
 const checks = require(path.join(REPO_ROOT, "components", "checks", "cluster-checks.ts"));
-const REGISTER_TS = path.join(REPO_ROOT, "scripts", "register-ts.js");
 
 const noPause = async () => undefined;
 const CRD_QUERY = "jsonpath={.status.conditions[?(@.type==\"Established\")].status}";
@@ -34,6 +34,7 @@ async function apiServer(name: string): Promise<{ server: https.Server; url: str
 //   api-server-no-vip-san: the same without 127.0.0.1 (IP 127.0.0.2 instead), CN=127.0.0.1
 //   api-server: CN=127.0.0.1 and no SAN at all
 describe("cluster checks: the API on its VIP", () => {
+    loopbackOnly();
     const servers: https.Server[] = [];
     const start = async (name: string) => {
         const api = await apiServer(name);
@@ -70,7 +71,7 @@ describe("cluster checks: the API on its VIP", () => {
     it("fails wait-for-api with the flag to add, not the generic advice", function (done) {
         this.timeout(20000);
         void start("api-server-no-vip-san").then(url => {
-            execFile(process.execPath, ["-r", REGISTER_TS, path.join(REPO_ROOT, "components", "checks", "cluster-checks.ts"), "wait-for-api", url, "5"], (error, stdout, stderr) => {
+            execFile(process.execPath, [...LOOPBACK_ONLY_NODE_ARGS, path.join(REPO_ROOT, "components", "checks", "cluster-checks.ts"), "wait-for-api", url, "5"], (error, stdout, stderr) => {
                 assert.strictEqual(error?.code, 1);
                 assert.strictEqual(stdout, "");
                 assert.match(stderr, /^the API answers on 127\.0\.0\.1, but its certificate does not cover 127\.0\.0\.1/);
@@ -124,7 +125,7 @@ describe("cluster checks: Cilium's operator-registered CRDs", () => {
 
     it("refuses a timeout that is not a whole number of seconds, instead of waiting forever", function (done) {
         this.timeout(20000);
-        execFile(process.execPath, ["-r", REGISTER_TS, path.join(REPO_ROOT, "components", "checks", "cluster-checks.ts"), "wait-for-crds", "abc", "x.cilium.io"], (error, _stdout, stderr) => {
+        execFile(process.execPath, [...LOOPBACK_ONLY_NODE_ARGS, path.join(REPO_ROOT, "components", "checks", "cluster-checks.ts"), "wait-for-crds", "abc", "x.cilium.io"], (error, _stdout, stderr) => {
             assert.strictEqual(error?.code, 2);
             assert.match(stderr, /usage: cluster-checks\.ts/);
             done();

@@ -1,7 +1,8 @@
 // The K3s preflight (components/checks/preflight.ts), with kubectl replaced by
 // fakes and the network probe faked. No test sends traffic anywhere but the
-// loopback address: a guard below fails any test whose code opens a TCP
-// connection to another address.
+// loopback address: the guard of loopbackOnly.ts fails any test whose code
+// opens a TCP connection to another address, here and in the preflight
+// processes the tests start.
 import * as assert from "assert";
 import { execFile } from "child_process";
 import * as fs from "fs";
@@ -11,30 +12,11 @@ import * as path from "path";
 import { main as preflightCli } from "../../scripts/cli/preflight";
 import { preflightCommand, preflightOptions } from "../../components/checks/preflightComponent";
 import { fakeKubectl } from "./fakeKubectl";
+import { LOOPBACK_ONLY_NODE_ARGS, loopbackOnly } from "./loopbackOnly";
 import { REPO_ROOT, STACKS } from "../harness";
 
 const preflight = require(path.join(REPO_ROOT, "components", "checks", "preflight.ts"));
 const PREFLIGHT_TS = path.join(REPO_ROOT, "components", "checks", "preflight.ts");
-const REGISTER_TS = path.join(REPO_ROOT, "scripts", "register-ts.js");
-
-/** Fails any TCP connection from this process to an address other than loopback, while the suite runs. */
-function guardNetwork(): void {
-    const original = net.Socket.prototype.connect;
-    before(() => {
-        (net.Socket.prototype as any).connect = function (this: net.Socket, ...args: any[]) {
-            const first = args[0];
-            const options = Array.isArray(first) ? first[0] : typeof first === "object" && first !== null ? first : { port: first, host: typeof args[1] === "string" ? args[1] : undefined };
-            const host = String(options?.host ?? "localhost");
-            if (options?.path === undefined && !/^(127\.|::1$|::ffff:127\.|localhost$)/.test(host)) {
-                throw new Error(`a test tried to connect to ${host}: tests may only reach loopback addresses`);
-            }
-            return (original as any).apply(this, args);
-        };
-    });
-    after(() => {
-        net.Socket.prototype.connect = original;
-    });
-}
 
 function node(name: string, args: string[] | undefined, version = "v1.35.1+k3s1") {
     return {
@@ -78,7 +60,7 @@ async function check(args: string[], expected: Record<string, unknown> = HOME, v
 const problemsOf = (report: any): Array<{ check: string; message: string; fix: string }> => report.nodes.flatMap((n: any) => n.problems);
 
 describe("preflight: K3s flags and versions", () => {
-    guardNetwork();
+    loopbackOnly();
 
     it("passes a cluster installed as the README says, its servers' flags in every spelling, and an agent", async () => {
         const pairs = ["server", "--flannel-backend", "none", "--disable-network-policy", "--disable-kube-proxy", "--disable", "servicelb", "--disable", "traefik",
@@ -303,7 +285,7 @@ describe("preflight: K3s flags and versions", () => {
 });
 
 describe("preflight: when the cluster cannot be read", () => {
-    guardNetwork();
+    loopbackOnly();
     const argv = ["--control-plane-vip", "192.168.1.230", "--ingress-vip", "192.168.1.231", "--ingress-secondary-vip", "192.168.1.239",
         "--pod-cidr", "10.42.0.0/16", "--service-cidr", "10.43.0.0/16", "--cilium-version", "1.19.6"];
     const capture = () => {
@@ -356,7 +338,7 @@ describe("preflight: when the cluster cannot be read", () => {
     it("finds kubectl missing for real when PATH has none", function (done) {
         this.timeout(20000);
         const empty = fs.mkdtempSync(path.join(os.tmpdir(), "preflight-nopath-"));
-        execFile(process.execPath, ["-r", REGISTER_TS, PREFLIGHT_TS, ...argv], { env: { ...process.env, PATH: empty } }, (error, stdout, stderr) => {
+        execFile(process.execPath, [...LOOPBACK_ONLY_NODE_ARGS, PREFLIGHT_TS, ...argv], { env: { ...process.env, PATH: empty } }, (error, stdout, stderr) => {
             fs.rmSync(empty, { recursive: true, force: true });
             assert.strictEqual(error?.code, 3);
             assert.strictEqual(stdout, "");
@@ -367,7 +349,7 @@ describe("preflight: when the cluster cannot be read", () => {
 });
 
 describe("preflight: VIPs already in use on the first deploy", () => {
-    guardNetwork();
+    loopbackOnly();
     const clean = () => kubectlWith(node("k3s-1", GOOD_SERVER)).run;
 
     it("runs under a guard that refuses, before any packet, a connection to an address off this machine", () => {
@@ -449,7 +431,7 @@ describe("preflight: VIPs already in use on the first deploy", () => {
 });
 
 describe("preflight: taking over a cluster that runs kube-vip today (adoptRunningKubeVip)", () => {
-    guardNetwork();
+    loopbackOnly();
     const env = (values: Record<string, string>) => Object.entries(values).map(([name, value]) => ({ name, value }));
     /** A cluster that runs kube-vip before the take-over: kube-vip for the API VIP and, with svc_election, for the Services. */
     const cpPod = (address: string) => ({
@@ -578,7 +560,7 @@ describe("preflight: the command line", () => {
 
     const run = (nodes: string, args: string[]) => new Promise<{ code: number; stdout: string; stderr: string }>(resolve => {
         fs.writeFileSync(nodesFile, nodes);
-        execFile(process.execPath, ["-r", REGISTER_TS, PREFLIGHT_TS, ...args], { env: { ...process.env, PATH: `${bin}:/usr/bin:/bin`, FAKE_NODES: nodesFile } }, (error, stdout, stderr) => {
+        execFile(process.execPath, [...LOOPBACK_ONLY_NODE_ARGS, PREFLIGHT_TS, ...args], { env: { ...process.env, PATH: `${bin}:/usr/bin:/bin`, FAKE_NODES: nodesFile } }, (error, stdout, stderr) => {
             resolve({ code: error === null ? 0 : Number(error.code), stdout, stderr });
         });
     });
@@ -602,7 +584,7 @@ describe("preflight: the command line", () => {
 });
 
 describe("preflight: npm run preflight -- --stack <name>", () => {
-    guardNetwork();
+    loopbackOnly();
     const capture = () => {
         const out: string[] = [];
         const err: string[] = [];
@@ -661,7 +643,7 @@ describe("preflight: npm run preflight -- --stack <name>", () => {
         const bin = fs.mkdtempSync(path.join(os.tmpdir(), "preflight-npm-"));
         fs.writeFileSync(path.join(bin, "kubectl"), "#!/bin/sh\ncat \"$FAKE_NODES\"\n", { mode: 0o755 });
         fs.writeFileSync(path.join(bin, "nodes.json"), nodeList(node("k3s-1", GOOD_SERVER)));
-        execFile(process.execPath, [path.join(REPO_ROOT, "scripts", "homelab-network.js"), "preflight", "--stack", "home", "--skip-vip-probe"],
+        execFile(process.execPath, [...LOOPBACK_ONLY_NODE_ARGS, path.join(REPO_ROOT, "scripts", "homelab-network.js"), "preflight", "--stack", "home", "--skip-vip-probe"],
             { cwd: REPO_ROOT, env: { ...process.env, PATH: `${bin}:/usr/bin:/bin`, FAKE_NODES: path.join(bin, "nodes.json") } }, (error, stdout, stderr) => {
                 fs.rmSync(bin, { recursive: true, force: true });
                 assert.strictEqual(error, null, stderr);
