@@ -12,7 +12,10 @@ import { parseAllDocuments } from "yaml";
 import type { Labels } from "./cilium";
 import { isObject } from "./cilium";
 import { yamlFiles } from "./files";
-import { LOADBALANCER_IPS_ANNOTATION } from "../../policy/definitions";
+import { KUBE_SYSTEM, LOADBALANCER_IPS_ANNOTATION } from "../../policy/definitions";
+
+/** Namespaces that run pods whatever a folder holds: K3s's own in kube-system, and default, which always exists. */
+export const ALWAYS_RUNNING: readonly string[] = [KUBE_SYSTEM, "default"];
 
 export interface PodTemplate {
     readonly file: string;

@@ -34,7 +34,7 @@ import {
     readEndpointSelector,
     readRule,
 } from "./cilium";
-import { KUBE_SYSTEM, LOADBALANCER_IPS_ANNOTATION } from "../../policy/definitions";
+import { LOADBALANCER_IPS_ANNOTATION } from "../../policy/definitions";
 import { formatPort as portText } from "../../policy/ports";
 import { cleanupList } from "./cleanup";
 import { narrowWorldEgress } from "./worldEgress";
@@ -44,6 +44,7 @@ import { ruleId } from "./importResult";
 
 export type { AddedAtoms, LanAddress, TakeOverReport };
 import type { FolderManifests, PodTemplate, ServiceManifest } from "./manifests";
+import { ALWAYS_RUNNING } from "./manifests";
 
 export interface TakeOverContext {
     /** Where the folder was read from, for messages. */
@@ -307,7 +308,7 @@ export function matchedNothing(manifests: FolderManifests, policies: readonly So
         return () => undefined;
     }
     // K3s itself runs pods in kube-system; default always exists; a namespace with policies of the folder is taken to run pods.
-    const known = new Set([...manifests.namespaces, ...policies.map(p => p.namespace), KUBE_SYSTEM, "default"]);
+    const known = new Set([...manifests.namespaces, ...policies.map(p => p.namespace), ...ALWAYS_RUNNING]);
     return pods => (known.has(pods.namespace)
         ? undefined
         : `no manifest under ${source} runs pods in namespace ${pods.namespace} (no pod template, no chart release there), so ${describePods(pods)} matched none`);
