@@ -40,7 +40,6 @@ export interface OriginalSide {
     readonly inRemainder: (workload: Workload) => boolean;
 }
 
-
 const onlyLabels = (labels: Labels): Selector => ({ matchLabels: labels, matchExpressions: [] });
 
 function labelsText(labels: Labels): string {
