@@ -20,10 +20,9 @@
 
 import { isReservedNamespace } from "../../config/applications";
 import { TRAEFIK } from "../../platform/traefik";
-import { KUBE_SYSTEM } from "../../policy/definitions";
 import { Peer, PolicyModel, PolicyRule, Selector, describePeer, describePorts } from "../../policy/policyModel";
 import { platformPeerOf, platformPolicyOf } from "../policyImport/cilium";
-import type { FolderManifests } from "../policyImport/manifests";
+import { ALWAYS_RUNNING, FolderManifests } from "../policyImport/manifests";
 import { NAMESPACE_NAME_LABEL, Workload, selectorMatches, subjectMatches } from "./diff";
 
 type Labels = Readonly<Record<string, string>>;
@@ -40,9 +39,6 @@ export interface OriginalSide {
     /** Whether a workload is one of the remainder's pods. */
     readonly inRemainder: (workload: Workload) => boolean;
 }
-
-/** Namespaces where pods run whose labels no manifest shows: K3s's own in kube-system, whatever runs in default. */
-const ALWAYS_RUNNING = [KUBE_SYSTEM, "default"];
 
 const onlyLabels = (labels: Labels): Selector => ({ matchLabels: labels, matchExpressions: [] });
 

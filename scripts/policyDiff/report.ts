@@ -15,7 +15,7 @@ function apart(title: string, entries: readonly string[]): string[] {
 }
 
 /** The listing: lost first, then gained, then the rest, each sorted. */
-export function diffReport({ diff, original = NOTHING_PREPARED, folder }: Pick<DiffResult, "diff"> & Partial<DiffResult>): string {
+export function diffReport({ diff, original = NOTHING_PREPARED, folder, narrowed }: Pick<DiffResult, "diff"> & Partial<DiffResult>): string {
     return [
         ...(folder === undefined ? [] : folderText(folder)),
         ...original.mappings,
@@ -28,6 +28,12 @@ export function diffReport({ diff, original = NOTHING_PREPARED, folder }: Pick<D
         ...lines(diff.gained),
         ...apart("Not counted as lost: traffic only the platform's own pods (Argo CD, Traefik, Hubble, CoreDNS, kube-vip) no longer allow at their end, whose policies the program writes", diff.platform.map(entryText).sort()),
         ...apart("Not counted as lost: world ingress to pods that nothing exposes (no LoadBalancer or NodePort Service, no externalIPs), which reached them from nowhere", diff.unreachable.map(entryText).sort()),
+        ...(narrowed === undefined || narrowed.entries.length === 0 ? [] : [
+            "",
+            `Not counted as lost: egress outside the cluster on ports no probe uses, from probers whose config says what they reach (the importer narrows them: the pack refuses world egress on every port): ${narrowed.entries.length}`,
+            ...narrowed.probers.map(p => `  prober ${p}`),
+            ...lines(narrowed.entries),
+        ]),
         ...apart("Not counted: rules whose peer matched nothing in the original (no workload either side declares), left out of both sides", original.vacuous),
         ...apart("Not counted: the remainder, rules the program cannot express (policies in a namespace the platform owns, for pods other than the platform's), by policy, rule, peer and ports", original.remainder),
         ...apart("Not counted as lost: traffic only the remainder's pods no longer allow at their end", diff.remainder.map(entryText).sort()),

@@ -10,7 +10,9 @@ import { runProgram } from "../offlineRun";
 import type { StackConfigValues } from "../stackFiles";
 import { platformPolicyOf } from "../policyImport/cilium";
 import { FolderManifests, readFolderManifests } from "../policyImport/manifests";
-import { NAMESPACE_NAME_LABEL, PolicyDiff, Workload, diffPolicies, identityOf, selectorMatches } from "./diff";
+import { ProberPorts, blackboxReleases, isProber, proberPortsText } from "../policyImport/probes";
+import { DiffEntry, NAMESPACE_NAME_LABEL, PolicyDiff, Workload, diffPolicies, identityOf, selectorMatches } from "./diff";
+import { PortSet, intersect, isEmpty, portSetOf } from "./ports";
 import { FolderPolicies, readFolderPolicies } from "./folder";
 import { OriginalSide, prepareOriginal } from "./original";
 
@@ -110,6 +112,32 @@ export interface DiffResult {
     readonly original: OriginalSide;
     /** The folder's policies as read, when they came from a folder. */
     readonly folder?: FolderPolicies;
+    /** Lost egress outside the cluster on ports a prober's config never probes (probes.ts), with the config's account. */
+    readonly narrowed: { readonly entries: readonly DiffEntry[]; readonly probers: readonly string[] };
+}
+
+/**
+ * Lost egress from a prober (the blackbox exporter of a chart release in the
+ * folder) to the world, a CIDR or a DNS name on none of the ports its probes
+ * use: the importer narrows such a rule on purpose (the pack refuses world
+ * egress on every port), and the listing says so apart.
+ */
+function setNarrowedApart(diff: PolicyDiff, manifests: FolderManifests | undefined): { diff: PolicyDiff; narrowed: DiffResult["narrowed"] } {
+    const probers = blackboxReleases(manifests?.charts ?? []).flatMap(p => ("unknown" in p ? [] : [p]));
+    const probed = (prober: ProberPorts): PortSet => portSetOf([
+        ...prober.ports.map(p => ({ protocol: p.protocol, from: p.port, to: p.endPort ?? p.port })),
+        ...(prober.icmp.length === 0 ? [] : [{ protocol: "ICMP", from: 0, to: 65535 }]),
+    ]);
+    const outside = (entry: DiffEntry) => entry.peer.kind === "cidr" || entry.peer.kind === "fqdn" || (entry.peer.kind === "entity" && entry.peer.entity === "world");
+    const isNarrowed = (entry: DiffEntry) => entry.direction === "egress" && outside(entry)
+        && probers.some(p => isProber(p, entry.workload.namespace, entry.workload.labels) && isEmpty(intersect(entry.ports, probed(p))));
+    return {
+        diff: { ...diff, lost: diff.lost.filter(e => !isNarrowed(e)) },
+        narrowed: {
+            entries: diff.lost.filter(isNarrowed),
+            probers: probers.map(p => `${p.namespace}/${p.labels["app.kubernetes.io/name"]}: ${proberPortsText(p)}, ${p.why}`),
+        },
+    };
 }
 
 /** Diffs two sides already read: before is the original's policies, after the stack's. */
@@ -117,7 +145,7 @@ export function diffSides(before: readonly PolicyModel[], after: readonly Policy
     const original = prepareOriginal(before, after, manifests);
     const workloads = workloadsOf(manifests, [original.policies, after]);
     const diff = diffPolicies(original.policies, after, workloads, w => (platformPolicyOf(w.namespace, w.labels) !== undefined ? "platform" : original.inRemainder(w) ? "remainder" : undefined));
-    return { diff, original };
+    return { ...setNarrowedApart(diff, manifests), original };
 }
 
 /** Reads both sides and diffs them: before is the folder's (or the cluster's) policies, after the stack's. */

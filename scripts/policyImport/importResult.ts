@@ -209,6 +209,8 @@ export interface TakeOverReport {
     readonly traefik: readonly string[];
     /** Staged Applications, by namespace. */
     readonly staged: readonly string[];
+    /** World egress on every port narrowed to the ports a prober's config names, per workload. */
+    readonly narrowed?: readonly string[];
     /** Every place where the printed config would still fail the pack. */
     readonly packFailures: readonly string[];
     /** The hand-written policy files the stack replaces, and what stays (cleanup.ts). */

@@ -12,7 +12,10 @@ import { parseAllDocuments } from "yaml";
 import type { Labels } from "./cilium";
 import { isObject } from "./cilium";
 import { yamlFiles } from "./files";
-import { LOADBALANCER_IPS_ANNOTATION } from "../../policy/definitions";
+import { KUBE_SYSTEM, LOADBALANCER_IPS_ANNOTATION } from "../../policy/definitions";
+
+/** Namespaces that run pods whatever a folder holds: K3s's own in kube-system, and default, which always exists. */
+export const ALWAYS_RUNNING: readonly string[] = [KUBE_SYSTEM, "default"];
 
 export interface PodTemplate {
     readonly file: string;
@@ -59,6 +62,21 @@ export interface IngressBackend {
     readonly port?: number | string;
 }
 
+/** One layer of a chart release's values: valuesInline, or a values file (a SOPS-encrypted one for its clear parts). */
+export interface ChartValues {
+    readonly source: string;
+    readonly values: Record<string, unknown>;
+}
+
+/** A kustomize helmCharts release: its chart, namespace and values, files first and valuesInline last (kustomize's order). */
+export interface ChartRelease {
+    readonly file: string;
+    readonly namespace?: string;
+    readonly release: string;
+    readonly chart: string;
+    readonly values: readonly ChartValues[];
+}
+
 /** A kustomization and the files its `resources` list, relative to the imported folder. */
 export interface Kustomization {
     readonly file: string;
@@ -74,6 +92,8 @@ export interface FolderManifests {
     readonly ingressBackends: readonly IngressBackend[];
     /** Every kustomization.yaml read (none when the folder was not read whole). */
     readonly kustomizations?: readonly Kustomization[];
+    /** Every helmCharts release, with its values. */
+    readonly charts?: readonly ChartRelease[];
 }
 
 /** kube-vip's annotation, and Cilium LB IPAM's (current and older spelling). */
@@ -110,6 +130,7 @@ export function readFolderManifests(root: string, exclude: readonly string[] = [
     const helmServices: HelmService[] = [];
     const ingressBackends: IngressBackend[] = [];
     const kustomizations: Kustomization[] = [];
+    const charts: ChartRelease[] = [];
     const files = yamlFiles(root, "", exclude.map(e => e.replace(/\/+$/, "")));
     // kustomize's `namespace:` applies to every object of its folder (and the folders it includes, approximated by the subtree).
     const kustomizeNamespace = new Map<string, string>();
@@ -155,6 +176,7 @@ export function readFolderManifests(root: string, exclude: readonly string[] = [
                     if (chartNs !== undefined) {
                         namespaces.add(chartNs);
                     }
+                    charts.push({ file, namespace: chartNs, release: text(chart.releaseName) ?? text(chart.name) ?? "", chart: text(chart.name) ?? "", values: chartValues(root, file, folder, chart) });
                     // Charts spell a Service's values their own way (service.main.type, serviceType beside
                     // serviceAnnotations): every map of the values that asks for a LoadBalancer is one.
                     for (const entry of loadBalancerValues(chart.valuesInline)) {
@@ -246,7 +268,38 @@ export function readFolderManifests(root: string, exclude: readonly string[] = [
             }
         }
     }
-    return { namespaces, templates, services, helmServices, ingressBackends, kustomizations };
+    return { namespaces, templates, services, helmServices, ingressBackends, kustomizations, charts };
+}
+
+/**
+ * A helmCharts entry's values: valuesFile and additionalValuesFiles, then
+ * valuesInline. A values file missing beside an encrypted one of the same name
+ * (values.yaml, values.enc.yaml: a plugin decrypts it for Argo CD) is read
+ * from the encrypted one: SOPS leaves keys and most values in clear, and the
+ * encrypted ones read as `ENC[...]`.
+ */
+function chartValues(root: string, kustomization: string, folder: string, chart: Record<string, unknown>): ChartValues[] {
+    const layers: ChartValues[] = [];
+    const names = [chart.valuesFile, ...(Array.isArray(chart.additionalValuesFiles) ? chart.additionalValuesFiles : [])].filter((n): n is string => typeof n === "string");
+    for (const name of names) {
+        const rel = path.posix.normalize(folder === "" ? name : `${folder}/${name}`);
+        const candidates = [rel, rel.replace(/\.ya?ml$/i, ".enc.yaml")];
+        const found = candidates.find(c => fs.existsSync(path.join(root, c)));
+        if (found === undefined) {
+            continue;
+        }
+        const parsed = parseAllDocuments(fs.readFileSync(path.join(root, found), "utf8"));
+        const first = (Array.isArray(parsed) ? parsed : [parsed])[0];
+        const value = first === undefined || first.errors.length > 0 ? undefined : first.toJS() as unknown;
+        if (isObject(value)) {
+            const { sops, ...values } = value;
+            layers.push({ source: sops === undefined ? found : `${found} (SOPS: read for its clear parts)`, values });
+        }
+    }
+    if (isObject(chart.valuesInline)) {
+        layers.push({ source: `${kustomization} (valuesInline)`, values: chart.valuesInline });
+    }
+    return layers;
 }
 
 /** The maps in a chart's values that ask for a LoadBalancer Service (type or serviceType). */

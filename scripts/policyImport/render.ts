@@ -270,6 +270,7 @@ function takeOverLines(result: ImportResult): string[] {
     return [
         ...section(`Reached from the LAN on an address of their own: ${count(report.lan.length, "workload")}, written as loadBalancerAddresses:`, report.lan),
         ...section(`The LAN (world) not written: ${count(report.lanDropped.length, "workload")} whose policies admitted it, although it never reached them as world:`, report.lanDropped),
+        ...section(`Narrowed to what the workload's config says it reaches: ${count(report.narrowed?.length ?? 0, "workload")} whose policy let it out to the world on every port (the pack's egress-to-world-needs-ports refuses that):`, report.narrowed ?? []),
         ...section(`Traefik paths kept: ${count(report.traefik.length, "connection")} from Traefik written as platform: traefik (the program's Traefik policy opens only those):`, report.traefik),
         ...section(`${CLEANUP_HEADING}: the hand-written policy files the stack replaces, ${count(report.cleanup?.entries.reduce((n, e) => n + e.delete.length, 0) ?? 0, "file")} to delete and ${count(report.cleanup?.entries.reduce((n, e) => n + e.edit.length, 0) ?? 0, "file")} to edit. ` +
             "Delete them from the GitOps repository once the stack's policies for their Application are applied and policy-diff shows nothing lost " +

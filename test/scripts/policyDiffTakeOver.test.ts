@@ -12,6 +12,7 @@ import { TRAEFIK } from "../../platform/traefik";
 import { Workload, diffPolicies, entryText } from "../../scripts/policyDiff/diff";
 import { readFolderPolicies } from "../../scripts/policyDiff/folder";
 import { prepareOriginal } from "../../scripts/policyDiff/original";
+import { diffSides } from "../../scripts/policyDiff/run";
 import type { FolderManifests } from "../../scripts/policyImport/manifests";
 
 const FIXTURE = path.join(REPO_ROOT, "test", "fixtures", "policy-diff", "takeover");
@@ -54,6 +55,13 @@ describe("policy-diff: taking over a running cluster", () => {
                 "no workload either side declares runs in namespace traefik (no pod template, chart release, Helm Application or policy there)",
             ]);
             assert.ok(!out.includes("Not counted: the remainder"), "no remainder without the debug folder");
+            // The blackbox exporter's world egress, narrowed to its probes' ports: listed apart, with the config's account.
+            assert.deepStrictEqual(section(out, "Not counted as lost: egress outside the cluster on ports no probe uses"), [
+                "Not counted as lost: egress outside the cluster on ports no probe uses, from probers whose config says what they reach (the importer narrows them: the pack refuses world egress on every port): 1",
+                "  prober monitoring/prometheus-blackbox-exporter: 443/TCP, ICMP 8, the 2 probe targets of chart prometheus-blackbox-exporter's release prometheus-blackbox-exporter (monitoring/kustomization.yaml (valuesInline)): " +
+                "1 of module http_2xx (prober http), 1 of module icmp (prober icmp)",
+                "  monitoring/prometheus-blackbox-exporter -> entity world: every SCTP port, 0-442/TCP, 444-65535/TCP, every UDP port",
+            ]);
         });
 
         it("exits 0 on a folder whose only difference is the kube-system remainder, and lists its rules by policy, rule, peer and ports", async () => {
@@ -71,7 +79,7 @@ describe("policy-diff: taking over a running cluster", () => {
             const { code, out, err } = await diff("debug");
             assert.strictEqual(code, 1, out + err);
             assert.deepStrictEqual(section(out, "Lost ("), ["Lost (allowed before, not by the stack): 1", "  shop/api -> data/db: 9187/TCP"]);
-            assert.match(out, /\nRead 7 policies \(6 CiliumNetworkPolicy, 1 NetworkPolicy\) from 7 YAML files\.\n/);
+            assert.match(out, /\nRead 9 policies \(8 CiliumNetworkPolicy, 1 NetworkPolicy\) from 9 YAML files\.\n/);
         });
     });
 
@@ -163,9 +171,25 @@ describe("policy-diff: taking over a running cluster", () => {
         });
     });
 
+    it("sets apart only what a prober lost on ports none of its probes uses: a probe's own port lost stays lost", () => {
+        const blackbox = { "app.kubernetes.io/name": "prometheus-blackbox-exporter" };
+        const worldEgress = (toPorts?: unknown) => cnp("monitoring", "blackbox", { endpointSelector: { matchLabels: blackbox }, egress: [{ toEntities: ["world"], ...(toPorts === undefined ? {} : { toPorts }) }] });
+        const manifests: FolderManifests = {
+            ...withNamespaces("monitoring"),
+            charts: [{
+                file: "monitoring/kustomization.yaml", namespace: "monitoring", release: "prometheus-blackbox-exporter", chart: "prometheus-blackbox-exporter",
+                values: [{ source: "inline", values: { serviceMonitor: { targets: [{ name: "a", url: "https://a.example.org" }, { name: "b", url: "10.0.0.1", module: "icmp" }] }, config: { modules: { icmp: { prober: "icmp" } } } } }],
+            }],
+        };
+        const narrowed = diffSides(worldEgress(), [...worldEgress([{ ports: [{ port: "443", protocol: "TCP" }] }]), ...cnp("monitoring", "ping", { endpointSelector: { matchLabels: blackbox }, egress: [{ toEntities: ["world"], icmps: [{ fields: [{ type: 8 }] }] }] })], manifests);
+        assert.deepStrictEqual([narrowed.diff.lost.length, narrowed.narrowed.entries.map(entryText)], [0, ["monitoring/prometheus-blackbox-exporter -> entity world: every SCTP port, 0-442/TCP, 444-65535/TCP, every UDP port"]]);
+        const icmpLost = diffSides(worldEgress(), worldEgress([{ ports: [{ port: "443", protocol: "TCP" }] }]), manifests);
+        assert.deepStrictEqual([icmpLost.diff.lost.map(entryText), icmpLost.narrowed.entries.length], [["monitoring/prometheus-blackbox-exporter -> entity world: every ICMP port, every SCTP port, 0-442/TCP, 444-65535/TCP, every UDP port"], 0]);
+    });
+
     it("reads every policy kind of a folder through the policy model", () => {
         const read = readFolderPolicies(CLUSTER);
-        assert.deepStrictEqual(Object.fromEntries(read.kinds), { CiliumNetworkPolicy: 7, NetworkPolicy: 1 });
+        assert.deepStrictEqual(Object.fromEntries(read.kinds), { CiliumNetworkPolicy: 9, NetworkPolicy: 1 });
         assert.deepStrictEqual(read.encrypted, ["traefik/secrets.enc.yaml"]);
         assert.ok(read.policies.some(p => p.kind === "NetworkPolicy" && p.owner === "NetworkPolicy shop/api-metrics (in extra/k8s.np.metrics.yaml)"));
     });

@@ -43,7 +43,7 @@ describe("import-policies: taking over a running cluster", () => {
     });
 
     it("prints a config the program accepts and whose generated policies pass the round trip", () => {
-        assert.match(result.stderr, /\nRound trip: the printed config, read back by the program, generates policies for 6 workloads/);
+        assert.match(result.stderr, /\nRound trip: the printed config, read back by the program, generates policies for 7 workloads/);
         const placeholders = result.config.map(a => ({ ...a, repoURL: "https://git.example.org/x.git", targetRevision: "HEAD" }));
         assert.deepStrictEqual(parseApplications(placeholders, { entrypoints }).issues, []);
     });
@@ -71,7 +71,7 @@ describe("import-policies: taking over a running cluster", () => {
         assert.strictEqual(app(result.config, "tv").workloads[0].connections, undefined);
         assert.match(result.stderr, /books\/\{app\.kubernetes\.io\/name=library\} \(Application books\): no Service under .*books gives them an address of their own \(library: ClusterIP\)/);
         assert.match(result.stderr, /media\/\{app\.kubernetes\.io\/name=tv\} \(Application tv\): its pods use the host's network \(hostNetwork: true in tv\/k8s\.deployment\.yaml\)/);
-        assert.match(result.stderr, /Partly expressed: 2 rules[^\n]*\n {2}the LAN \(world\) admitted to pods it never reached as world/);
+        assert.match(result.stderr, /Partly expressed: 3 rules[^\n]*\n {2}the LAN \(world\) admitted to pods it never reached as world/);
     });
 
     it("keeps the Ingress path open: Traefik to the Service's pod port, from the Ingress in the Application's folder", () => {
@@ -95,14 +95,21 @@ describe("import-policies: taking over a running cluster", () => {
 
     it("stages every namespace the original left without default deny, and says so", () => {
         const staged = result.config.filter(a => a.enforcement === "staged").map(a => a.name).sort();
-        assert.deepStrictEqual(staged, ["books", "dashboard"]);
-        assert.match(result.stderr, /Staged: books, tools had no default-deny policy in the originals, so their Applications are written with enforcement: staged/);
+        assert.deepStrictEqual(staged, ["books", "dashboard", "prober"]);
+        assert.match(result.stderr, /Staged: books, monitoring, tools had no default-deny policy in the originals, so their Applications are written with enforcement: staged/);
         assert.match(result.stderr, /\n {2}namespace tools: dashboard\n/);
+    });
+
+    it("writes a prober's world egress on every port as the ports its probes use, read from its chart's values (SOPS-encrypted URLs: 80 and 443), and says so", () => {
+        const prober = app(result.config, "prober").workloads[0];
+        assert.deepStrictEqual(prober.connections.to, [{ entity: "cluster", ports: "any" }, { entity: "world", ports: [80, 443] }, { entity: "world", icmp: [8] }]);
+        assert.match(result.stderr, /\nNarrowed to what the workload's config says it reaches: 1 workload whose policy let it out to the world on every port \(the pack's egress-to-world-needs-ports refuses that\):\n {2}monitoring\/\{app\.kubernetes\.io\/name=prometheus-blackbox-exporter\} \(Application prober\): world on every port written as 80\/TCP, 443\/TCP, ICMP 8, the ports its probes use: the 2 probe targets of chart prometheus-blackbox-exporter's release prometheus-blackbox-exporter \(prober\/values\.enc\.yaml \(SOPS: read for its clear parts\)\): 1 of module http_2xx \(prober http\), 1 of module icmp \(prober icmp\); URLs encrypted with SOPS hide their scheme and port, so the http prober's 80 and 443 are assumed/);
+        assert.match(result.stderr, /\n {2}egress to the world on every port \(which the pack refuses\) written as the ports the workload's probes use, read from its config \(1\):\n {4}prober\/k8s\.np\.blackbox\.yaml: monitoring\/prometheus-blackbox-exporter egress#0: /);
     });
 
     it("lists the policy files the stack replaces: deleted whole, or edited when they hold another object, with the kustomization entries and the live objects to delete", () => {
         const lines = result.stderr.slice(result.stderr.indexOf("\nCleanup: ")).split("\n\n")[0].split("\n").slice(2);
-        assert.match(result.stderr, /\nCleanup: the hand-written policy files the stack replaces, 7 files to delete and 1 file to edit\. Delete them from the GitOps repository once the stack's policies for their Application are applied and policy-diff shows nothing lost \(docs\/runbooks\.md, "Take over a running cluster", step 6\)/);
+        assert.match(result.stderr, /\nCleanup: the hand-written policy files the stack replaces, 8 files to delete and 1 file to edit\. Delete them from the GitOps repository once the stack's policies for their Application are applied and policy-diff shows nothing lost \(docs\/runbooks\.md, "Take over a running cluster", step 6\)/);
         assert.strictEqual(lines.find(l => l.startsWith("  Application books: ")),
             "  Application books: delete books/k8s.np.books.yaml; edit books/k8s.backup-cronjob.yaml: remove the policy books/backup-library, keep the rest; " +
             "drop k8s.np.books.yaml from resources in books/kustomization.yaml; kubectl -n books delete ciliumnetworkpolicy backup-library library");
@@ -114,6 +121,6 @@ describe("import-policies: taking over a running cluster", () => {
 
     it("reads the namespaces pods run in from pod templates and chart releases, not from Middlewares or patches", () => {
         const manifests = readFolderManifests(FOLDER);
-        assert.deepStrictEqual([...manifests.namespaces].sort(), ["books", "kube-system", "media", "tools"]);
+        assert.deepStrictEqual([...manifests.namespaces].sort(), ["books", "kube-system", "media", "monitoring", "tools"]);
     });
 });
