@@ -6,11 +6,8 @@
 // policy kind but are not YAML, and namespaced policies without a namespace
 // (kustomize may set it; the selectors depend on it).
 
-import * as fs from "fs";
-import * as path from "path";
-import { parseAllDocuments } from "yaml";
 import { PolicyKind, PolicyModel, readPolicyObject } from "../../policy/policyModel";
-import { yamlFiles } from "../policyImport/files";
+import { folderFiles } from "../policyImport/files";
 
 const POLICY_KINDS: readonly PolicyKind[] = ["CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy", "NetworkPolicy"];
 
@@ -30,31 +27,24 @@ const isObject = (value: unknown): value is Record<string, unknown> => typeof va
 
 /** Every policy document under `root` (minus `exclude`), files in name order. */
 export function readFolderPolicies(root: string, exclude: readonly string[] = []): FolderPolicies {
-    const files = yamlFiles(root, "", exclude.map(e => e.replace(/\/+$/, "")));
+    const files = folderFiles(root, exclude);
     const policies: PolicyModel[] = [];
     const kinds = new Map<PolicyKind, number>();
     const encrypted: string[] = [];
     const notRead: Array<{ file: string; reason: string }> = [];
-    for (const file of files) {
-        if (/\.enc\.ya?ml$/i.test(file)) {
+    for (const read of files) {
+        const file = read.file;
+        if (read.state === "encrypted") {
             encrypted.push(file);
             continue;
         }
-        const text = fs.readFileSync(path.join(root, file), "utf8");
-        const parsed = parseAllDocuments(text);
-        const docs = Array.isArray(parsed) ? parsed : [parsed];
-        const broken = docs.find(d => d.errors.length > 0);
-        if (broken !== undefined) {
-            if (POLICY_KINDS.some(kind => text.includes(kind))) {
-                notRead.push({ file, reason: `not YAML: ${broken.errors[0].message.split("\n")[0]}` });
+        if (read.state === "broken") {
+            if (POLICY_KINDS.some(kind => read.text.includes(kind))) {
+                notRead.push({ file, reason: read.reason });
             }
             continue;
         }
-        const values = docs.map(d => d.toJS() as unknown);
-        if (values.some(v => isObject(v) && v.sops !== undefined)) {
-            encrypted.push(file);
-            continue;
-        }
+        const values = read.values;
         values.forEach((value, doc) => {
             if (!isObject(value) || !POLICY_KINDS.includes(value.kind as PolicyKind)) {
                 return;

@@ -55,6 +55,34 @@ export function yamlFiles(root: string, dir: string, exclude: readonly string[])
         });
 }
 
+/** One YAML file of a folder, as the policy readers meet it. */
+export type FolderFile =
+    | { readonly file: string; readonly state: "encrypted" }
+    | { readonly file: string; readonly state: "broken"; readonly reason: string; readonly text: string }
+    | { readonly file: string; readonly state: "read"; readonly values: readonly unknown[] };
+
+/**
+ * Every YAML file under `root` (minus `exclude`), in name order, parsed: a
+ * SOPS-encrypted file (by name, or a document with a top-level `sops:` block)
+ * is not parsed further, a file that is not YAML carries the parser's first line.
+ */
+export function folderFiles(root: string, exclude: readonly string[]): FolderFile[] {
+    return yamlFiles(root, "", exclude.map(e => e.replace(/\/+$/, ""))).map((file): FolderFile => {
+        if (/\.enc\.ya?ml$/i.test(file)) {
+            return { file, state: "encrypted" };
+        }
+        const text = fs.readFileSync(path.join(root, file), "utf8");
+        const documents = parseAllDocuments(text);
+        const docs = Array.isArray(documents) ? documents : [documents];
+        const broken = docs.find(d => d.errors.length > 0);
+        if (broken !== undefined) {
+            return { file, state: "broken", reason: `not YAML: ${broken.errors[0].message.split("\n")[0]}`, text };
+        }
+        const values = docs.map(d => d.toJS() as unknown);
+        return values.some(v => isObject(v) && v.sops !== undefined) ? { file, state: "encrypted" } : { file, state: "read", values };
+    });
+}
+
 /** Every CiliumNetworkPolicy under `root`, files in name order, documents in file order. */
 export function readPolicyFolder(root: string, exclude: readonly string[] = []): FolderRead {
     const policies: SourcePolicy[] = [];
@@ -63,27 +91,20 @@ export function readPolicyFolder(root: string, exclude: readonly string[] = []):
     const encrypted: string[] = [];
     const unreadable: Array<{ file: string; reason: string }> = [];
     const invalid: Array<{ file: string; doc: number; reason: string }> = [];
-    const files = yamlFiles(root, "", exclude.map(e => e.replace(/\/+$/, "")));
-    for (const file of files) {
-        if (/\.enc\.ya?ml$/i.test(file)) {
+    const files = folderFiles(root, exclude);
+    for (const read of files) {
+        const file = read.file;
+        if (read.state === "encrypted") {
             encrypted.push(file);
             continue;
         }
-        const text = fs.readFileSync(path.join(root, file), "utf8");
-        const documents = parseAllDocuments(text);
-        const docs = Array.isArray(documents) ? documents : [documents];
-        const broken = docs.find(d => d.errors.length > 0);
-        if (broken !== undefined) {
-            if (text.includes(POLICY_KIND)) {
-                unreadable.push({ file, reason: `not YAML: ${broken.errors[0].message.split("\n")[0]}` });
+        if (read.state === "broken") {
+            if (read.text.includes(POLICY_KIND)) {
+                unreadable.push({ file, reason: read.reason });
             }
             continue;
         }
-        const values = docs.map(d => d.toJS() as unknown);
-        if (values.some(v => isObject(v) && v.sops !== undefined)) {
-            encrypted.push(file);
-            continue;
-        }
+        const values = read.values;
         values.forEach((value, doc) => {
             if (!isObject(value) || value.kind === undefined) {
                 return;
