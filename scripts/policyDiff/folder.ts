@@ -7,7 +7,7 @@
 // (kustomize may set it; the selectors depend on it).
 
 import { PolicyKind, PolicyModel, readPolicyObject } from "../../policy/policyModel";
-import { folderFiles } from "../policyImport/files";
+import { FolderFile, folderFiles } from "../policyImport/files";
 
 const POLICY_KINDS: readonly PolicyKind[] = ["CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy", "NetworkPolicy"];
 
@@ -25,9 +25,8 @@ export interface FolderPolicies {
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 
-/** Every policy document under `root` (minus `exclude`), files in name order. */
-export function readFolderPolicies(root: string, exclude: readonly string[] = []): FolderPolicies {
-    const files = folderFiles(root, exclude);
+/** Every policy document under `root` (minus `exclude`), files in name order; `files` when the folder is read already. */
+export function readFolderPolicies(root: string, exclude: readonly string[] = [], files: readonly FolderFile[] = folderFiles(root, exclude)): FolderPolicies {
     const policies: PolicyModel[] = [];
     const kinds = new Map<PolicyKind, number>();
     const encrypted: string[] = [];

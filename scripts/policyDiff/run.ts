@@ -9,6 +9,7 @@ import { PolicyModel, Selector, readPolicies, readPolicyObject } from "../../pol
 import { runProgram } from "../offlineRun";
 import type { StackConfigValues } from "../stackFiles";
 import { platformPolicyOf } from "../policyImport/cilium";
+import { folderFiles } from "../policyImport/files";
 import { FolderManifests, readFolderManifests } from "../policyImport/manifests";
 import { ProberPorts, blackboxReleases, isProber, proberPortsText } from "../policyImport/probes";
 import { DiffEntry, NAMESPACE_NAME_LABEL, PolicyDiff, Workload, diffPolicies, identityOf, selectorMatches } from "./diff";
@@ -150,9 +151,11 @@ export function diffSides(before: readonly PolicyModel[], after: readonly Policy
 
 /** Reads both sides and diffs them: before is the folder's (or the cluster's) policies, after the stack's. */
 export async function policyDiff(source: DiffSource): Promise<DiffResult> {
-    const folder = source.live === true ? undefined : readFolderPolicies(source.folder!, source.exclude ?? []);
+    // The folder's files are parsed once, for its policies and its manifests.
+    const files = source.folder === undefined ? undefined : folderFiles(source.folder, source.exclude ?? []);
+    const folder = source.live === true || files === undefined ? undefined : readFolderPolicies(source.folder!, source.exclude ?? [], files);
     const before = folder === undefined ? await livePolicies(source.kubectl) : folder.policies;
-    const manifests = source.folder === undefined ? undefined : readFolderManifests(source.folder, source.exclude ?? []);
+    const manifests = files === undefined ? undefined : readFolderManifests(source.folder!, source.exclude ?? [], files);
     const after = await stackPolicies(source.stack, source.root);
     return { ...diffSides(before, after, manifests), ...(folder === undefined ? {} : { folder }) };
 }

@@ -11,7 +11,7 @@ import * as path from "path";
 import { parseAllDocuments } from "yaml";
 import type { Labels } from "./cilium";
 import { isObject } from "./cilium";
-import { yamlFiles } from "./files";
+import { FolderFile, folderFiles } from "./files";
 import { KUBE_SYSTEM, LOADBALANCER_IPS_ANNOTATION } from "../../policy/definitions";
 
 /** Namespaces that run pods whatever a folder holds: K3s's own in kube-system, and default, which always exists. */
@@ -122,8 +122,8 @@ function podSpecOf(object: Record<string, any>): { spec?: Record<string, any>; l
     }
 }
 
-/** Reads every unencrypted YAML document under `root` (minus `exclude`). */
-export function readFolderManifests(root: string, exclude: readonly string[] = []): FolderManifests {
+/** Reads every unencrypted YAML document under `root` (minus `exclude`); `files` when the folder is read already. */
+export function readFolderManifests(root: string, exclude: readonly string[] = [], files: readonly FolderFile[] = folderFiles(root, exclude)): FolderManifests {
     const namespaces = new Set<string>();
     const templates: PodTemplate[] = [];
     const services: ServiceManifest[] = [];
@@ -131,25 +131,16 @@ export function readFolderManifests(root: string, exclude: readonly string[] = [
     const ingressBackends: IngressBackend[] = [];
     const kustomizations: Kustomization[] = [];
     const charts: ChartRelease[] = [];
-    const files = yamlFiles(root, "", exclude.map(e => e.replace(/\/+$/, "")));
     // kustomize's `namespace:` applies to every object of its folder (and the folders it includes, approximated by the subtree).
     const kustomizeNamespace = new Map<string, string>();
     const documents: Array<{ file: string; object: Record<string, any> }> = [];
     // Files a kustomization applies as patches change other objects; their own metadata says nothing.
     const patches = new Set<string>();
-    for (const file of files) {
-        if (/\.enc\.ya?ml$/i.test(file)) {
+    for (const read of files) {
+        if (read.state !== "read") {
             continue;
         }
-        const parsed = parseAllDocuments(fs.readFileSync(path.join(root, file), "utf8"));
-        const docs = Array.isArray(parsed) ? parsed : [parsed];
-        if (docs.some(d => d.errors.length > 0)) {
-            continue;
-        }
-        const values = docs.map(d => d.toJS() as unknown);
-        if (values.some(v => isObject(v) && v.sops !== undefined)) {
-            continue;
-        }
+        const { file, values } = read;
         for (const object of values) {
             if (!isObject(object)) {
                 continue;
