@@ -2,13 +2,14 @@
 //
 // Reads the cluster of kubectl's current context (one call per kind:
 // Services, Cilium and Kubernetes network policies, CIDR groups, Argo CD
-// Applications, the kubevip ConfigMap, host-network pods) and checks the
-// promises the pack checks at preview time against what really runs: each
-// owned address held only by its owner's Service, no LoadBalancer address
-// outside the pool, no pinned address nobody declared, range-global as
-// planned, no policy admitting the LAN on a port nobody owns, every
-// Application's namespace and destination, no host-network pod outside the
-// platform. See docs/audit.md.
+// Applications and ApplicationSets, the kubevip ConfigMap, host-network pods)
+// and checks the promises the pack checks at preview time against what
+// really runs: each owned address held only by its owner's Service, no
+// LoadBalancer address outside the pool, no pinned address nobody declared,
+// range-global as planned, no policy admitting the LAN on a port nobody owns,
+// every Application's (and ApplicationSet template's) namespace, destination
+// and pinned sources, no host-network pod outside the platform. See
+// docs/audit.md.
 //
 // Exit codes (scripts/cli/exitCodes.ts): 0 the cluster keeps the plan, 1 a
 // breach, 2 the stack's config, 3 a cluster that could not be read.

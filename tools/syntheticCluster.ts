@@ -20,6 +20,8 @@ export interface ClusterLists {
     networkpolicies: KubeObject[];
     ciliumcidrgroups: KubeObject[];
     applications: KubeObject[];
+    /** Absent: the cluster does not serve the kind (no ApplicationSet CRD). */
+    applicationsets?: KubeObject[];
     configmap?: KubeObject;
     hostNetworkPods: KubeObject[];
 }
@@ -69,7 +71,7 @@ export function plannedCluster(plan: AuditPlan, padding = 0): ClusterLists {
         apiVersion: "v1", kind: "Pod", metadata: meta(name, namespace), spec: { hostNetwork: true },
     })));
     const lists: ClusterLists = {
-        services, ciliumnetworkpolicies: policies, ciliumclusterwidenetworkpolicies: [], networkpolicies: [], ciliumcidrgroups: [], applications,
+        services, ciliumnetworkpolicies: policies, ciliumclusterwidenetworkpolicies: [], networkpolicies: [], ciliumcidrgroups: [], applications, applicationsets: [],
         configmap: { apiVersion: "v1", kind: "ConfigMap", metadata: meta(plan.poolConfigMap.name, plan.poolConfigMap.namespace), data: plan.rangeGlobal === undefined ? {} : { [GLOBAL_RANGE_KEY]: plan.rangeGlobal } },
         hostNetworkPods,
     };

@@ -8,10 +8,12 @@
 import { Ipv4Range, formatRange, parseIpv4, parseRange, parseCidr, blockAsRange, rangeContains } from "../../policy/addressing";
 import { ALLOW_BRANCH_REVISIONS_KEY, pinnedRevisionHint } from "../../policy/revisions";
 import { UNPINNED_RISK, argoSourceRevisions, describeUnpinned, revisionRefused } from "../../policy/argoCdSources";
+import { argoDestinations } from "../../policy/argoCd";
 import { WHOLE_NAMESPACE_FIX, describeBeside, namespaceApplications, wholeNamespaceBesideWorkloads } from "../../policy/sharedNamespaces";
 import { GLOBAL_RANGE_KEY, KUBE_VIP_LOADBALANCER_CLASS, LOADBALANCER_IPS_ANNOTATION, TYPES } from "../../policy/definitions";
 import { KUBE_VIP } from "../../platform/kube-vip";
 import { CidrGroups, PolicyModel, cidrGroupsOf, describePeer, describePorts, peerLanReach, portWithin, readPolicyObject } from "../../policy/policyModel";
+import { parse as parseYaml } from "yaml";
 import type { AuditPlan, OwnedAddress } from "./plan";
 
 type KubeObject = Record<string, any>;
@@ -23,6 +25,8 @@ export interface ClusterSnapshot {
     readonly policies: readonly KubeObject[];
     readonly cidrGroups: readonly KubeObject[];
     readonly applications: readonly KubeObject[];
+    /** Argo CD ApplicationSets; none where the cluster does not serve the kind. */
+    readonly applicationSets: readonly KubeObject[];
     /** The kubevip ConfigMap; undefined when it does not exist. */
     readonly poolConfigMap?: KubeObject;
     /** Pods with spec.hostNetwork. */
@@ -215,53 +219,142 @@ function policyFindings(plan: AuditPlan, policies: readonly KubeObject[], groups
     return findings;
 }
 
-function applicationFindings(plan: AuditPlan, applications: readonly KubeObject[]): Finding[] {
+/** An Application, or the Applications an ApplicationSet's template generates, as the checks read it. */
+interface ArgoObject {
+    /** e.g. `Application argocd/podinfo`, `ApplicationSet argocd/tenants`. */
+    readonly object: string;
+    readonly name: string;
+    /** The Application's spec: an ApplicationSet's spec.template.spec, its templatePatch applied. */
+    readonly spec: KubeObject;
+    /** The object for the pack's readers (policy/argoCdSources.ts, policy/argoCd.ts). */
+    readonly view: { readonly type: string; readonly name: string; readonly props: KubeObject };
+    readonly isSet: boolean;
+}
+
+function argoFindings(plan: AuditPlan, argo: ArgoObject): Finding[] {
     const findings: Finding[] = [];
-    const appsOf = (namespace: string) => plan.applications.filter(a => a.namespace === namespace).map(a => a.name);
-    for (const application of applications) {
-        const name = String(application.metadata?.name ?? "?");
-        const object = `Application ${nameOf(application)}`;
-        const destination = application.spec?.destination ?? {};
-        const server = typeof destination.server === "string" ? destination.server : undefined;
-        const clusterName = typeof destination.name === "string" ? destination.name : undefined;
-        if ((server !== undefined && server !== plan.inClusterServer) || (clusterName !== undefined && clusterName !== "in-cluster")) {
-            findings.push({ object, breach: true, problem: `deploys to ${server ?? `cluster ${clusterName}`}, not to the cluster it runs in (${plan.inClusterServer}): no policy of this stack covers what it deploys there`, fix: `set spec.destination.server to ${plan.inClusterServer}` });
-        }
-        for (const source of argoSourceRevisions({ type: TYPES.application, name, props: application })) {
-            if (revisionRefused(source.verdict, plan.allowBranchRevisions)) {
-                findings.push({
-                    object, breach: true,
-                    problem: `${describeUnpinned(source, source.verdict)}: ${UNPINNED_RISK[source.verdict.as]}`,
-                    fix: `set targetRevision to ${pinnedRevisionHint(source)}${source.verdict.as === "branch" ? ` (for a lab, ${ALLOW_BRANCH_REVISIONS_KEY}: true in the stack config allows branches)` : ""}; ${plan.applications.some(a => a.name === name) ? `in the stack's applications config, then pulumi up for stack ${plan.stack}` : "in the Application's manifest"}`,
-                });
-            }
-        }
-        const namespace = typeof destination.namespace === "string" && destination.namespace !== "" ? destination.namespace : undefined;
-        const planned = plan.applications.find(a => a.name === name);
-        if (namespace === undefined) {
-            findings.push({ object, breach: true, problem: "has no destination namespace: its objects land wherever their manifests say, platform namespaces included", fix: `set spec.destination.namespace${planned === undefined ? "" : ` to ${planned.namespace}`}` });
-            continue;
-        }
-        if (planned !== undefined) {
-            if (planned.namespace !== namespace) {
-                findings.push({ object, breach: true, problem: `deploys into namespace ${namespace}, but the stack declares it in ${planned.namespace}, where its policies are`, fix: `set spec.destination.namespace back to ${planned.namespace} (pulumi up for stack ${plan.stack})` });
-            }
-            continue;
-        }
-        const platform = namespace.startsWith("kube-") || plan.platformNamespaces.includes(namespace);
-        const others = appsOf(namespace);
-        if (platform || others.length > 0) {
+    const { object, name, spec, isSet } = argo;
+    const manifest = isSet ? "the ApplicationSet's manifest" : "the Application's manifest";
+    const destination = isObjectValue(spec.destination) ? spec.destination : {};
+    const server = typeof destination.server === "string" ? destination.server : undefined;
+    const clusterName = typeof destination.name === "string" ? destination.name : undefined;
+    const field = isSet ? "spec.template.spec.destination" : "spec.destination";
+    if ((server !== undefined && server !== plan.inClusterServer) || (clusterName !== undefined && clusterName !== "in-cluster")) {
+        findings.push({ object, breach: true, problem: `deploys to ${server ?? `cluster ${clusterName}`}, not to the cluster it runs in (${plan.inClusterServer}): no policy of this stack covers what it deploys there`, fix: `set ${field}.server to ${plan.inClusterServer}` });
+    }
+    for (const source of argoSourceRevisions(argo.view)) {
+        if (revisionRefused(source.verdict, plan.allowBranchRevisions)) {
             findings.push({
                 object, breach: true,
-                problem: `is not declared by the stack and deploys into namespace ${namespace}, ${platform ? "a namespace of the platform" : `which belongs to Application${others.length === 1 ? "" : "s"} ${others.join(", ")}`}: its pods would share that namespace's policies and could mount its Secrets`,
-                fix: `declare it in the stack's applications config with a namespace of its own, or delete it (argocd app delete ${name})`,
+                problem: `${describeUnpinned(source, source.verdict)}: ${UNPINNED_RISK[source.verdict.as]}`,
+                fix: `set targetRevision to ${pinnedRevisionHint(source)}${source.verdict.as === "branch" ? ` (for a lab, ${ALLOW_BRANCH_REVISIONS_KEY}: true in the stack config allows branches)` : ""}; ${!isSet && plan.applications.some(a => a.name === name) ? `in the stack's applications config, then pulumi up for stack ${plan.stack}` : `in ${manifest}`}`,
             });
-        } else {
-            findings.push({ object, breach: false, problem: `is not declared by the stack: namespace ${namespace} has none of the stack's policies`, fix: "declare it in the stack's applications config" });
         }
+    }
+    const [read] = argoDestinations(argo.view);
+    const namespace = read?.namespace;
+    const planned = isSet ? undefined : plan.applications.find(a => a.name === name);
+    if (namespace === undefined) {
+        findings.push({ object, breach: true, problem: "has no destination namespace: its objects land wherever their manifests say, platform namespaces included", fix: `set ${field}.namespace${planned === undefined ? "" : ` to ${planned.namespace}`}` });
+        return findings;
+    }
+    if (read.templated) {
+        findings.push({ object, breach: true, problem: `generates its destination namespace (${namespace}) per Application: no default deny of the stack covers those namespaces`, fix: "declare each Application it generates in the stack's applications config, which gives it a namespace of its own with its policies" });
+        return findings;
+    }
+    if (planned !== undefined) {
+        if (planned.namespace !== namespace) {
+            findings.push({ object, breach: true, problem: `deploys into namespace ${namespace}, but the stack declares it in ${planned.namespace}, where its policies are`, fix: `set spec.destination.namespace back to ${planned.namespace} (pulumi up for stack ${plan.stack})` });
+        }
+        return findings;
+    }
+    const platform = namespace.startsWith("kube-") || plan.platformNamespaces.includes(namespace);
+    const others = plan.applications.filter(a => a.namespace === namespace).map(a => a.name);
+    const what = isSet ? "generates Applications the stack does not declare" : "is not declared by the stack";
+    if (platform || others.length > 0) {
+        findings.push({
+            object, breach: true,
+            problem: `${what} and deploys into namespace ${namespace}, ${platform ? "a namespace of the platform" : `which belongs to Application${others.length === 1 ? "" : "s"} ${others.join(", ")}`}: its pods would share that namespace's policies and could mount its Secrets`,
+            fix: isSet
+                ? "declare each Application it generates in the stack's applications config with a namespace of its own, or delete the ApplicationSet"
+                : `declare it in the stack's applications config with a namespace of its own, or delete it (argocd app delete ${name})`,
+        });
+    } else {
+        findings.push({ object, breach: false, problem: `${what}: namespace ${namespace} has none of the stack's policies`, fix: isSet ? "declare each Application it generates in the stack's applications config" : "declare it in the stack's applications config" });
     }
     return findings;
 }
+
+function applicationFindings(plan: AuditPlan, applications: readonly KubeObject[]): Finding[] {
+    return applications.flatMap(application => {
+        const name = String(application.metadata?.name ?? "?");
+        return argoFindings(plan, {
+            object: `Application ${nameOf(application)}`, name, isSet: false,
+            spec: isObjectValue(application.spec) ? application.spec : {},
+            view: { type: TYPES.application, name, props: application },
+        });
+    });
+}
+
+/**
+ * Each ApplicationSet's template, checked as the Applications it generates:
+ * with its templatePatch applied when that is plain YAML; one filled in per
+ * Application (`{{...}}`) is a breach of its own, as in the pack
+ * (argocd-application-boundaries), since nothing can evaluate it.
+ */
+function applicationSetFindings(plan: AuditPlan, sets: readonly KubeObject[]): Finding[] {
+    return sets.flatMap(set => {
+        const name = String(set.metadata?.name ?? "?");
+        const object = `ApplicationSet ${nameOf(set)}`;
+        const template = isObjectValue(set.spec?.template) ? set.spec.template : {};
+        const patched = templatePatched(template, set.spec?.templatePatch);
+        const findings: Finding[] = [];
+        if (patched.unreadable !== undefined) {
+            findings.push({
+                object, breach: true,
+                problem: `has a templatePatch ${patched.unreadable}, which rewrites each generated Application (its namespace, destination and revisions included) in ways no audit can evaluate`,
+                fix: "drop templatePatch, or write it as plain YAML; better, declare each Application in the stack's applications config",
+            });
+        }
+        const props = { ...set, spec: { ...set.spec, template: patched.template } };
+        return [...findings, ...argoFindings(plan, {
+            object, name, isSet: true,
+            spec: isObjectValue(patched.template.spec) ? patched.template.spec : {},
+            view: { type: TYPES.applicationSet, name, props },
+        })];
+    });
+}
+
+/** The template with a plain-YAML templatePatch merged in (maps merge, anything else replaces, null removes), or why it cannot be. */
+function templatePatched(template: KubeObject, patch: unknown): { template: KubeObject; unreadable?: string } {
+    if (typeof patch !== "string" || patch.trim() === "") {
+        return { template };
+    }
+    if (patch.includes("{{")) {
+        return { template, unreadable: "filled in per generated Application ({{...}})" };
+    }
+    let value: unknown;
+    try {
+        value = parseYaml(patch);
+    } catch (error) {
+        return { template, unreadable: `that is not YAML (${(error as Error).message.split("\n")[0]})` };
+    }
+    return isObjectValue(value) ? { template: mergePatch(template, value) } : { template, unreadable: "that is not a map" };
+}
+
+function mergePatch(base: KubeObject, patch: KubeObject): KubeObject {
+    const merged: KubeObject = { ...base };
+    for (const [key, value] of Object.entries(patch)) {
+        if (value === null) {
+            delete merged[key];
+        } else {
+            merged[key] = isObjectValue(value) && isObjectValue(merged[key]) ? mergePatch(merged[key], value) : value;
+        }
+    }
+    return merged;
+}
+
+const isObjectValue = (value: unknown): value is KubeObject => typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** A whole-namespace Application beside Applications that declare workloads, as their annotations say in the cluster. */
 function sharedNamespaceFindings(applications: readonly KubeObject[]): Finding[] {
@@ -294,6 +387,7 @@ export function auditCluster(plan: AuditPlan, cluster: ClusterSnapshot): Finding
         ...poolFindings(plan, cluster.poolConfigMap),
         ...policyFindings(plan, cluster.policies, groups),
         ...applicationFindings(plan, cluster.applications),
+        ...applicationSetFindings(plan, cluster.applicationSets),
         ...sharedNamespaceFindings(cluster.applications),
         ...hostNetworkFindings(plan, cluster.hostNetworkPods),
     ];

@@ -1,5 +1,5 @@
 // Reads the cluster for the live audit: one kubectl call per kind, never one
-// per object, so the audit costs the same eight calls on any cluster.
+// per object, so the audit costs the same nine calls on any cluster.
 
 import { execFileSync } from "child_process";
 import type { AuditPlan } from "./plan";
@@ -59,6 +59,7 @@ export function readCluster(plan: AuditPlan, run: Kubectl = kubectl): ReadResult
     ];
     const cidrGroups = list("ciliumcidrgroups.cilium.io", false, true);
     const applications = list("applications.argoproj.io", true, true);
+    const applicationSets = list("applicationsets.argoproj.io", true, true);
     let poolConfigMap: Record<string, any> | undefined;
     try {
         poolConfigMap = JSON.parse(run(["-n", plan.poolConfigMap.namespace, "get", "configmap", plan.poolConfigMap.name, "-o", "json"]));
@@ -79,7 +80,7 @@ export function readCluster(plan: AuditPlan, run: Kubectl = kubectl): ReadResult
         }
         throw new ClusterReadError(`kubectl get pods failed: ${stderrOf(error)}`);
     }
-    return { cluster: { services, policies, cidrGroups, applications, poolConfigMap, hostNetworkPods }, absentKinds };
+    return { cluster: { services, policies, cidrGroups, applications, applicationSets, poolConfigMap, hostNetworkPods }, absentKinds };
 }
 
 function itemsOf(text: string, resource: string): Array<Record<string, any>> {

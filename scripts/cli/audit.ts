@@ -10,11 +10,12 @@ export const command: Command<AuditDeps> = {
     summary: "check the cluster of kubectl's current context against a stack's promises, as it runs",
     synopsis: "--stack <name>",
     description: [
-        "Reads the cluster once per kind (Services, network policies of every kind, CIDR groups, Argo CD Applications,",
+        "Reads the cluster once per kind (Services, network policies of every kind, CIDR groups, Argo CD Applications and ApplicationSets,",
         "the kubevip ConfigMap, host-network pods) and reports every breach of the plan, each with the object and the fix:",
         "an owned address held by another Service, a LoadBalancer address outside the pool or pinned by nobody's",
         "declaration, range-global not as planned, a policy admitting the LAN on a port nobody owns, an Application",
-        "outside its namespace or cluster, a host-network pod outside the platform. See docs/audit.md.",
+        "(or an ApplicationSet's template) outside its namespace or cluster or not pinned, a host-network pod outside the platform.",
+        "See docs/audit.md.",
     ].join("\n"),
     options: {
         stack: { type: "string", value: "<name>", description: "the stack: reads Pulumi.<name>.yaml" },

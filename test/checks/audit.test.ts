@@ -24,6 +24,18 @@ function breaches(lists: ClusterLists) {
     return auditCluster(HOME, readCluster(HOME, clusterKubectl(lists)).cluster).filter(f => f.breach);
 }
 
+/** An ApplicationSet in Argo CD's namespace whose template deploys `source` into namespace `tenants`. */
+function applicationSet(name: string, source: Record<string, unknown>, extra: { templatePatch?: string; server?: string } = {}) {
+    return {
+        apiVersion: "argoproj.io/v1alpha1", kind: "ApplicationSet", metadata: { name, namespace: HOME.argoCdNamespace },
+        spec: {
+            generators: [{ list: { elements: [{ revision: "v1.0.0" }] } }],
+            template: { metadata: { name: `${name}-{{ .revision }}` }, spec: { project: "default", source, destination: { server: extra.server ?? HOME.inClusterServer, namespace: "tenants" } } },
+            ...(extra.templatePatch === undefined ? {} : { templatePatch: extra.templatePatch }),
+        },
+    };
+}
+
 const piHole = HOME.owned.find(o => o.namespace === "dns" && o.address === "192.168.1.232");
 
 describe("npm run audit: a cluster that keeps the plan", () => {
@@ -38,7 +50,7 @@ describe("npm run audit: a cluster that keeps the plan", () => {
         assert.match(result.out, /^Live audit of stack "home": the cluster keeps the plan's promises\./);
         assert.deepStrictEqual(result.calls.map(c => c.slice(0, 2).join(" ")), [
             "get services", "get ciliumnetworkpolicies.cilium.io", "get ciliumclusterwidenetworkpolicies.cilium.io", "get networkpolicies.networking.k8s.io",
-            "get ciliumcidrgroups.cilium.io", "get applications.argoproj.io", "-n kube-system", "get pods",
+            "get ciliumcidrgroups.cilium.io", "get applications.argoproj.io", "get applicationsets.argoproj.io", "-n kube-system", "get pods",
         ]);
         assert.ok(result.calls.find(c => c[1] === "pods")!.includes("spec.hostNetwork=true"));
     });
@@ -48,7 +60,7 @@ describe("npm run audit: a cluster that keeps the plan", () => {
         assert.ok(lists.services.length + lists.ciliumnetworkpolicies.length + lists.networkpolicies.length >= 2000);
         const result = await audit(lists);
         assert.strictEqual(result.code, 0, result.err);
-        assert.strictEqual(result.calls.length, 8);
+        assert.strictEqual(result.calls.length, 9);
     });
 
     it("notes an owned address whose Service Argo CD has not synced yet, without failing", async () => {
@@ -73,6 +85,44 @@ describe("npm run audit: a cluster that keeps the plan", () => {
 });
 
 describe("npm run audit: the faked home cluster with breaches", () => {
+    it("reads ApplicationSets in the same one call per kind, and audits clean where the cluster has no ApplicationSet CRD", async () => {
+        const lists = plannedCluster(HOME);
+        delete lists.applicationsets;
+        const result = await audit(lists);
+        assert.strictEqual(result.code, 0, result.err);
+        assert.strictEqual(result.calls.filter(c => c[1] === "applicationsets.argoproj.io").length, 1);
+        assert.match(result.out, /Not served by this cluster \(nothing of them runs\): applicationsets\.argoproj\.io$/);
+    });
+
+    it("refuses an ApplicationSet whose template tracks HEAD, naming it and the fix; a stack that allows branches lets it through", async () => {
+        const lists = plannedCluster(HOME);
+        lists.applicationsets = [applicationSet("tenants", { repoURL: "https://example.invalid/tenants.git", path: "tenants", targetRevision: "HEAD" })];
+        const result = await audit(lists);
+        assert.strictEqual(result.code, 1);
+        assert.match(result.err, /\n {2}ApplicationSet argocd\/tenants\n {4}deploys https:\/\/example\.invalid\/tenants\.git \(spec\.template\.spec\.source\) at HEAD, [^\n]+\n {4}fix: set targetRevision to a full commit SHA \(40 hex digits\) or a release tag such as v1\.2\.3 \(for a lab, argoCdAllowBranchRevisions: true in the stack config allows branches\); in the ApplicationSet's manifest\n/);
+        const found = (plan: AuditPlan) => auditCluster(plan, readCluster(plan, clusterKubectl(lists)).cluster).filter(f => f.object.startsWith("ApplicationSet")).map(f => [f.breach, f.problem.split(":")[0]]);
+        assert.deepStrictEqual(found({ ...HOME, allowBranchRevisions: true }), [[false, "generates Applications the stack does not declare"]]);
+    });
+
+    it("checks an ApplicationSet's template with its plain-YAML templatePatch applied, and refuses a templated one", () => {
+        const lists = plannedCluster(HOME);
+        lists.applicationsets = [
+            applicationSet("patched", { repoURL: "https://example.invalid/a.git", path: "a", targetRevision: "v1.0.0" }, { templatePatch: "spec:\n  source:\n    targetRevision: main\n  destination:\n    namespace: traefik\n" }),
+            applicationSet("generated", { repoURL: "https://example.invalid/b.git", path: "b", targetRevision: "v1.0.0" }, { templatePatch: "spec:\n  destination:\n    namespace: '{{ .path.basename }}'\n" }),
+            applicationSet("remote", { repoURL: "https://example.invalid/c.git", path: "c", targetRevision: "{{ .revision }}" }, { server: "https://10.0.0.5:6443" }),
+        ];
+        const found = auditCluster(HOME, readCluster(HOME, clusterKubectl(lists)).cluster).filter(f => f.object.startsWith("ApplicationSet")).map(f => [f.object, f.breach, f.problem.split(/[:,]/)[0]]);
+        assert.deepStrictEqual(found, [
+            ["ApplicationSet argocd/patched", true, "deploys https"],
+            ["ApplicationSet argocd/patched", true, "generates Applications the stack does not declare and deploys into namespace traefik"],
+            ["ApplicationSet argocd/generated", true, "has a templatePatch filled in per generated Application ({{...}})"],
+            ["ApplicationSet argocd/generated", false, "generates Applications the stack does not declare"],
+            ["ApplicationSet argocd/remote", true, "deploys to https"],
+            ["ApplicationSet argocd/remote", true, "deploys https"],
+            ["ApplicationSet argocd/remote", false, "generates Applications the stack does not declare"],
+        ]);
+    });
+
     it("reports a Service holding .232 outside namespace dns, an address outside the pool and a clusterwide policy admitting the world; exits 1", async () => {
         const lists = plannedCluster(HOME);
         // A Service Argo CD synced from a chart's values that took Pi-hole's address.
