@@ -47,6 +47,16 @@ export class PackProcess {
         return shared;
     }
 
+    /**
+     * Starts the shared pack now, as mocha loads the test files (from
+     * test/rootHooks.ts): its start is seconds of a process of its own, done
+     * by the time the first file that needs it runs. A failed start is the
+     * error of the tests that ask for it.
+     */
+    static startSharedEarly(): void {
+        PackProcess.shared().catch(() => undefined);
+    }
+
     static async stopShared(): Promise<void> {
         const running = shared;
         shared = undefined;

@@ -2,7 +2,6 @@
 // and errors as messages. Spawned through its bin where the start matters,
 // in-process elsewhere (the commands take their writers and stack folder).
 import * as assert from "assert";
-import { execFile } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -10,26 +9,19 @@ import { COMMANDS } from "../../scripts/cli/commands";
 import { EXIT, EXIT_MEANINGS } from "../../scripts/cli/exitCodes";
 import { cli } from "../../scripts/cli/main";
 import { renderPolicyPackConfig } from "../../scripts/policyConfig";
+import { runCommand, startEarly } from "../early";
 import { REPO_ROOT, STACKS } from "../harness";
 
 const BIN = path.join(REPO_ROOT, "scripts", "homelab-network.js");
 const HOME = fs.readFileSync(path.join(STACKS, "Pulumi.home.yaml"), "utf8");
 const STACK_TRACE = /\n\s+at .+:\d+:\d+/;
 
-function spawn(file: string, args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    return new Promise(resolve => {
-        execFile(file, args, { cwd: REPO_ROOT }, (error, stdout, stderr) => {
-            resolve({ code: error === null ? 0 : Number(error.code), stdout, stderr });
-        });
-    });
-}
-
-// Started as mocha loads this file, so the processes (npm's own start is
-// slow) run beside the test files before this one instead of holding up the suite.
+// Started as mocha loads this file (test/early.ts): npm's own start is slow.
 const HELP_RUNS = Promise.all([
-    spawn("npx", ["--no-install", "homelab-network", "--help"]),
-    ...COMMANDS.map(c => spawn(process.execPath, [BIN, c.name, "--help"])),
+    startEarly(() => runCommand("npx", ["--no-install", "homelab-network", "--help"], { cwd: REPO_ROOT })),
+    ...COMMANDS.map(c => startEarly(() => runCommand(process.execPath, [BIN, c.name, "--help"], { cwd: REPO_ROOT }))),
 ]);
+HELP_RUNS.catch(() => undefined);
 
 async function inProcess(argv: readonly string[], root = STACKS) {
     let stdout = "";
