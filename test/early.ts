@@ -34,6 +34,12 @@ export function runCommand(file: string, args: readonly string[], options: ExecF
     });
 }
 
+/**
+ * The timeout of a test that awaits an early run: the run may still be
+ * waiting for its turn behind the others, which on a loaded machine is long.
+ */
+export const EARLY_TIMEOUT = 120000;
+
 /** Early runs at once: more would only share the one core left and slow the tests' own. */
 const AT_ONCE = 2;
 let running = 0;

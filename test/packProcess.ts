@@ -155,7 +155,7 @@ export class PackProcess {
         request.setType(resource.type);
         request.setName(resource.name);
         request.setUrn(resource.urn);
-        request.setProperties(structProto.Struct.fromJavaScript(jsonOf(resource.props)));
+        request.setProperties(structOf(resource.props));
         request.setOptions(new analyzerProto.AnalyzerResourceOptions());
         return PackProcess.diagnostics(await this.call("analyze", request));
     }
@@ -168,7 +168,7 @@ export class PackProcess {
             r.setType(resource.type);
             r.setName(resource.name);
             r.setUrn(resource.urn);
-            r.setProperties(structProto.Struct.fromJavaScript(jsonOf(resource.props)));
+            r.setProperties(structOf(resource.props));
             r.setOptions(new analyzerProto.AnalyzerResourceOptions());
             if (resource.parent !== undefined) {
                 r.setParent(resource.parent);
@@ -179,7 +179,20 @@ export class PackProcess {
     }
 }
 
-/** Props as they cross the wire: JSON values only (no undefined). */
-function jsonOf(props: Record<string, unknown>): Record<string, unknown> {
-    return JSON.parse(JSON.stringify(props));
+const structs = new Map<string, unknown>();
+
+/**
+ * Props as they cross the wire: JSON values only (no undefined), as a Struct
+ * message. Kept by their JSON text: the catalogues send the same stack's
+ * resources case after case, and building the message is most of a request.
+ */
+function structOf(props: Record<string, unknown>): unknown {
+    const json = JSON.stringify(props);
+    let struct = structs.get(json);
+    if (struct === undefined) {
+        struct = structProto.Struct.fromJavaScript(JSON.parse(json));
+        structs.set(json, struct);
+    }
+    return struct;
 }
+

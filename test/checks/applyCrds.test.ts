@@ -4,7 +4,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { inTempDir, runCommand, startEarly } from "../early";
+import { EARLY_TIMEOUT, inTempDir, runCommand, startEarly } from "../early";
 import { REPO_ROOT } from "../harness";
 
 const SCRIPT = path.join(REPO_ROOT, "components", "traefik", "apply-crds.ts");
@@ -119,7 +119,8 @@ const NO_SUCH_VERSION = startEarly(() => runScript([REPO, "traefik", "99.0.0"], 
 const NO_HELM = startEarly(() => runScript([REPO, "traefik", "41.3.0"], false));
 
 describe("apply-crds.ts on the command line, with helm and kubectl stand-ins on PATH", () => {
-    it("pipes helm show crds into kubectl apply --server-side", async () => {
+    it("pipes helm show crds into kubectl apply --server-side", async function () {
+        this.timeout(EARLY_TIMEOUT);
         const run = await APPLIED;
         assert.deepStrictEqual(run.result, { code: 0, stdout: `applied 2 CRDs of traefik 41.3.0 from ${REPO}\n`, stderr: "" });
         assert.strictEqual(run.helmArgs, `show crds traefik --repo ${REPO} --version 41.3.0\n`);
@@ -127,13 +128,15 @@ describe("apply-crds.ts on the command line, with helm and kubectl stand-ins on 
         assert.strictEqual(run.kubectlInput?.split("\n---\n").length, 2);
     });
 
-    it("exits 1 naming the version helm cannot find", async () => {
+    it("exits 1 naming the version helm cannot find", async function () {
+        this.timeout(EARLY_TIMEOUT);
         const { result } = await NO_SUCH_VERSION;
         assert.strictEqual(result.code, 1);
         assert.match(result.stderr, /^Traefik's CRDs were not applied: chart traefik version 99\.0\.0 does not exist in https:\/\/traefik\.github\.io\/charts/);
     });
 
-    it("exits 1 saying helm is missing when it is not on PATH", async () => {
+    it("exits 1 saying helm is missing when it is not on PATH", async function () {
+        this.timeout(EARLY_TIMEOUT);
         const { result } = await NO_HELM;
         assert.strictEqual(result.code, 1);
         assert.match(result.stderr, /helm is not on PATH: install helm \(v3\.8 or newer, or v4\)/);

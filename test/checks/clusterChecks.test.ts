@@ -6,7 +6,7 @@ import * as https from "https";
 import { AddressInfo } from "net";
 import * as path from "path";
 import { fakeKubectl } from "./fakeKubectl";
-import { runCommand, startEarly } from "../early";
+import { EARLY_TIMEOUT, runCommand, startEarly } from "../early";
 import { REPO_ROOT } from "../harness";
 
 const checks = require(path.join(REPO_ROOT, "components", "checks", "cluster-checks.ts"));
@@ -122,7 +122,8 @@ describe("cluster checks: Cilium's operator-registered CRDs", () => {
         ]);
     });
 
-    it("refuses a timeout that is not a whole number of seconds, instead of waiting forever", async () => {
+    it("refuses a timeout that is not a whole number of seconds, instead of waiting forever", async function () {
+        this.timeout(EARLY_TIMEOUT);
         const { code, stderr } = await BAD_TIMEOUT;
         assert.strictEqual(code, 2);
         assert.match(stderr, /usage: cluster-checks\.ts/);

@@ -9,7 +9,7 @@ import * as path from "path";
 import { main as preflightCli } from "../../scripts/cli/preflight";
 import { preflightCommand, preflightOptions } from "../../components/checks/preflightComponent";
 import { fakeKubectl } from "./fakeKubectl";
-import { inTempDir, runCommand, startEarly } from "../early";
+import { EARLY_TIMEOUT, inTempDir, runCommand, startEarly } from "../early";
 import { REPO_ROOT, STACKS } from "../harness";
 
 const preflight = require(path.join(REPO_ROOT, "components", "checks", "preflight.ts"));
@@ -356,7 +356,8 @@ describe("preflight: when the cluster cannot be read", () => {
     const noKubectl = startEarly(() => inTempDir("preflight-nopath-", empty =>
         runCommand(process.execPath, ["-r", REGISTER_TS, PREFLIGHT_TS, ...argv], { env: { ...process.env, PATH: empty } })));
 
-    it("finds kubectl missing for real when PATH has none", async () => {
+    it("finds kubectl missing for real when PATH has none", async function () {
+        this.timeout(EARLY_TIMEOUT);
         const { code, stdout, stderr } = await noKubectl;
         assert.strictEqual(code, 3);
         assert.strictEqual(stdout, "");
@@ -572,7 +573,8 @@ describe("preflight: the command line", () => {
     ]);
     runs.catch(() => undefined);
 
-    it("exits 0 on a clean cluster, 1 with every mismatch on stderr, 2 on a bad command line", async () => {
+    it("exits 0 on a clean cluster, 1 with every mismatch on stderr, 2 on a bad command line", async function () {
+        this.timeout(EARLY_TIMEOUT);
         const [clean, bad, usage] = await runs;
         assert.deepStrictEqual([clean.code, clean.stderr], [0, ""]);
         assert.match(clean.stdout, /^K3s preflight passed: 1 node \(1 server\) matches the stack/);
@@ -642,7 +644,8 @@ describe("preflight: npm run preflight -- --stack <name>", () => {
     const command = startEarly(() => withFakeKubectl(nodeList(node("k3s-1", GOOD_SERVER)),
         [path.join(REPO_ROOT, "scripts", "homelab-network.js"), "preflight", "--stack", "home", "--skip-vip-probe"], { cwd: REPO_ROOT }));
 
-    it("is the npm script `preflight`, and runs as a command (with kubectl faked, the probe skipped)", async () => {
+    it("is the npm script `preflight`, and runs as a command (with kubectl faked, the probe skipped)", async function () {
+        this.timeout(EARLY_TIMEOUT);
         const scripts = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")).scripts;
         assert.strictEqual(scripts.preflight, "node scripts/homelab-network.js preflight");
         const { code, stdout, stderr } = await command;

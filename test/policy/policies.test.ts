@@ -14,7 +14,7 @@ import { chartName, goTruthy, parseGoBool } from "../../policy/readers";
 import { policyConfigPath, policyPackConfigOf, renderPolicyPackConfig } from "../../scripts/policyConfig";
 import { PolicyInput, runPolicies } from "../../scripts/policyRunner";
 import { StackFileError, listStacks, loadStackConfig } from "../../scripts/stackFiles";
-import { inTempDir, runCommand, startEarly } from "../early";
+import { EARLY_TIMEOUT, inTempDir, runCommand, startEarly } from "../early";
 import { ProgramRun, REPO_ROOT, STACKS, plan, runProgram } from "../harness";
 
 /** The home network, as policy/config/home.json gives it to the pack. */
@@ -371,7 +371,8 @@ describe("the offline plan", () => {
     // Started as mocha loads this file (test/early.ts).
     const fromCommandLine = startEarly(() => runCommand("npm", ["run", "--silent", "plan", "--", "--stack", "home", "--diagram", "out/test-topology-home.md"], { cwd: REPO_ROOT }));
 
-    it("runs from the command line as the README says, and exits 0 for home", async () => {
+    it("runs from the command line as the README says, and exits 0 for home", async function () {
+        this.timeout(EARLY_TIMEOUT);
         const { code, stdout, stderr } = await fromCommandLine;
         assert.strictEqual(code, 0, stderr);
         assert.match(stdout, /Policy violations: none/);
@@ -408,7 +409,8 @@ describe("the pack as pulumi loads it", () => {
         });
     }));
 
-    it("starts from a copy of policy/ that sees only its declared dependencies, and serves the analyzer (it prints its port)", async () => {
+    it("starts from a copy of policy/ that sees only its declared dependencies, and serves the analyzer (it prints its port)", async function () {
+        this.timeout(EARLY_TIMEOUT);
         const { stdout, stderr } = await fromCopy;
         assert.match(stdout, /^\d+\s/, `no port printed; stderr: ${stderr}`);
     });

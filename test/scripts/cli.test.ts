@@ -9,7 +9,7 @@ import { COMMANDS } from "../../scripts/cli/commands";
 import { EXIT, EXIT_MEANINGS } from "../../scripts/cli/exitCodes";
 import { cli } from "../../scripts/cli/main";
 import { renderPolicyPackConfig } from "../../scripts/policyConfig";
-import { runCommand, startEarly } from "../early";
+import { EARLY_TIMEOUT, runCommand, startEarly } from "../early";
 import { REPO_ROOT, STACKS } from "../harness";
 
 const BIN = path.join(REPO_ROOT, "scripts", "homelab-network.js");
@@ -32,7 +32,7 @@ async function inProcess(argv: readonly string[], root = STACKS) {
 
 describe("homelab-network", () => {
     it("answers --help for itself (as `npx homelab-network`) and each command (through its bin) on stdout, with exit 0", async function () {
-        this.timeout(60000);
+        this.timeout(EARLY_TIMEOUT);
         const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8"));
         assert.deepStrictEqual(pkg.bin, { "homelab-network": "scripts/homelab-network.js" });
         const [tool, ...commands] = await HELP_RUNS;
