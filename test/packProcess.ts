@@ -5,6 +5,7 @@
 // GetAnalyzerInfo, Configure, Analyze per resource, AnalyzeStack once.
 import { ChildProcess, spawn } from "child_process";
 import * as path from "path";
+import { startEarly } from "./early";
 import { REPO_ROOT } from "./harness";
 
 const grpc = require("@grpc/grpc-js");
@@ -48,13 +49,13 @@ export class PackProcess {
     }
 
     /**
-     * Starts the shared pack now, as mocha loads the test files (from
-     * test/rootHooks.ts): its start is seconds of a process of its own, done
-     * by the time the first file that needs it runs. A failed start is the
-     * error of the tests that ask for it.
+     * Starts the shared pack as an early run (test/early.ts), called as a
+     * test file that needs it loads: its start is seconds of a process of its
+     * own, done by the time that file runs. A failed start is the error of
+     * the tests that ask for it.
      */
     static startSharedEarly(): void {
-        PackProcess.shared().catch(() => undefined);
+        void startEarly(() => PackProcess.shared());
     }
 
     static async stopShared(): Promise<void> {

@@ -11,6 +11,7 @@ import { StackConfigValues } from "../../scripts/stackFiles";
 import { syntheticApplications } from "../../tools/syntheticStack";
 import { ConnectionDiagrams, connectionDiagrams, mermaidBlocks, portList, topologyDiagram, topologyDocument } from "../../scripts/topology";
 import { STACKS, plan } from "../harness";
+import { EARLY_TIMEOUT } from "../early";
 import { startMermaid } from "../mermaid";
 import { HOME_LIKE_APPLICATIONS } from "../topologyFixture";
 
@@ -395,11 +396,12 @@ describe("port lists in labels", () => {
 /**
  * The Mermaid library itself, in a worker thread (test/mermaid.ts). Every
  * diagram below is handed to it as mocha loads this file, so that the seconds
- * of parsing and layout under jsdom run beside the test files before this one;
- * the tests check what comes back.
+ * of parsing and layout under jsdom run beside the test files before this one
+ * (in its turn among the early runs, test/early.ts); the tests check what
+ * comes back.
  */
 describe("the topology diagrams are valid Mermaid", function () {
-    this.timeout(60000);
+    this.timeout(EARLY_TIMEOUT);
     const mermaid = startMermaid();
     after(() => mermaid.close());
 
