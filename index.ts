@@ -13,13 +13,13 @@ import { KubeVipCloudProvider } from "./components/kube-vip/cloudProvider";
 import { KubeVipControlPlane } from "./components/kube-vip/controlPlane";
 import { KubeVipServices } from "./components/kube-vip/services";
 import { connectionPolicies } from "./components/network-policy/graph";
-import { TRAEFIK } from "./components/traefik/names";
 import { Traefik } from "./components/traefik/traefik";
 import { secondaryIngressAnnotation } from "./components/traefik/values";
 import { PlatformUi, routeUrl, uiAccess, withUiRoutes } from "./components/traefik/platformUis";
 import { PLATFORM_ACCESS_KEYS } from "./config/platformAccess";
-import { ARGOCD } from "./components/argocd/names";
-import { HUBBLE_UI } from "./components/cilium/names";
+import { ARGOCD } from "./platform/argocd";
+import { HUBBLE_UI } from "./platform/cilium";
+import { TRAEFIK } from "./platform/traefik";
 import { installStackTraceRules } from "./components/stackTraces";
 
 // Here, not as a --require in Pulumi.yaml's nodeargs: that runs before Pulumi's runner registers ts-node, whose formatter these rules wrap.

@@ -12,7 +12,8 @@ import { ARGOCD } from "../platform/argocd";
 import { Labels, PLATFORM_IDS, PlatformId } from "../platform/pods";
 import { TRAEFIK } from "../platform/traefik";
 import { parseIpv4 } from "../policy/addressing";
-import type { PortSpec } from "../policy/ports";
+import { type PortSpec, everyPortOf } from "../policy/ports";
+import { EXACT_VERSION } from "../policy/revisions";
 import { API_SERVER_AS_DESTINATION, API_SERVER_AS_SOURCE } from "./apiServerPeer";
 import { undeclaredPins } from "./helmValuePins";
 import {
@@ -152,8 +153,6 @@ export interface ApplicationContext {
 }
 
 const CONFIG_KEY = "applications";
-/** One exact release (semver, optional leading v): never a range, a wildcard or latest. */
-export const EXACT_VERSION = /^v?[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
 const APPLICATION_FIELDS = ["name", "namespace", "repoURL", "path", "chart", "targetRevision", "helmValues", "enforcement", "connections", "loadBalancerAddresses", "workloads", ...SYNC_FIELDS];
 const WORKLOAD_FIELDS = ["name", "selector", "connections", "loadBalancerAddresses"];
 const CONNECTION_KINDS = ["to", "from", "ingressPorts", "apiServer", "toApps", "toCidrs"];
@@ -334,7 +333,7 @@ function parseLoadBalancerAddresses(raw: unknown, where: string, report: Report)
             report(`${at}.address`, item.address, parsed.reason, "write the address the Service pins, e.g. 192.168.1.233");
         }
         const ports = parsePorts(item.ports, `${at}.ports`, report, true);
-        if (item.ports === "any") {
+        if (item.ports === "any" || everyPortOf(ports).length > 0) {
             report(`${at}.ports`, item.ports, "opens every port of the workload to the LAN", "list the ports the Service publishes");
         }
         if (parsed.ok) {

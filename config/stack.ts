@@ -5,7 +5,8 @@
 
 import { allFrontends } from "../platform/traefik";
 import { AddressPlan, RawAddressConfig, buildAddressPlan } from "./addressPlan";
-import { ApplicationSpec, EXACT_VERSION, parseApplications } from "./applications";
+import { ALLOW_BRANCH_REVISIONS_KEY, EXACT_VERSION } from "../policy/revisions";
+import { ApplicationSpec, parseApplications } from "./applications";
 import { ConfigIssue, withApplicationNames } from "./issues";
 import { PlatformAccess, parsePlatformAccess } from "./platformAccess";
 import { type ConfigReader, type SecretTeller, UNDECRYPTED_SECRET } from "./reading";
@@ -13,6 +14,7 @@ import { type ConfigReader, type SecretTeller, UNDECRYPTED_SECRET } from "./read
 export type { ConfigReader, SecretTeller } from "./reading";
 export { UNDECRYPTED_SECRET } from "./reading";
 import { AddressOwnership, addressOwnership } from "./reservations";
+import { revisionPinIssues } from "./revisionPins";
 
 /** Chart versions and image tags; every one pinned. */
 export interface Versions {
@@ -39,6 +41,8 @@ export interface StackSettings {
      * when this cluster's kube-vip holds it. Defaults to false.
      */
     readonly adoptRunningKubeVip: boolean;
+    /** Argo CD's Git sources may follow branches (HEAD, main): a lab's setting. Defaults to false: a commit SHA or a release tag. */
+    readonly argoCdAllowBranchRevisions: boolean;
     /** The bcrypt hash of Argo CD's admin password, when the stack sets one (a secret). */
     readonly argoCdAdminPasswordBcrypt?: string;
     /** Argo CD's age key for SOPS (a secret) and the UIs' hostnames. */
@@ -155,6 +159,8 @@ export function parseStackConfig(read: ConfigReader, isSecret?: SecretTeller): P
     issues.push(...apps.issues);
     const postDeployChecks = boolean(read, "postDeployChecks", true, issues);
     const adoptRunningKubeVip = boolean(read, "adoptRunningKubeVip", false, issues);
+    const argoCdAllowBranchRevisions = boolean(read, ALLOW_BRANCH_REVISIONS_KEY, false, issues);
+    issues.push(...revisionPinIssues(rawApplications, argoCdAllowBranchRevisions ?? true));
     const password = text(PASSWORD_KEY);
     issues.push(...passwordIssues(password, isSecret));
     const access = parsePlatformAccess(read, isSecret, entrypoints);
@@ -165,7 +171,7 @@ export function parseStackConfig(read: ConfigReader, isSecret?: SecretTeller): P
     }
     const owned = plan.ok ? addressOwnership(plan.plan, apps.specs) : undefined;
     issues.push(...(owned?.issues ?? []));
-    if (!plan.ok || owned === undefined || issues.length > 0 || apiServerPort === undefined || ciliumOperatorReplicas === undefined || postDeployChecks === undefined || adoptRunningKubeVip === undefined) {
+    if (!plan.ok || owned === undefined || issues.length > 0 || apiServerPort === undefined || ciliumOperatorReplicas === undefined || postDeployChecks === undefined || adoptRunningKubeVip === undefined || argoCdAllowBranchRevisions === undefined) {
         return { ok: false, issues: withApplicationNames(issues, rawApplications) };
     }
     return {
@@ -179,6 +185,7 @@ export function parseStackConfig(read: ConfigReader, isSecret?: SecretTeller): P
             applications: apps.specs,
             postDeployChecks,
             adoptRunningKubeVip,
+            argoCdAllowBranchRevisions,
             argoCdAdminPasswordBcrypt: password === "" ? undefined : password,
             platformAccess: access.access,
         },

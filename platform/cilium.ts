@@ -1,12 +1,12 @@
 // Every name of Cilium's part of the network, defined once.
 
-import { CILIUM_CHART } from "../policy/definitions";
+import { CILIUM_CHART, KUBE_SYSTEM } from "../policy/definitions";
 
 export const CILIUM = {
     chart: CILIUM_CHART,
     repository: "https://helm.cilium.io/",
     release: "cilium",
-    namespace: "kube-system",
+    namespace: KUBE_SYSTEM,
     /** What the chart names the agents and the operator. */
     agentDaemonSet: "cilium",
     operatorDeployment: "cilium-operator",

@@ -1,9 +1,9 @@
 // Every name of kube-vip's part of the network, defined once.
 
-import { GLOBAL_RANGE_KEY, KUBE_VIP_ENV, KUBE_VIP_POOL_CONFIG_MAP } from "../policy/definitions";
+import { GLOBAL_RANGE_KEY, KUBE_SYSTEM, KUBE_VIP_ENV, KUBE_VIP_POOL_CONFIG_MAP } from "../policy/definitions";
 
 export const KUBE_VIP = {
-    namespace: "kube-system",
+    namespace: KUBE_SYSTEM,
     image: "ghcr.io/kube-vip/kube-vip",
     /** Shared by both roles; created with the control-plane role, which comes first. */
     serviceAccount: "kube-vip",

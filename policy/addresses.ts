@@ -6,11 +6,13 @@
 import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { AddressContext, describeAddress, whatItIs, whyItMatters } from "./addressRoles";
 import { formatRange, parseIpv4, rangeContains } from "./addressing";
-import { CHARTS, KINDS, KUBE_VIP_LOADBALANCER_CLASS, LOADBALANCER_IPS_ANNOTATION, TYPES } from "./definitions";
+import { CHARTS, KINDS, KUBE_VIP_LOADBALANCER_CLASS, TYPES } from "./definitions";
 import { LAN_KEYS, networkNeeds } from "./networkConfig";
 import { ParsedReservation } from "./reservations";
 import { HelmSource, ObjectView, ResourceView, helmSources, isKind, isObject, metaName, metaNamespace, objectsOf, readEach, readable, via } from "./readers";
 import { POOL_CONFIG_MAP, addressSharing, kubeVipConfigData } from "./kubeVip";
+import { ServiceClaim, serviceAddressList, splitAddresses } from "./serviceValues";
+import { traefikServices } from "./traefikService";
 
 // ---------------------------------------------------------------------------
 // Readers: the Services and external IPs a resource declares
@@ -36,37 +38,31 @@ export interface ExternalIpClaim {
     readonly addresses: readonly string[];
 }
 
-function splitAddresses(value: unknown): string[] {
-    if (Array.isArray(value)) {
-        return value.flatMap(splitAddresses);
-    }
-    return typeof value === "string" ? value.split(",").map(a => a.trim()).filter(a => a !== "") : [];
-}
-
-function pinnedOf(annotations: unknown, loadBalancerIP: unknown): string[] {
-    const annotated = splitAddresses(isObject(annotations) ? annotations[LOADBALANCER_IPS_ANNOTATION] : undefined);
-    // The cloud provider copies the deprecated spec.loadBalancerIP into the annotation.
-    return annotated.length > 0 ? annotated : splitAddresses(loadBalancerIP);
-}
-
 /** A Service of another loadBalancerClass is left alone by kube-vip and its cloud provider. */
 function foreignClass(loadBalancerClass: unknown): boolean {
     return typeof loadBalancerClass === "string" && loadBalancerClass !== "" && loadBalancerClass !== KUBE_VIP_LOADBALANCER_CLASS;
 }
 
-/** The Service fields of a values node, read from the node or its `spec` (Traefik chart 40+). */
-interface ServiceShape {
-    readonly type?: unknown;
-    readonly loadBalancerClass?: unknown;
-    readonly pinned: string[];
-    readonly externalIPs: string[];
+/** The Service fields of a values node, wherever the chart keeps them. */
+interface ServiceShape extends ServiceClaim {
     readonly enabled: boolean;
     readonly relevant: boolean;
 }
 
+/** Maps of annotations that reach a chart's Services besides `annotations`: `commonAnnotations` (every object), `serviceAnnotations`, `serviceDnsAnnotations`. */
+const SERVICE_ANNOTATION_MAPS = /^(common|service[A-Za-z]*)Annotations$/;
+
+/**
+ * A values node read as a Service: its fields beside it or in its `spec`,
+ * pins in its `annotations` or in a map of annotations that reaches its
+ * Services (`commonAnnotations`, which charts put on every object they
+ * render, their Services included; `serviceAnnotations`).
+ */
 function serviceShape(node: Record<string, any>): ServiceShape {
     const spec = isObject(node.spec) ? node.spec : {};
-    const pinned = pinnedOf(node.annotations ?? spec.annotations, spec.loadBalancerIP ?? node.loadBalancerIP ?? spec.loadBalancerIPs ?? node.loadBalancerIPs);
+    const maps = [node.annotations, spec.annotations, ...Object.entries(node).filter(([key]) => SERVICE_ANNOTATION_MAPS.test(key)).map(([, value]) => value)];
+    const annotated = [...new Set(maps.flatMap(map => serviceAddressList(map)))];
+    const pinned = annotated.length > 0 ? annotated : splitAddresses(spec.loadBalancerIP ?? node.loadBalancerIP ?? spec.loadBalancerIPs ?? node.loadBalancerIPs);
     const externalIPs = splitAddresses(spec.externalIPs ?? node.externalIPs);
     const type = spec.type ?? node.type;
     return {
@@ -89,7 +85,7 @@ function objectServices(view: ObjectView): LoadBalancerService[] {
     const props = view.props ?? {};
     const namespace = metaNamespace(view);
     const name = metaName(view);
-    const pinned = pinnedOf(props.metadata?.annotations, props.spec?.loadBalancerIP);
+    const pinned = serviceAddressList(props.metadata?.annotations, props.spec?.loadBalancerIP);
     const type = props.spec?.type;
     // A patch that pins an address patches a LoadBalancer Service, whatever it leaves of the type.
     const loadBalancer = type === "LoadBalancer" || (isPatch && type === undefined && pinned.length > 0);
@@ -148,32 +144,23 @@ function valuesClaims(source: HelmSource): ValuesClaims {
     const services: LoadBalancerService[] = [];
     const externalIps: ExternalIpClaim[] = [];
     const traefik = source.chart === CHARTS.traefik;
-    const add = (shape: ServiceShape, owner: string, service: string | undefined, defaultType?: string) => {
+    const add = (shape: ServiceShape, owner: string, service: string | undefined) => {
         if (!shape.enabled) {
             return;
         }
         if (shape.externalIPs.length > 0) {
             externalIps.push({ owner, addresses: shape.externalIPs });
         }
-        const type = shape.type ?? defaultType ?? (shape.pinned.length > 0 ? "LoadBalancer" : undefined);
+        const type = shape.type ?? (shape.pinned.length > 0 ? "LoadBalancer" : undefined);
         if (type === "LoadBalancer" && !foreignClass(shape.loadBalancerClass)) {
             services.push({ owner, namespace: source.namespace, pinned: shape.pinned, service, ...(source.application === undefined ? {} : { application: source.application }) });
         }
     };
-    if (traefik && isObject(source.values.service)) {
-        const service = source.values.service;
-        const named = (name: string) => ({
-            owner: `Service ${source.namespace}/${name} (from ${source.kind === "application" ? source.owner : `Helm release ${source.release}`})`,
-            service: `${source.namespace}/${name}`,
-        });
-        const main = named(source.release);
-        add(serviceShape(service), main.owner, main.service, "LoadBalancer");
-        for (const [key, extra] of Object.entries(isObject(service.additionalServices) ? service.additionalServices : {})) {
-            if (isObject(extra)) {
-                const additional = named(`${source.release}-${key}`);
-                // The chart renders an additional Service as ClusterIP unless its spec says otherwise.
-                add(serviceShape(extra), additional.owner, additional.service, "ClusterIP");
-            }
+    if (traefik) {
+        // Read as the chart version reads them (traefikService.ts): a value the chart ignores claims nothing.
+        for (const service of traefikServices(source.values, source.release, source.version)) {
+            const from = source.kind === "application" ? source.owner : `Helm release ${source.release}`;
+            add({ ...service, relevant: true }, `Service ${source.namespace}/${service.name} (from ${from})`, `${source.namespace}/${service.name}`);
         }
     }
     walkValues(source.values, "", (node, path) => {

@@ -6,7 +6,8 @@ import { ResourceValidationPolicy } from "@pulumi/policy";
 import { blockAsRange, parseCidr, rangesOverlap } from "./addressing";
 import { CHARTS, CILIUM_CHART_DEFAULT_POD_CIDRS, CILIUM_CONFIG_MAP, TYPES } from "./definitions";
 import { networkNeeds } from "./networkConfig";
-import { HelmSource, ObjectView, ResourceView, goTruthy, helmSources, isNamedConfigMap, isObject, objectsOf, parseGoBool, via } from "./readers";
+import { parseGoBool } from "./goBool";
+import { HelmSource, ObjectView, ResourceView, goTruthy, helmSources, isNamedConfigMap, isObject, objectsOf, via } from "./readers";
 
 // ---------------------------------------------------------------------------
 // Readers

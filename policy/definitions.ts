@@ -89,8 +89,14 @@ export const LOADBALANCER_IPS_ANNOTATION = "kube-vip.io/loadbalancerIPs";
  */
 export const KUBE_VIP_LOADBALANCER_CLASS = "kube-vip.io/kube-vip-class";
 
+/**
+ * The namespace Kubernetes runs its own parts in (K3s's CoreDNS among them),
+ * and where the platform runs Cilium and kube-vip: written once, here.
+ */
+export const KUBE_SYSTEM = "kube-system";
+
 /** The ConfigMap kube-vip's cloud provider reads its pools from; the name is fixed by the provider. */
-export const KUBE_VIP_POOL_CONFIG_MAP = { name: "kubevip", namespace: "kube-system" } as const;
+export const KUBE_VIP_POOL_CONFIG_MAP = { name: "kubevip", namespace: KUBE_SYSTEM } as const;
 
 /** The pool every namespace allocates from, in that ConfigMap. */
 export const GLOBAL_RANGE_KEY = "range-global";
@@ -100,7 +106,13 @@ export const KUBE_VIP_ENV = {
     address: "address",
     legacyAddress: "vip_address",
     controlPlane: "cp_enable",
+    /** The namespace of the control plane's Lease; kube-vip's default is kube-system. */
+    controlPlaneNamespace: "cp_namespace",
+    /** The control plane's Lease; kube-vip's default is plndr-cp-lock. */
+    controlPlaneLease: "vip_leasename",
     services: "svc_enable",
+    /** One leader election per Service, on a Lease of its own. */
+    servicesElection: "svc_election",
     arp: "vip_arp",
     interface: "vip_interface",
     leaderElection: "vip_leaderelection",
@@ -111,12 +123,13 @@ export const KUBE_VIP_ENV = {
  * program's own kube-vip objects are named in platform/kube-vip.ts):
  * kube-vip's image names (the last path segment, under any registry: the
  * project moved from docker.io/plndr to ghcr.io/kube-vip) and the environment
- * variables that configure it. `vip_address` is the older name of `address`
- * and wins when both are set. Booleans are read with Go's strconv.ParseBool.
+ * variables that configure it. `vip_address` is the older name of `address`;
+ * `addressEnv` lists both in kube-vip's order of preference (`address` wins,
+ * policy/kubeVipEnv.ts). Booleans are read with Go's strconv.ParseBool.
  */
 export const KUBE_VIP_CONTAINER = {
     images: ["kube-vip", "kube-vip-iptables", "kube-vip-cloud-provider"],
-    addressEnv: [KUBE_VIP_ENV.legacyAddress, KUBE_VIP_ENV.address],
+    addressEnv: [KUBE_VIP_ENV.address, KUBE_VIP_ENV.legacyAddress],
     controlPlaneEnv: KUBE_VIP_ENV.controlPlane,
     /** Variables only kube-vip reads: a container that sets one is kube-vip, whatever its image. */
     signatureEnv: [KUBE_VIP_ENV.controlPlane, KUBE_VIP_ENV.services, KUBE_VIP_ENV.arp, KUBE_VIP_ENV.interface, KUBE_VIP_ENV.legacyAddress, KUBE_VIP_ENV.leaderElection],
@@ -125,7 +138,7 @@ export const KUBE_VIP_CONTAINER = {
 /** Cilium's agent ConfigMap (rendered by its chart from the values) and the keys the pack checks, as the chart spells them. */
 export const CILIUM_CONFIG_MAP = {
     name: "cilium-config",
-    namespace: "kube-system",
+    namespace: KUBE_SYSTEM,
     keys: {
         l2Announcements: "enable-l2-announcements",
         wireguard: "enable-wireguard",
@@ -198,7 +211,7 @@ export const ENFORCEMENT_ANNOTATION = "homelab-network/policy-enforcement";
 export const PROGRAM_COMPONENT_TYPE_PREFIX = "homelab:network:";
 
 /** The namespaces whose pods may run on the host network: the platform's (Cilium's agents and kube-vip). */
-export const HOST_NETWORK_NAMESPACES: readonly string[] = ["kube-system"];
+export const HOST_NETWORK_NAMESPACES: readonly string[] = [KUBE_SYSTEM];
 
 /**
  * The platform's namespaces, which the program creates and no Application may

@@ -7,9 +7,11 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import { whatItIs } from "./addressRoles";
 import { formatIpv4, formatRange, lanPlacementProblems, parseIpv4, rangeContains } from "./addressing";
-import { CHARTS, KINDS, KUBE_VIP_CONTAINER, KUBE_VIP_POOL_CONFIG_MAP, TYPES, typeToken } from "./definitions";
+import { CHARTS, KINDS, KUBE_VIP_CONTAINER, KUBE_VIP_ENV, KUBE_VIP_POOL_CONFIG_MAP, TYPES, typeToken } from "./definitions";
 import { LAN_KEYS, lanLayout, networkNeeds } from "./networkConfig";
-import { ObjectView, ResourceView, helmSources, isNamedConfigMap, isObject, metaName, metaNamespace, objectsOf, parseGoBool, via } from "./readers";
+import { parseGoBool } from "./goBool";
+import { kubeVipAddress, kubeVipSwitch } from "./kubeVipEnv";
+import { ObjectView, ResourceView, helmSources, isNamedConfigMap, isObject, metaName, metaNamespace, objectsOf, via } from "./readers";
 
 // ---------------------------------------------------------------------------
 // Readers: kube-vip containers
@@ -71,8 +73,8 @@ export function kubeVipInstances(resource: ResourceView): KubeVipInstance[] {
         const values = source.values;
         const env = Object.fromEntries(Object.entries(isObject(values.env) ? values.env : {}).map(([k, v]) => [k, String(v)]));
         // The chart renders config.address as vip_address when cp_enable is true.
-        if (parseGoBool(env[KUBE_VIP_CONTAINER.controlPlaneEnv]) === true && values.config?.address !== undefined) {
-            env.vip_address = String(values.config.address);
+        if (kubeVipSwitch(env, KUBE_VIP_ENV.controlPlane) === true && values.config?.address !== undefined) {
+            env[KUBE_VIP_ENV.legacyAddress] = String(values.config.address);
         }
         const repository = values.image?.repository;
         instances.push({
@@ -97,13 +99,8 @@ export function kubeVipContainers(resource: ResourceView): Array<{ owner: string
  * address and leaves cp_enable to the workload it patches.
  */
 export function holdsControlPlaneVip(instance: KubeVipInstance): boolean {
-    const enabled = parseGoBool(instance.env[KUBE_VIP_CONTAINER.controlPlaneEnv]);
-    return enabled === true || (instance.patch && enabled === undefined && kubeVipAddresses(instance).length > 0);
-}
-
-/** The addresses a kube-vip instance advertises as its VIP: vip_address (the older name) and address. */
-export function kubeVipAddresses(instance: KubeVipInstance): Array<{ variable: string; value: string }> {
-    return KUBE_VIP_CONTAINER.addressEnv.filter(name => instance.env[name] !== undefined && instance.env[name] !== "").map(name => ({ variable: name, value: instance.env[name] }));
+    const enabled = kubeVipSwitch(instance.env, KUBE_VIP_ENV.controlPlane);
+    return enabled === true || (instance.patch && enabled === undefined && kubeVipAddress(instance.env) !== undefined);
 }
 
 // ---------------------------------------------------------------------------
@@ -150,7 +147,7 @@ const controlPlaneNeeds = networkNeeds(...LAN_KEYS, "controlPlaneVip", "loadBala
 export const controlPlaneVipPlacement: ResourceValidationPolicy = {
     name: "control-plane-vip-placement",
     description:
-        "kube-vip's control-plane VIP (vip_address or address where cp_enable is true as Go's ParseBool reads it, in any container that runs kube-vip, whatever its image, " +
+        "kube-vip's control-plane VIP (address, or vip_address where address is unset, where cp_enable is true as Go's ParseBool reads it, in any container that runs kube-vip, whatever its image, " +
         "or in the kube-vip chart's values) is the stack's API VIP: inside the LAN, off its network, broadcast and gateway addresses, outside the LoadBalancer pool, and nobody else's.",
     enforcementLevel: "mandatory",
     configSchema: controlPlaneNeeds.schema,
@@ -163,7 +160,8 @@ export const controlPlaneVipPlacement: ResourceValidationPolicy = {
                 continue;
             }
             const owner = `kube-vip ${instance.owner}`;
-            for (const { variable, value } of kubeVipAddresses(instance)) {
+            const advertised = kubeVipAddress(instance.env);
+            for (const { variable, value } of advertised === undefined ? [] : [advertised]) {
                 const vip = parseIpv4(value);
                 if (!vip.ok) {
                     reportViolation(`${owner} advertises ${variable}="${value}", which ${vip.reason}. Fix: set it to the stack's API VIP ${stackVip}.`);

@@ -1,5 +1,6 @@
 // The pack's view of the network: the addresses it checks resources against,
-// from the pack's config (--policy-pack-config). Each policy declares the keys
+// and the one stack setting the pack reads besides them (whether Argo CD
+// sources may follow branches), from the pack's config (--policy-pack-config). Each policy declares the keys
 // it reads, and its config schema lists exactly those; the pack holds no
 // environment's addresses, so a pack run without its config stops with one
 // message saying which file to pass. Each environment's file under config/ is
@@ -20,6 +21,8 @@ export interface NetworkConfig {
     serviceCidr: string;
     /** Addresses someone owns (the Traefik VIPs, an Application's address); optional, [] when none. */
     reservations: Reservation[];
+    /** The stack lets Argo CD sources follow branches (a lab); optional, false when absent. */
+    argoCdAllowBranchRevisions: boolean;
 }
 
 export type NetworkKey = keyof NetworkConfig;
@@ -35,6 +38,7 @@ export interface Network {
     readonly podCidr: Ipv4Block;
     readonly serviceCidr: Ipv4Block;
     readonly reservations: readonly ParsedReservation[];
+    readonly argoCdAllowBranchRevisions: boolean;
 }
 
 interface KeySpec<K extends NetworkKey> {
@@ -59,6 +63,13 @@ const KEYS: { readonly [K in NetworkKey]: KeySpec<K> } = {
         optional: true,
         schema: RESERVATIONS_SCHEMA,
         parse: parseReservations,
+    },
+    argoCdAllowBranchRevisions: {
+        description: "The stack lets Argo CD sources follow a branch (HEAD, main) instead of a commit or tag: a lab's setting; false when absent.",
+        optional: true,
+        // No schema default: the pack holds no setting of its own; absent reads as false.
+        schema: { type: "boolean" },
+        parse: value => ({ ok: true, value }),
     },
 };
 
@@ -115,9 +126,10 @@ function parseNetworkKeys<K extends NetworkKey>(policy: string, keys: readonly K
     const parsed: Partial<Record<NetworkKey, unknown>> = {};
     const problems: string[] = [];
     for (const key of keys.filter(k => KEYS[k].schema !== undefined)) {
-        const value = config[key] ?? KEYS[key].schema!.default;
-        if (!Array.isArray(value)) {
-            throw new PackConfigError(`The policy pack's config for ${policy} is wrong: ${key} is ${JSON.stringify(value)}, not a list. Regenerate it with npm run policy-config.`);
+        const boolean = KEYS[key].schema!.type === "boolean";
+        const value = config[key] ?? KEYS[key].schema!.default ?? (boolean ? false : undefined);
+        if (boolean ? typeof value !== "boolean" : !Array.isArray(value)) {
+            throw new PackConfigError(`The policy pack's config for ${policy} is wrong: ${key} is ${JSON.stringify(value)}, not ${boolean ? "true or false" : "a list"}. Regenerate it with npm run policy-config.`);
         }
         const result = (KEYS[key] as KeySpec<NetworkKey>).parse(value as never);
         if (result.ok) {

@@ -1,7 +1,7 @@
 // The pack's policies as plain objects, gathered from their areas: one file
 // per part of the network, each holding its readers and its policies
-// (addresses.ts, pools.ts, kubeVip.ts, cilium.ts, argoCd.ts, isolation.ts,
-// reachability.ts, unseen.ts), on the readers all areas share (readers.ts). Nothing here
+// (addresses.ts, pools.ts, kubeVip.ts, cilium.ts, argoCd.ts, argoCdSources.ts, sharedNamespaces.ts, isolation.ts,
+// reachability.ts, traefikService.ts, unseen.ts), on the readers all areas share (readers.ts). Nothing here
 // constructs the PolicyPack (that starts a gRPC server): index.ts assembles
 // them, while tests and the offline plan import the lists from here.
 //
@@ -14,13 +14,18 @@
 
 import { loadBalancerAddressInPool, noServiceExternalIps, uniqueLoadBalancerAddresses } from "./addresses";
 import { argoCdApplicationBoundaries, argoCdApplicationDestination } from "./argoCd";
+import { argoCdSourcesPinned } from "./argoCdSources";
 import { ciliumDatapathInvariants, ciliumKubeProxyReplacement, podCidrSeparation } from "./cilium";
 import { applicationsHaveNetworkPolicies } from "./isolation";
 import { controlPlaneVipPlacement, kubeVipImagesPinned } from "./kubeVip";
 import { loadBalancerPoolCapacity, loadBalancerPoolPlacement, poolKeysSkipOwnedAddresses, singleLoadBalancerAllocator } from "./pools";
 import { applicationNamespacePoliciesNarrow, egressToWorldNeedsPorts, hostNetworkOnlyForPlatform, loadBalancerClassKubeVip, worldIngressOnOwnedPorts } from "./reachability";
+import { noWholeNamespaceApplicationBesideWorkloads } from "./sharedNamespaces";
+import { traefikServiceValuesReadByTheChart } from "./traefikService";
 import { loadBalancerAddressesUnseen, renderedObjectsUnseen } from "./unseen";
+import { withValueFiles } from "./valueFiles";
 
+// Each policy reads a release's valueYamlFiles merged into its values (valueFiles.ts).
 export const resourcePolicies = [
     loadBalancerAddressInPool,
     noServiceExternalIps,
@@ -33,10 +38,12 @@ export const resourcePolicies = [
     ciliumKubeProxyReplacement,
     kubeVipImagesPinned,
     argoCdApplicationDestination,
+    argoCdSourcesPinned,
     loadBalancerAddressesUnseen,
     hostNetworkOnlyForPlatform,
     loadBalancerClassKubeVip,
-];
+    traefikServiceValuesReadByTheChart,
+].map(withValueFiles);
 
 export const stackPolicies = [uniqueLoadBalancerAddresses, loadBalancerPoolCapacity, applicationsHaveNetworkPolicies, worldIngressOnOwnedPorts, egressToWorldNeedsPorts,
-    applicationNamespacePoliciesNarrow, argoCdApplicationBoundaries, renderedObjectsUnseen];
+    applicationNamespacePoliciesNarrow, argoCdApplicationBoundaries, noWholeNamespaceApplicationBesideWorkloads, renderedObjectsUnseen].map(withValueFiles);

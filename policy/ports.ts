@@ -20,6 +20,24 @@ export function formatPort(port: { readonly port: number; readonly endPort?: num
 }
 
 const PROTOCOLS: readonly PortProtocol[] = ["TCP", "UDP"];
+
+/**
+ * The protocols whose every port (1-65535) a list of ports covers, its ranges
+ * joined: `1-65535`, or `1-1000` with `1001-65535`, opens as much as `ports: any`.
+ */
+export function everyPortOf(ports: readonly PortSpec[]): PortProtocol[] {
+    return PROTOCOLS.filter(protocol => {
+        const ranges = ports.filter(p => p.protocol === protocol).map(p => [p.port, p.endPort ?? p.port]).sort((a, b) => a[0] - b[0]);
+        let next = 1;
+        for (const [from, to] of ranges) {
+            if (from > next) {
+                return false;
+            }
+            next = Math.max(next, to + 1);
+        }
+        return next > 65535;
+    });
+}
 const isPortNumber = (value: unknown): value is number => Number.isInteger(value) && (value as number) >= 1 && (value as number) <= 65535;
 
 /** Whether a value read from JSON is a port: a number 1-65535, an optional higher endPort, TCP or UDP, nothing else. */

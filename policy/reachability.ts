@@ -24,6 +24,7 @@ import {
     readPolicies,
 } from "./policyModel";
 import { formatPort } from "./ports";
+import { readsSpecOnly, traefikServices } from "./traefikService";
 import { ResourceView, declaredByProgram, helmSources, isObject, metaName, metaNamespace, objectsOf, readEach, readable, via } from "./readers";
 
 function cidrGroupsIn(resources: readonly ResourceView[]): CidrGroups {
@@ -245,7 +246,14 @@ export const loadBalancerClassKubeVip: ResourceValidationPolicy = {
             }
         }
         for (const source of helmSources(args)) {
-            for (const [path, value] of classValues(source.values, "").filter(([, value]) => value !== KUBE_VIP_LOADBALANCER_CLASS)) {
+            // Traefik's Services are read as its chart version reads them; a class it ignores is traefik-service-values-read-by-the-chart's.
+            const traefik = source.chart === CHARTS.traefik;
+            const classes: Array<[string, unknown]> = [
+                ...classValues(traefik ? { ...source.values, service: undefined } : source.values, ""),
+                ...(traefik ? traefikServices(source.values, source.release, source.version)
+                    .map((s): [string, unknown] => [`${s.path}${readsSpecOnly(source.version) ? ".spec" : ""}.loadBalancerClass`, s.loadBalancerClass]) : []),
+            ];
+            for (const [path, value] of classes.filter(([, value]) => typeof value === "string" && value !== "" && value !== KUBE_VIP_LOADBALANCER_CLASS)) {
                 reportViolation(`${source.owner} sets values ${path} = ${value}: another controller, not kube-vip, would allocate and announce that Service's address. ${fix}`);
             }
             if (source.chart === CHARTS.cilium && source.kind !== "application") {

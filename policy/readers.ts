@@ -8,6 +8,7 @@
 import { PolicyResource, UnknownValueError } from "@pulumi/policy";
 import { parseAllDocuments } from "yaml";
 import { KINDS, Kind, PROGRAM_COMPONENT_TYPE_PREFIX, RENDERING_COMPONENTS, TYPES, kindOfToken, typeToken } from "./definitions";
+import { mergeValues, valueFilesOf } from "./valueFiles";
 
 /** The two directions of a network policy rule. */
 export type Direction = "ingress" | "egress";
@@ -103,6 +104,8 @@ export interface HelmSource {
     readonly release: string;
     readonly namespace: string;
     readonly chart?: string;
+    /** The chart's version as the resource pins it (an Application's targetRevision), when it says. */
+    readonly version?: string;
     readonly values: Record<string, any>;
     readonly kind: "release" | "chart" | "application";
 }
@@ -179,6 +182,13 @@ export function applicationSources(spec: Record<string, any> | undefined): Array
     return [spec.source, ...(Array.isArray(spec.sources) ? spec.sources : [])].filter(isObject);
 }
 
+/** A release's values: its valueYamlFiles as read (valueFiles.ts), each over the one before, then `values` over them. */
+function releaseValues(props: Record<string, any>): Record<string, any> {
+    const values = isObject(props.values) ? props.values : {};
+    const files = (valueFilesOf(props) ?? []).flatMap(file => (file.values === undefined ? [] : [file.values]));
+    return files.length === 0 ? values : mergeValues(files.reduce(mergeValues, {}), deepCopy(values));
+}
+
 /** The Helm values a resource hands to a chart: a Release, a helm.v4.Chart, or an Argo CD Application's Helm sources. */
 export function helmSources(resource: ResourceView): HelmSource[] {
     const props = resource.props ?? {};
@@ -190,7 +200,8 @@ export function helmSources(resource: ResourceView): HelmSource[] {
         return [{
             owner: `${what} ${namespace}/${release}${chart === undefined ? "" : ` (chart ${chart})`}`,
             release, namespace, chart,
-            values: isObject(props.values) ? props.values : {},
+            ...(typeof props.version === "string" ? { version: props.version } : {}),
+            values: releaseValues(props),
             kind: resource.type === TYPES.release ? "release" : "chart",
         }];
     }
@@ -208,6 +219,7 @@ export function helmSources(resource: ResourceView): HelmSource[] {
                 release: typeof helm.releaseName === "string" ? helm.releaseName : name,
                 namespace,
                 chart: chartName(source.chart ?? source.path),
+                ...(typeof source.chart === "string" && typeof source.targetRevision === "string" ? { version: source.targetRevision } : {}),
                 values: applicationSourceValues(helm),
                 kind: "application" as const,
             };
@@ -225,21 +237,6 @@ export function goTruthy(value: unknown): boolean {
         return Object.keys(value).length > 0;
     }
     return value !== undefined && value !== null && value !== false && value !== 0 && value !== "";
-}
-
-/** Go's strconv.ParseBool, which kube-vip and Cilium's agent read their flags with; undefined when it would fail. */
-export function parseGoBool(value: unknown): boolean | undefined {
-    if (typeof value === "boolean") {
-        return value;
-    }
-    const text = String(value);
-    if (["1", "t", "T", "TRUE", "true", "True"].includes(text)) {
-        return true;
-    }
-    if (["0", "f", "F", "FALSE", "false", "False"].includes(text)) {
-        return false;
-    }
-    return undefined;
 }
 
 export function isNamedConfigMap(view: ResourceView, target: { name: string; namespace: string }): boolean {

@@ -5,7 +5,7 @@
 // holder, and never read back. Pure.
 
 import { Parsed, parseIpv4 } from "./addressing";
-import { PORT_SCHEMA, PortSpec, isPortSpec } from "./ports";
+import { PORT_SCHEMA, PortSpec, everyPortOf, isPortSpec } from "./ports";
 
 /**
  * Who may pin a reserved address: one of Traefik's Services (by name, in the
@@ -104,6 +104,10 @@ export function parseReservations(list: Reservation[]): Parsed<ParsedReservation
         const ports = (entry as { ports?: unknown }).ports;
         if (ports !== undefined && (!Array.isArray(ports) || !ports.every(isPortSpec))) {
             return { ok: false, reason: `entry ${index} (${owner}) has the ports ${JSON.stringify(ports)}, not a list like [{"port": 8096, "protocol": "TCP"}]` };
+        }
+        const every = Array.isArray(ports) ? everyPortOf(ports) : [];
+        if (every.length > 0) {
+            return { ok: false, reason: `entry ${index} (${owner}) serves every ${every.join(" and ")} port (1-65535), which would let the LAN reach every port of its namespace` };
         }
         parsed.push({
             address: address.value,

@@ -13,6 +13,8 @@ import { ciliumConfigs } from "./cilium";
 import { isolation } from "./isolation";
 import { kubeVipInstances, kubeVipPools } from "./kubeVip";
 import { secondAllocators } from "./pools";
+import { kustomizeLoadBalancers } from "./kustomizeFiles";
+import { valueFilesOf } from "./valueFiles";
 // ---------------------------------------------------------------------------
 // Readers
 
@@ -35,8 +37,13 @@ export function unseenShapes(resource: ResourceView): string[] {
     if (resource.type === TYPES.release || resource.type === TYPES.chartV4) {
         const [source] = helmSources(resource);
         if (nonEmpty(props.valueYamlFiles)) {
-            const count = Array.isArray(props.valueYamlFiles) ? props.valueYamlFiles.length : 1;
-            reasons.push(`takes values from valueYamlFiles (${count} file${count === 1 ? "" : "s"}), which the pack cannot read: any address they pin, any Service type they set, any Cilium or kube-vip setting they change goes unchecked. Fix: pass those values inline in values, where the pack reads them`);
+            const files = valueFilesOf(props);
+            const unread = files === undefined
+                ? [`valueYamlFiles (${Array.isArray(props.valueYamlFiles) ? props.valueYamlFiles.length : 1}), which were not read`]
+                : files.flatMap((file, i) => (file.problem === undefined ? [] : [`valueYamlFiles[${i}] ${file.name}, which ${file.problem}`]));
+            for (const file of unread) {
+                reasons.push(`takes values from ${file}: any address it pins, any Service type it sets, any Cilium or kube-vip setting it changes goes unchecked. Fix: make the file readable from the program's folder, or pass those values inline in values`);
+            }
         }
         if (resource.type === TYPES.release && (source.chart === undefined || !KNOWN_CHARTS.includes(source.chart))) {
             const where = typeof props.chart === "string" && /^(oci|https?|file):\/\//.test(props.chart) ? ` from ${props.chart}` : "";
@@ -70,7 +77,17 @@ export function unseenShapes(resource: ResourceView): string[] {
             }
         }
     }
-    if (resource.type === TYPES.configFileV2 || resource.type === TYPES.kustomizeDirectoryV2) {
+    const kustomize = resource.type === TYPES.kustomizeDirectoryV2 && typeof props.directory === "string"
+        ? kustomizeLoadBalancers(props.directory, typeof props.namespace === "string" ? props.namespace : undefined)
+        : undefined;
+    for (const service of kustomize?.services ?? []) {
+        const pinned = service.pinned.length === 0 ? "" : `, pinning ${service.pinned.join(", ")}`;
+        reasons.push(`renders the LoadBalancer Service ${service.service} (${service.file})${pinned}, which the pack checks only once the provider renders it, with the directory's patches applied. Fix: check it in a pulumi preview`);
+    }
+    if (kustomize !== undefined && kustomize.unread.length > 0) {
+        reasons.push(`also renders what the pack does not read or apply before the provider renders it (${kustomize.unread.join("; ")}). Fix: check the rendered objects in a pulumi preview`);
+    }
+    if (resource.type === TYPES.configFileV2 || (resource.type === TYPES.kustomizeDirectoryV2 && kustomize === undefined)) {
         reasons.push(`reads manifests from ${props.file ?? props.directory ?? "files"}, which the pack cannot read before the provider renders them. Fix: check the rendered objects in a pulumi preview`);
     }
     for (const instance of kubeVipInstances(resource)) {
@@ -114,8 +131,8 @@ const AUDIT_CHECKS =
 export const loadBalancerAddressesUnseen: ResourceValidationPolicy = {
     name: "loadbalancer-addresses-unseen",
     description:
-        "Says which resources declare addresses or network settings the pack cannot see at preview time: Helm values in files (valueYamlFiles, an Application's " +
-        "valueFiles), a chart Helm renders only when it installs, manifests in files, kube-vip variables set through valueFrom, values unknown until apply.",
+        "Says which resources declare addresses or network settings the pack cannot see at preview time: Helm values in files it cannot read (a valueYamlFiles " +
+        "entry that is missing, not a YAML map or remote; an Application's valueFiles), a chart Helm renders only when it installs, manifests in files, kube-vip variables set through valueFrom, values unknown until apply.",
     enforcementLevel: "advisory",
     validateResource: (args, reportViolation) => {
         let name = args.name;

@@ -112,7 +112,7 @@ export async function importFolder(args: ImportArgs, deps: ImportDeps = {}): Pro
         noWiden: args.noWiden,
         matchedNothing: matchedNothing(manifests, read.policies, source),
     });
-    const result = applyTakeOver(imported, read.policies, manifests, { source, inPool: pool.contains, free: pool.free });
+    const result = applyTakeOver(imported, read.policies, manifests, { source, inPool: pool.contains, free: pool.free, sharedFiles: read.sharedFiles });
     const yamlText = renderApplicationsYaml(result, source);
     if (args.out !== undefined) {
         fs.mkdirSync(path.dirname(path.resolve(args.out)), { recursive: true });

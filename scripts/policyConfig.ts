@@ -35,6 +35,7 @@ export function networkConfigOf(settings: StackSettings): NetworkConfig {
         podCidr: a.podCidr.cidr,
         serviceCidr: a.serviceCidr.cidr,
         reservations: reservationsOf(settings.ownership),
+        argoCdAllowBranchRevisions: settings.argoCdAllowBranchRevisions,
     };
 }
 

@@ -152,12 +152,39 @@ describe("the layout", () => {
             /kube-vip\.io\/loadbalancerIPs/, /["']kubevip["']/, /["']kubernetes:[a-z.]*\/v[0-9a-z]+:[A-Za-z]+["']/, /["']range-global["']/,
             // The chart Argo CD's release and the pack read, Cilium's namespace label, and kube-vip's variables both sides read.
             /["']argo-cd["']/, /io\.kubernetes\.pod\.namespace["']/,
-            /["'](cp_enable|svc_enable|vip_arp|vip_interface|vip_leaderelection|vip_address)["']/,
+            /["'](cp_enable|cp_namespace|vip_leasename|svc_enable|svc_election|vip_arp|vip_interface|vip_leaderelection|vip_address)["']/,
         ];
         for (const pattern of shared) {
             const where = CODE.filter(file => pattern.test(fs.readFileSync(path.join(REPO_ROOT, file), "utf8")));
             assert.deepStrictEqual(where, [path.join("policy", "definitions.ts")], `${pattern} appears in ${where.join(", ")}`);
         }
+        // Nor read as a property (`env.cp_enable`): kube-vip's variables are read through policy/kubeVipEnv.ts.
+        const envRead = /\benv\.(cp_enable|cp_namespace|vip_leasename|svc_enable|svc_election|vip_address)\b/;
+        assert.ok(envRead.test("c.env.vip_address === address"), "the pattern finds a direct read");
+        const readers = CODE.filter(file => envRead.test(fs.readFileSync(path.join(REPO_ROOT, file), "utf8")));
+        assert.deepStrictEqual(readers, [], `kube-vip's variables read directly in ${readers.join(", ")}`);
+    });
+
+    it("has only components/ import a part's names.ts: the program, the scripts and the tests take the platform's names from platform/", () => {
+        const namesFile = /^components[\\/][^\\/]+[\\/]names\.ts$/;
+        const tests = filesUnder("test", /\.ts$/).filter(file => !file.startsWith(path.join("test", "fixtures")));
+        const importing = (file: string) => localImportsOf(file).filter(target => namesFile.test(target)).map(target => `${file} imports ${target}`);
+        assert.ok(sourceFiles().filter(file => file.startsWith(`components${path.sep}`)).some(file => importing(file).length > 0), "no component imports its names.ts: the check reads nothing");
+        const outside = [...sourceFiles(), ...tests].filter(file => !file.startsWith(`components${path.sep}`));
+        assert.deepStrictEqual(outside.flatMap(importing), []);
+    });
+
+    it("writes the namespace kube-system once, as KUBE_SYSTEM in policy/definitions.ts", () => {
+        /** Files that may hold the literal, and why. A pending one is being changed on another branch. */
+        const allowed = new Map([
+            [path.join("policy", "definitions.ts"), "defines KUBE_SYSTEM"],
+        ]);
+        const literal = /["'`]kube-system["'`]/;
+        assert.ok(literal.test(`{ namespace: "kube-system" }`) && !literal.test("// kube-system/cilium"), "the pattern finds the literal, not a mention");
+        const holding = CODE.filter(file => literal.test(fs.readFileSync(path.join(REPO_ROOT, file), "utf8")));
+        assert.deepStrictEqual(holding.filter(file => !allowed.has(file)), [], "use KUBE_SYSTEM from policy/definitions.ts");
+        const stale = [...allowed].filter(([file, why]) => !why.startsWith("pending") && !holding.includes(file)).map(([file]) => file);
+        assert.deepStrictEqual(stale, [], "these no longer hold the literal: take them off the list");
     });
 
     it("keeps the developer tools on top: nothing the product runs imports tools/", () => {

@@ -6,6 +6,7 @@
 import { ChildProcess, spawn } from "child_process";
 import * as path from "path";
 import { startEarly } from "./early";
+import * as pulumi from "@pulumi/pulumi";
 import { REPO_ROOT } from "./harness";
 
 const grpc = require("@grpc/grpc-js");
@@ -156,7 +157,7 @@ export class PackProcess {
         request.setType(resource.type);
         request.setName(resource.name);
         request.setUrn(resource.urn);
-        request.setProperties(structOf(resource.props));
+        request.setProperties(structOf(await wireOf(resource.props)));
         request.setOptions(new analyzerProto.AnalyzerResourceOptions());
         return PackProcess.diagnostics(await this.call("analyze", request));
     }
@@ -164,12 +165,13 @@ export class PackProcess {
     /** AnalyzeStack: the stack policies over every resource. */
     async analyzeStack(resources: readonly PackResource[]): Promise<PackDiagnostic[]> {
         const stackRequest = new analyzerProto.AnalyzeStackRequest();
-        stackRequest.setResourcesList(resources.map(resource => {
+        const wired = await Promise.all(resources.map(resource => wireOf(resource.props)));
+        stackRequest.setResourcesList(resources.map((resource, index) => {
             const r = new analyzerProto.AnalyzerResource();
             r.setType(resource.type);
             r.setName(resource.name);
             r.setUrn(resource.urn);
-            r.setProperties(structOf(resource.props));
+            r.setProperties(structOf(wired[index]));
             r.setOptions(new analyzerProto.AnalyzerResourceOptions());
             if (resource.parent !== undefined) {
                 r.setParent(resource.parent);
@@ -183,17 +185,22 @@ export class PackProcess {
 const structs = new Map<string, unknown>();
 
 /**
- * Props as they cross the wire: JSON values only (no undefined), as a Struct
- * message. Kept by their JSON text: the catalogues send the same stack's
- * resources case after case, and building the message is most of a request.
+ * Wire props as a Struct message, kept by their JSON text: the catalogues
+ * send the same stack's resources case after case, and building the message
+ * is most of a request.
  */
-function structOf(props: Record<string, unknown>): unknown {
-    const json = JSON.stringify(props);
+function structOf(wired: Record<string, unknown>): unknown {
+    const json = JSON.stringify(wired);
     let struct = structs.get(json);
     if (struct === undefined) {
-        struct = structProto.Struct.fromJavaScript(JSON.parse(json));
+        struct = structProto.Struct.fromJavaScript(wired);
         structs.set(json, struct);
     }
     return struct;
+}
+
+/** Props as they cross the wire: JSON values only (no undefined), assets in Pulumi's wire form (a signature key, path or text), as the engine sends them. */
+async function wireOf(props: Record<string, unknown>): Promise<Record<string, unknown>> {
+    return JSON.parse(JSON.stringify(await pulumi.runtime.serializeProperties("analyze", props)));
 }
 

@@ -6,8 +6,11 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { command as importCommand } from "../scripts/cli/importPolicies";
-import { KUBE_VIP } from "../components/kube-vip/names";
-import { TRAEFIK } from "../components/traefik/names";
+import { command as diffCommand } from "../scripts/cli/policyDiff";
+import { CLEANUP_HEADING, LIVE_POLICY_RESOURCE } from "../scripts/policyImport/cleanup";
+import { ENFORCEMENT_MODES } from "../config/applications";
+import { KUBE_VIP } from "../platform/kube-vip";
+import { TRAEFIK } from "../platform/traefik";
 import { readProjectFile } from "../scripts/stackFiles";
 import { ProgramRun, REPO_ROOT, runProgram } from "./harness";
 
@@ -86,5 +89,22 @@ describe("docs/runbooks.md: Take over a running cluster", () => {
             assert.ok(option in importCommand.options, `import-policies --${option}`);
         }
         assert.ok(lines.includes("pulumi config set adoptRunningKubeVip true --stack home"));
+    });
+
+    it("deletes the policy files after a diff with options policy-diff has, as the importer's cleanup lists them, then switches staged Applications to enforce", () => {
+        const diffLine = lines.find(line => line.startsWith("npm run policy-diff -- "));
+        assert.ok(diffLine, "step 6 runs the diff");
+        const importLine = lines.find(line => line.startsWith("npm run import-policies -- "))!;
+        // The same folder and stack the import read.
+        assert.strictEqual(diffLine.split(" ")[4], importLine.split(" ")[4]);
+        for (const option of [...diffLine.matchAll(/--([a-z-]+)/g)].map(m => m[1])) {
+            assert.ok(option in diffCommand.options, `policy-diff --${option}`);
+        }
+        assert.ok(text.includes(`under "${CLEANUP_HEADING}"`));
+        assert.ok(text.includes(`\`kubectl -n <namespace> delete ${LIVE_POLICY_RESOURCE} <names>\``));
+        for (const mode of ["staged", "enforce"]) {
+            assert.ok((ENFORCEMENT_MODES as readonly string[]).includes(mode) && text.includes(`\`enforcement: ${mode}\``), mode);
+        }
+        assert.ok(text.indexOf("\n6. Policies") < text.indexOf("\n7. Enforce"));
     });
 });

@@ -2,7 +2,7 @@
 // their pods have, for the topology tests: the diagrams must stay readable at
 // this size. Not a stack file's config: a stand-in written for the tests.
 
-const git = { repoURL: "https://git.example.org/homelab/apps.git", targetRevision: "main" };
+const git = { repoURL: "https://git.example.org/homelab/apps.git", targetRevision: "v1.0.0" };
 const name = (n: string) => ({ "app.kubernetes.io/name": n });
 const NAS = "192.168.1.10/32";
 
@@ -122,3 +122,34 @@ export const HOME_LIKE_APPLICATIONS: unknown[] = [
         connections: { ingressPorts: [9898], to: [{ ingress: ["websecure"] }, { cidr: "192.168.1.0/24", ports: [443] }], from: [{ platform: "argocd-server", icmp: [8] }] },
     },
 ];
+
+/**
+ * Applications that join `monitoring` in HOME_LIKE_APPLICATIONS (three
+ * workloads): a pushgateway that prometheus scrapes and the databases' backup
+ * pushes to (four workloads with it), and Loki, whose promtail ships to it
+ * and which talks to itself (six with both).
+ */
+export const MONITORING_PUSHGATEWAY: unknown = {
+    name: "pushgateway", namespace: "monitoring", path: "apps/pushgateway", ...git,
+    workloads: [{
+        name: "pushgateway", selector: name("pushgateway"),
+        connections: { from: [{ app: "monitoring", workload: "prometheus", ports: [9091] }, { app: "mariadb", ports: [9091] }] },
+    }],
+};
+
+export const MONITORING_LOKI: unknown = {
+    name: "loki", namespace: "monitoring", path: "apps/loki", ...git,
+    workloads: [
+        {
+            name: "loki", selector: name("loki"),
+            connections: {
+                from: [{ app: "monitoring", workload: "grafana", ports: [3100] }],
+                to: [{ app: "loki", workload: "loki", ports: [7946] }, { fqdn: "*.s3.example.org", ports: [443] }],
+            },
+        },
+        {
+            name: "promtail", selector: name("promtail"),
+            connections: { to: [{ app: "loki", workload: "loki", ports: [3100] }, { entity: "apiserver", ports: [6443] }] },
+        },
+    ],
+};

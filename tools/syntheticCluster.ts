@@ -8,6 +8,7 @@
 
 import { formatIpv4 } from "../policy/addressing";
 import { CILIUM_NAMESPACE_LABELS, GLOBAL_RANGE_KEY, LOADBALANCER_IPS_ANNOTATION } from "../policy/definitions";
+import { KUBE_DNS_PODS } from "../platform/k3s";
 import type { AuditPlan } from "../scripts/audit/plan";
 
 type KubeObject = Record<string, any>;
@@ -55,7 +56,7 @@ export function plannedCluster(plan: AuditPlan, padding = 0): ClusterLists {
     const namespaces = [...new Set([...plan.owned.map(o => o.namespace), ...plan.applications.map(a => a.namespace)])];
     const policies = namespaces.flatMap(namespace => [
         ciliumPolicy(namespace, "default-deny", { endpointSelector: {}, ingress: [{}], egress: [{}] }),
-        ciliumPolicy(namespace, "allow-dns", { endpointSelector: {}, egress: [{ toEndpoints: [{ matchLabels: { [CILIUM_NAMESPACE_LABELS[0]]: "kube-system", "k8s-app": "kube-dns" } }], toPorts: [{ ports: [{ port: "53", protocol: "ANY" }] }] }] }),
+        ciliumPolicy(namespace, "allow-dns", { endpointSelector: {}, egress: [{ toEndpoints: [{ matchLabels: { [CILIUM_NAMESPACE_LABELS[0]]: KUBE_DNS_PODS.namespace, ...KUBE_DNS_PODS.labels } }], toPorts: [{ ports: [{ port: "53", protocol: "ANY" }] }] }] }),
     ]);
     for (const owned of plan.owned) {
         policies.push(ciliumPolicy(owned.namespace, `lan-${owned.address}`, {

@@ -23,7 +23,7 @@ export function syntheticApplications(count: number): Array<Record<string, unkno
             namespace: `team-${Math.floor(i / 2)}`,
             repoURL: "https://git.example.org/platform/apps.git",
             path: `apps/${name}`,
-            targetRevision: "main",
+            targetRevision: "v1.0.0",
             workloads: WORKLOADS.map((workload, w) => ({
                 name: workload,
                 selector: { "app.kubernetes.io/name": `${name}-${workload}` },

@@ -14,15 +14,19 @@
 //     address (in its status, where kube-vip reports it), and a running kube-vip
 //     pod with svc_enable=true; with svc_election=true, the Service's own
 //     Lease kubevip-<service> in its namespace held by a node of this cluster.
-// Node.js, like preflight.ts; `run` is kubectl (faked in tests).
+// kube-vip's variables are read as kube-vip reads them (policy/kubeVipEnv.ts):
+// `address` before `vip_address`, switches by Go's ParseBool. Node.js, like
+// preflight.ts; `run` is kubectl (faked in tests).
 
+import { KUBE_SYSTEM, KUBE_VIP_ENV } from "../../policy/definitions";
+import { kubeVipAddress, kubeVipSwitch } from "../../policy/kubeVipEnv";
 import type { KubeObject, Kubectl } from "./kubectl";
 
 const KUBE_VIP_IMAGE = /(^|\/)kube-vip\/kube-vip(:|@|$)|(^|\/)plndr\/kube-vip(:|@|$)/;
 // kube-vip's own defaults (vip_leasename, cp_namespace), which a kube-vip not
 // deployed by this stack may rely on: not this stack's names.
 const DEFAULT_CP_LEASE = "plndr-cp-lock";
-const DEFAULT_CP_NAMESPACE = "kube-system";
+const DEFAULT_CP_NAMESPACE = KUBE_SYSTEM;
 
 /** A VIP of the stack that answers on the LAN (preflight.ts's probe). */
 export interface AnsweringVip {
@@ -87,18 +91,25 @@ function leaseHolder(run: Kubectl, namespace: string, name: string): string | un
 
 /** Why the control-plane VIP is this cluster's kube-vip's (evidence), or what is missing (problem). */
 function controlPlaneEvidence(address: string, containers: KubeVipContainer[], nodeNames: ReadonlySet<string>, run: Kubectl): Evidence {
-    const own = containers.filter(c => c.env.cp_enable === "true" && (c.env.address === address || c.env.vip_address === address));
+    const controlPlane = containers.filter(c => kubeVipSwitch(c.env, KUBE_VIP_ENV.controlPlane) === true);
+    const own = controlPlane.filter(c => kubeVipAddress(c.env)?.value === address);
     if (own.length === 0) {
-        const others = containers.filter(c => c.env.cp_enable === "true").map(c => `${c.pod} (address ${c.env.address ?? c.env.vip_address ?? "unset"})`);
-        return { problem: `no running kube-vip pod of this cluster has cp_enable=true and address=${address}` + (others.length > 0 ? `; the control-plane kube-vip found is ${others.join(", ")}` : "") };
+        const others = controlPlane.map(c => {
+            const found = kubeVipAddress(c.env);
+            return `${c.pod} (${found === undefined ? "address unset" : `${found.variable} ${found.value}`})`;
+        });
+        return {
+            problem: `no running kube-vip pod of this cluster has ${KUBE_VIP_ENV.controlPlane}=true and ${KUBE_VIP_ENV.address}=${address}` +
+                (others.length > 0 ? `; the control-plane kube-vip found is ${others.join(", ")}` : ""),
+        };
     }
-    const namespace = own[0].env.cp_namespace || DEFAULT_CP_NAMESPACE;
-    const lease = own[0].env.vip_leasename || DEFAULT_CP_LEASE;
+    const namespace = own[0].env[KUBE_VIP_ENV.controlPlaneNamespace] || DEFAULT_CP_NAMESPACE;
+    const lease = own[0].env[KUBE_VIP_ENV.controlPlaneLease] || DEFAULT_CP_LEASE;
     const holder = leaseHolder(run, namespace, lease);
     if (holder === undefined || !nodeNames.has(holder)) {
         return { problem: `kube-vip pod ${own[0].pod} is configured for it, but its Lease ${namespace}/${lease} is ${holder === undefined ? "absent" : `held by "${holder}", which is no node of this cluster`}` };
     }
-    return { evidence: `kube-vip pod ${own[0].pod} (cp_enable, address ${address}) and Lease ${namespace}/${lease} held by node ${holder}` };
+    return { evidence: `kube-vip pod ${own[0].pod} (${KUBE_VIP_ENV.controlPlane}, ${kubeVipAddress(own[0].env)!.variable} ${address}) and Lease ${namespace}/${lease} held by node ${holder}` };
 }
 
 /** Whether the Service holds the address: kube-vip writes what it announces into the Service's status. */
@@ -113,13 +124,14 @@ function serviceEvidence(address: string, containers: KubeVipContainer[], servic
     if (holders.length === 0) {
         return { problem: `no LoadBalancer Service of this cluster holds ${address}` };
     }
-    const announcers = containers.filter(c => c.env.svc_enable === "true");
+    const announcers = containers.filter(c => kubeVipSwitch(c.env, KUBE_VIP_ENV.services) === true);
     if (announcers.length === 0) {
-        return { problem: `Service ${holders.map((s: KubeObject) => `${s.metadata.namespace}/${s.metadata.name}`).join(", ")} holds it, but no running kube-vip pod of this cluster has svc_enable=true to announce it` };
+        const names = holders.map((s: KubeObject) => `${s.metadata.namespace}/${s.metadata.name}`).join(", ");
+        return { problem: `Service ${names} holds it, but no running kube-vip pod of this cluster has ${KUBE_VIP_ENV.services}=true to announce it` };
     }
     const service = holders[0];
     const name = `${service.metadata.namespace}/${service.metadata.name}`;
-    if (announcers.some(c => c.env.svc_election === "true")) {
+    if (announcers.some(c => kubeVipSwitch(c.env, KUBE_VIP_ENV.servicesElection) === true)) {
         const lease = `kubevip-${service.metadata.name}`;
         const holder = leaseHolder(run, service.metadata.namespace, lease);
         if (holder === undefined || !nodeNames.has(holder)) {

@@ -63,10 +63,10 @@ export function kubeVipEnv(role: KubeVipRole, settings: KubeVipRoleSettings): En
             // kube-vip reads vip_subnet since v0.9 (vip_cidr is ignored there).
             { name: "vip_subnet", value: "32" },
             { name: env.controlPlane, value: "true" },
-            { name: "cp_namespace", value: KUBE_VIP.namespace },
+            { name: env.controlPlaneNamespace, value: KUBE_VIP.namespace },
             { name: env.services, value: "false" },
             { name: env.leaderElection, value: "true" },
-            { name: "vip_leasename", value: KUBE_VIP.controlPlane.lease },
+            { name: env.controlPlaneLease, value: KUBE_VIP.controlPlane.lease },
             // No CNI routes the kubernetes Service yet: talk to the API server
             // on this (control-plane) node, whose host network we share.
             { name: "KUBERNETES_SERVICE_HOST", value: "127.0.0.1" },
@@ -77,7 +77,7 @@ export function kubeVipEnv(role: KubeVipRole, settings: KubeVipRoleSettings): En
         ...common,
         { name: env.controlPlane, value: "false" },
         { name: env.services, value: "true" },
-        { name: "svc_election", value: "true" },
+        { name: env.servicesElection, value: "true" },
         { name: env.leaderElection, value: "false" },
     ];
 }

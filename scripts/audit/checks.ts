@@ -6,7 +6,11 @@
 // is printed and does not.
 
 import { Ipv4Range, formatRange, parseIpv4, parseRange, parseCidr, blockAsRange, rangeContains } from "../../policy/addressing";
-import { GLOBAL_RANGE_KEY, KUBE_VIP_LOADBALANCER_CLASS, LOADBALANCER_IPS_ANNOTATION } from "../../policy/definitions";
+import { ALLOW_BRANCH_REVISIONS_KEY, pinnedRevisionHint } from "../../policy/revisions";
+import { UNPINNED_RISK, argoSourceRevisions, describeUnpinned, revisionRefused } from "../../policy/argoCdSources";
+import { WHOLE_NAMESPACE_FIX, describeBeside, namespaceApplications, wholeNamespaceBesideWorkloads } from "../../policy/sharedNamespaces";
+import { GLOBAL_RANGE_KEY, KUBE_VIP_LOADBALANCER_CLASS, LOADBALANCER_IPS_ANNOTATION, TYPES } from "../../policy/definitions";
+import { KUBE_VIP } from "../../platform/kube-vip";
 import { CidrGroups, PolicyModel, cidrGroupsOf, describePeer, describePorts, peerLanReach, portWithin, readPolicyObject } from "../../policy/policyModel";
 import type { AuditPlan, OwnedAddress } from "./plan";
 
@@ -129,7 +133,7 @@ function serviceFindings(plan: AuditPlan, services: readonly KubeObject[]): Find
             findings.push({
                 object: `Service ${mentioning.map(nameOf).join(", ")}`, breach: true,
                 problem: `pins ${owned.address} but holds no address`,
-                fix: "check that its pods are Ready, kubectl -n kube-system logs ds/kube-vip-services and deploy/kube-vip-cloud-provider",
+                fix: `check that its pods are Ready, kubectl -n ${KUBE_VIP.namespace} logs ds/${KUBE_VIP.services.daemonSet} and deploy/${KUBE_VIP.cloudProvider.deployment}`,
             });
         }
     }
@@ -223,6 +227,15 @@ function applicationFindings(plan: AuditPlan, applications: readonly KubeObject[
         if ((server !== undefined && server !== plan.inClusterServer) || (clusterName !== undefined && clusterName !== "in-cluster")) {
             findings.push({ object, breach: true, problem: `deploys to ${server ?? `cluster ${clusterName}`}, not to the cluster it runs in (${plan.inClusterServer}): no policy of this stack covers what it deploys there`, fix: `set spec.destination.server to ${plan.inClusterServer}` });
         }
+        for (const source of argoSourceRevisions({ type: TYPES.application, name, props: application })) {
+            if (revisionRefused(source.verdict, plan.allowBranchRevisions)) {
+                findings.push({
+                    object, breach: true,
+                    problem: `${describeUnpinned(source, source.verdict)}: ${UNPINNED_RISK[source.verdict.as]}`,
+                    fix: `set targetRevision to ${pinnedRevisionHint(source)}${source.verdict.as === "branch" ? ` (for a lab, ${ALLOW_BRANCH_REVISIONS_KEY}: true in the stack config allows branches)` : ""}; ${plan.applications.some(a => a.name === name) ? `in the stack's applications config, then pulumi up for stack ${plan.stack}` : "in the Application's manifest"}`,
+                });
+            }
+        }
         const namespace = typeof destination.namespace === "string" && destination.namespace !== "" ? destination.namespace : undefined;
         const planned = plan.applications.find(a => a.name === name);
         if (namespace === undefined) {
@@ -250,6 +263,16 @@ function applicationFindings(plan: AuditPlan, applications: readonly KubeObject[
     return findings;
 }
 
+/** A whole-namespace Application beside Applications that declare workloads, as their annotations say in the cluster. */
+function sharedNamespaceFindings(applications: readonly KubeObject[]): Finding[] {
+    const found = wholeNamespaceBesideWorkloads(applications.flatMap(a => namespaceApplications({ type: TYPES.application, name: String(a.metadata?.name ?? "?"), props: a })));
+    return found.map(({ whole, beside }) => ({
+        object: `Application ${whole.name}`, breach: true,
+        problem: `deploys into namespace ${whole.namespace} as a whole (it declares no workloads), beside ${describeBeside(beside)}: its policies select their pods too and hand them its connections`,
+        fix: WHOLE_NAMESPACE_FIX,
+    }));
+}
+
 function hostNetworkFindings(plan: AuditPlan, pods: readonly KubeObject[]): Finding[] {
     return pods
         .filter(pod => pod.spec?.hostNetwork === true && !plan.hostNetworkNamespaces.includes(pod.metadata?.namespace))
@@ -271,6 +294,7 @@ export function auditCluster(plan: AuditPlan, cluster: ClusterSnapshot): Finding
         ...poolFindings(plan, cluster.poolConfigMap),
         ...policyFindings(plan, cluster.policies, groups),
         ...applicationFindings(plan, cluster.applications),
+        ...sharedNamespaceFindings(cluster.applications),
         ...hostNetworkFindings(plan, cluster.hostNetworkPods),
     ];
 }

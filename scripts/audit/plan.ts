@@ -4,10 +4,10 @@
 
 import type { StackSettings } from "../../config/stack";
 import { rangeGlobalValue } from "../../config/reservations";
-import { ARGOCD } from "../../components/argocd/names";
+import { ARGOCD } from "../../platform/argocd";
 import { allFrontends } from "../../platform/traefik";
-import { TRAEFIK } from "../../components/traefik/names";
-import { KUBE_VIP } from "../../components/kube-vip/names";
+import { TRAEFIK } from "../../platform/traefik";
+import { KUBE_VIP } from "../../platform/kube-vip";
 import { Ipv4Range, blockAsRange } from "../../policy/addressing";
 import type { PortRange } from "../../policy/policyModel";
 
@@ -42,6 +42,8 @@ export interface AuditPlan {
     readonly hostNetworkNamespaces: readonly string[];
     /** Namespaces no Application may deploy into. */
     readonly platformNamespaces: readonly string[];
+    /** Git sources may follow branches (the stack's argoCdAllowBranchRevisions). */
+    readonly allowBranchRevisions: boolean;
 }
 
 const tcp = (port: number): PortRange => ({ protocol: "TCP", from: port, to: port });
@@ -78,5 +80,6 @@ export function auditPlanOf(stack: string, settings: StackSettings): AuditPlan {
         inClusterServer: ARGOCD.inClusterServer,
         hostNetworkNamespaces: [KUBE_VIP.namespace],
         platformNamespaces: ["default", ARGOCD.namespace, TRAEFIK.namespace, KUBE_VIP.namespace],
+        allowBranchRevisions: settings.argoCdAllowBranchRevisions,
     };
 }

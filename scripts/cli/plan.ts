@@ -19,7 +19,7 @@ export const command: Command<CommandDeps> = {
     ].join("\n"),
     options: {
         stack: { type: "string", value: "<name>", description: "the stack: reads Pulumi.<name>.yaml" },
-        diagram: { type: "string", value: "<file>", description: "write the stack's topology (two Mermaid diagrams, Markdown) to this file" },
+        diagram: { type: "string", value: "<file>", description: "write the stack's topology (Mermaid diagrams in Markdown, docs/topology.md) to this file" },
         "gitops-repo": { type: "string", value: "<dir>", description: "a local clone of the Applications' Git repository, to check what their sources need from Argo CD" },
     },
     exitCodes: {

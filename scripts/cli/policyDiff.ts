@@ -15,13 +15,17 @@ export const command: Command<PolicyDiffDeps> = {
     summary: "list the traffic a stack's policies lose and gain against a folder of policies (or the cluster's)",
     synopsis: "[<folder>] --stack <name> [--live] [--exclude <dir>]...",
     description: [
-        "Reads the CiliumNetworkPolicies under <folder> (or, with --live, the cluster's CiliumNetworkPolicies,",
-        "CiliumClusterwideNetworkPolicies and NetworkPolicies through kubectl), runs the stack's program offline, and",
-        "lists per workload which peers and ports the stack's policies no longer allow (lost) and which they newly",
-        "allow (gained). A connection between two pods needs the caller's egress and the callee's ingress; an entity,",
-        "CIDR or DNS name is checked at the pod's end only. The workloads are the pod templates of <folder>'s",
-        "manifests, where present, and otherwise the selectors either side names. World ingress to a pod that no",
-        "LoadBalancer or NodePort Service exposes is listed apart: it reached the pod from nowhere.",
+        "Reads the CiliumNetworkPolicies, CiliumClusterwideNetworkPolicies and NetworkPolicies under <folder> (SOPS-",
+        "encrypted files are listed as not read) or, with --live, the cluster's through kubectl, runs the stack's",
+        "program offline, and lists per workload which peers and ports the stack's policies no longer allow (lost)",
+        "and which they newly allow (gained). A connection between two pods needs the caller's egress and the",
+        "callee's ingress; an entity, CIDR or DNS name is checked at the pod's end only. The workloads are the pod",
+        "templates of <folder>'s manifests, where present, and otherwise the selectors either side names.",
+        "The original's Traefik (K3s's in kube-system, say) is compared as the program's, and the listing says so",
+        "(\"Mapping applied\"). Listed apart and not counted as lost: world ingress to a pod that no LoadBalancer or",
+        "NodePort Service exposes (it reached the pod from nowhere), rules whose peer matched no pod in the original",
+        "(vacuous), traffic only the platform's pods lose at their end, and the remainder the program cannot express",
+        "(policies in kube-system and the platform's other namespaces for pods other than its own), by rule.",
     ].join("\n"),
     positionals: ["[<folder>]"],
     options: {
@@ -31,7 +35,7 @@ export const command: Command<PolicyDiffDeps> = {
     },
     exitCodes: {
         [EXIT.clean]: "nothing lost (gains are listed)",
-        [EXIT.findings]: "some traffic is lost (it is listed first)",
+        [EXIT.findings]: "some traffic is lost (it is listed first); the remainder and the other sections listed apart do not count",
         [EXIT.usage]: "a usage or config error",
         [EXIT.cluster]: "--live: the cluster could not be read",
     },
@@ -45,11 +49,11 @@ export const command: Command<PolicyDiffDeps> = {
             throw new UsageError("<folder> is missing: name a folder of CiliumNetworkPolicies, or pass --live to read the cluster's");
         }
         const { ClusterReadError, policyDiff } = await import("../policyDiff/run");
-        const { diffReport } = await import("../policyDiff/diff");
+        const { anythingLost, diffReport } = await import("../policyDiff/report");
         try {
-            const diff = await policyDiff({ folder, live, stack, root: deps.root, kubectl: deps.kubectl, exclude: (commandLine.values.exclude as string[] | undefined) ?? [] });
-            out(`Policy diff of stack "${stack}" against ${live ? "the cluster's policies" : folder}\n${diffReport(diff)}\n`);
-            return diff.lost.length > 0 ? EXIT.findings : EXIT.clean;
+            const result = await policyDiff({ folder, live, stack, root: deps.root, kubectl: deps.kubectl, exclude: (commandLine.values.exclude as string[] | undefined) ?? [] });
+            out(`Policy diff of stack "${stack}" against ${live ? "the cluster's policies" : folder}\n${diffReport(result)}\n`);
+            return anythingLost(result) ? EXIT.findings : EXIT.clean;
         } catch (error) {
             if (error instanceof ClusterReadError) {
                 err(`${error.message}\n`);

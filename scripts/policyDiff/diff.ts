@@ -9,7 +9,11 @@
 // pods are outside policy (Cilium sees them as the host) and are left out.
 // World ingress lost by a pod that nothing exposes (no LoadBalancer or
 // NodePort Service, no externalIPs) reached it from nowhere: it is listed as
-// unreachable, not lost.
+// unreachable, not lost. Traffic lost only at the ends of pods set apart (the
+// platform's, whose policies the program writes itself; the remainder of
+// policies the program cannot express) is listed apart, per kind, not lost.
+// Every pod carries, as in Cilium, its namespace's name as the label
+// io.cilium.k8s.namespace.labels.kubernetes.io/metadata.name.
 
 import type { Direction, Peer, PolicyModel, Selector } from "../../policy/policyModel";
 import { EVERY_PORT, NO_PORTS, PortSet, intersect, isEmpty, minus, portSetOf, portSetText, union } from "./ports";
@@ -39,6 +43,9 @@ export interface DiffEntry {
     readonly ports: PortSet;
 }
 
+/** Why a workload's end is set apart: the platform's pods (the program writes their policies), or pods of the remainder the program cannot express. */
+export type Apart = "platform" | "remainder";
+
 export interface PolicyDiff {
     readonly lost: readonly DiffEntry[];
     readonly gained: readonly DiffEntry[];
@@ -46,8 +53,25 @@ export interface PolicyDiff {
     readonly unreachable: readonly DiffEntry[];
     /** Lost only at the end of one of the platform's pods, whose policies the program writes itself. */
     readonly platform: readonly DiffEntry[];
+    /** Lost only at the end of pods whose original policies the program cannot express (listed, expected). */
+    readonly remainder: readonly DiffEntry[];
     readonly workloads: number;
     readonly skippedHostNetwork: number;
+}
+
+/** The label Cilium gives every pod with its namespace's name (`kubernetes.io/metadata.name` of the Namespace). */
+export const NAMESPACE_NAME_LABEL = "io.cilium.k8s.namespace.labels.kubernetes.io/metadata.name";
+
+const identities = new WeakMap<Workload, Readonly<Record<string, string>>>();
+
+/** A workload's labels as Cilium's selectors see them: its own and its namespace's name. */
+export function identityOf(workload: Workload): Readonly<Record<string, string>> {
+    let labels = identities.get(workload);
+    if (labels === undefined) {
+        labels = { ...workload.labels, [NAMESPACE_NAME_LABEL]: workload.namespace };
+        identities.set(workload, labels);
+    }
+    return labels;
 }
 
 const ENTITIES = ["world", "host", "remote-node", "kube-apiserver"];
@@ -73,11 +97,11 @@ export function selectorMatches(selector: Selector, labels: Readonly<Record<stri
     });
 }
 
-function subjectMatches(policy: PolicyModel, workload: Workload): boolean {
+export function subjectMatches(policy: PolicyModel, workload: Workload): boolean {
     const subject = policy.subject;
     return subject.kind === "pods"
         && (subject.namespace === undefined || subject.namespace === workload.namespace)
-        && selectorMatches(subject.selector, workload.labels);
+        && selectorMatches(subject.selector, identityOf(workload));
 }
 
 /** Whether a rule's peer admits the other end. */
@@ -93,7 +117,7 @@ function peerCovers(peer: Peer, other: DiffPeer): boolean {
     if (peer.kind === "endpoints") {
         return other.kind === "workload"
             && (peer.namespace === undefined || peer.namespace === other.workload.namespace)
-            && selectorMatches(peer.selector, other.workload.labels);
+            && selectorMatches(peer.selector, identityOf(other.workload));
     }
     if (peer.kind === "cidr") {
         if (other.kind === "cidr") {
@@ -165,8 +189,12 @@ function outsidePeers(sides: ReadonlyArray<readonly PolicyModel[]>): DiffPeer[] 
     return [...peers.values()];
 }
 
-/** The diff of `after` against `before` over `workloads`: lost is what before allowed and after does not. */
-export function diffPolicies(before: readonly PolicyModel[], after: readonly PolicyModel[], workloads: readonly Workload[], platformOf: (w: Workload) => string | undefined = () => undefined): PolicyDiff {
+/**
+ * The diff of `after` against `before` over `workloads`: lost is what before
+ * allowed and after does not. `apartOf` names the workloads whose ends are set
+ * apart: what only they lost is listed under their kind.
+ */
+export function diffPolicies(before: readonly PolicyModel[], after: readonly PolicyModel[], workloads: readonly Workload[], apartOf: (w: Workload) => Apart | undefined = () => undefined): PolicyDiff {
     const subjects = workloads.filter(w => w.hostNetwork !== true);
     const ends = subjects.map(w => ({
         before: { ingress: endOf(before, w, "ingress"), egress: endOf(before, w, "egress") },
@@ -175,16 +203,17 @@ export function diffPolicies(before: readonly PolicyModel[], after: readonly Pol
     const lost: DiffEntry[] = [];
     const gained: DiffEntry[] = [];
     const unreachable: DiffEntry[] = [];
-    const platform: DiffEntry[] = [];
-    const platformFlags = subjects.map(w => platformOf(w) !== undefined);
-    /** `platformOnly`: the only ends that lost it are the platform's. */
-    const compare = (workload: Workload, direction: Direction, peer: DiffPeer, was: PortSet, now: PortSet, platformOnly: (less: PortSet) => boolean) => {
+    const apart: Record<Apart, DiffEntry[]> = { platform: [], remainder: [] };
+    const apartFlags = subjects.map(apartOf);
+    /** `apartOnly`: the kind of the set-apart ends that alone lost it, if only such ends did. */
+    const compare = (workload: Workload, direction: Direction, peer: DiffPeer, was: PortSet, now: PortSet, apartOnly: (less: PortSet) => Apart | undefined) => {
         const less = minus(was, now);
         const more = minus(now, was);
         if (!isEmpty(less)) {
             const entry = { workload, direction, peer, ports: less };
             const fromNowhere = direction === "ingress" && workload.exposed !== true && (peer.kind === "entity" ? peer.entity === "world" : peer.kind === "cidr");
-            (fromNowhere ? unreachable : platformOnly(less) ? platform : lost).push(entry);
+            const kind = fromNowhere ? undefined : apartOnly(less);
+            (fromNowhere ? unreachable : kind === undefined ? lost : apart[kind]).push(entry);
         }
         if (!isEmpty(more)) {
             gained.push({ workload, direction, peer, ports: more });
@@ -202,8 +231,12 @@ export function diffPolicies(before: readonly PolicyModel[], after: readonly Pol
             const ingressNow = allowed(ingress.after.ingress, { kind: "workload", workload: caller });
             const was = intersect(allowed(egress.before.egress, { kind: "workload", workload: callee }), allowed(ingress.before.ingress, { kind: "workload", workload: caller }));
             const now = intersect(egressNow, ingressNow);
-            compare(callee, "ingress", { kind: "workload", workload: caller }, was, now, less =>
-                (platformFlags[i] || isEmpty(minus(less, egressNow))) && (platformFlags[j] || isEmpty(minus(less, ingressNow))));
+            compare(callee, "ingress", { kind: "workload", workload: caller }, was, now, less => {
+                // Each end that lost some of it must be set apart; the callee's kind is named first.
+                const losers = [[apartFlags[j], ingressNow], [apartFlags[i], egressNow]] as const;
+                const lostAt = losers.filter(([, end]) => !isEmpty(minus(less, end)));
+                return lostAt.every(([flag]) => flag !== undefined) ? lostAt[0]?.[0] : undefined;
+            });
         });
     });
     // Outside the cluster's pods: the local end only.
@@ -214,11 +247,11 @@ export function diffPolicies(before: readonly PolicyModel[], after: readonly Pol
                 if (ends[i].before[direction].signature === ends[i].after[direction].signature) {
                     continue;
                 }
-                compare(workload, direction, peer, allowed(ends[i].before[direction], peer), allowed(ends[i].after[direction], peer), () => platformFlags[i]);
+                compare(workload, direction, peer, allowed(ends[i].before[direction], peer), allowed(ends[i].after[direction], peer), () => apartFlags[i]);
             }
         }
     });
-    return { lost, gained, unreachable, platform, workloads: subjects.length, skippedHostNetwork: workloads.length - subjects.length };
+    return { lost, gained, unreachable, ...apart, workloads: subjects.length, skippedHostNetwork: workloads.length - subjects.length };
 }
 
 const NAME_LABELS = ["app.kubernetes.io/name", "app", "k8s-app", "name", "app.kubernetes.io/instance", "app.kubernetes.io/component"];
@@ -247,28 +280,4 @@ export function entryText(entry: DiffEntry): string {
     return entry.direction === "egress"
         ? `${workloadText(entry.workload)} -> ${peerText(entry.peer)}: ${portSetText(entry.ports)}`
         : `${peerText(entry.peer)} -> ${workloadText(entry.workload)}: ${portSetText(entry.ports)}`;
-}
-
-/** The listing: lost first, then gained, then the unreachable world ingress, each sorted. */
-export function diffReport(diff: PolicyDiff): string {
-    const lines = (entries: readonly DiffEntry[]) => entries.map(entryText).sort().map(t => `  ${t}`);
-    return [
-        `Compared ${diff.workloads} workloads${diff.skippedHostNetwork > 0 ? ` (${diff.skippedHostNetwork} host-network, outside policy, left out)` : ""}.`,
-        "",
-        `Lost (allowed before, not by the stack): ${diff.lost.length === 0 ? "none" : diff.lost.length}`,
-        ...lines(diff.lost),
-        "",
-        `Gained (allowed by the stack, not before): ${diff.gained.length === 0 ? "none" : diff.gained.length}`,
-        ...lines(diff.gained),
-        ...(diff.platform.length === 0 ? [] : [
-            "",
-            `Not counted as lost: traffic only the platform's own pods (Argo CD, Traefik, Hubble, CoreDNS, kube-vip) no longer allow at their end, whose policies the program writes: ${diff.platform.length}`,
-            ...lines(diff.platform),
-        ]),
-        ...(diff.unreachable.length === 0 ? [] : [
-            "",
-            `Not counted as lost: world ingress to pods that nothing exposes (no LoadBalancer or NodePort Service, no externalIPs), which reached them from nowhere: ${diff.unreachable.length}`,
-            ...lines(diff.unreachable),
-        ]),
-    ].join("\n");
 }

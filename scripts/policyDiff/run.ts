@@ -1,28 +1,23 @@
-// The policy diff's edges: the policies of a folder (with its manifests' pod
-// templates as the workloads), of the cluster (one kubectl call), and of a
-// stack (the program run offline, scripts/offlineRun.ts); then the pure diff
+// The policy diff's edges: the policies of a folder (folder.ts, with its
+// manifests' pod templates as the workloads), of the cluster (one kubectl
+// call), and of a stack (the program run offline, scripts/offlineRun.ts);
+// then the original's side made comparable (original.ts) and the pure diff
 // (diff.ts).
 
 import { execFile } from "child_process";
-import { PolicyModel, readPolicies, readPolicyObject } from "../../policy/policyModel";
+import { PolicyModel, Selector, readPolicies, readPolicyObject } from "../../policy/policyModel";
 import { runProgram } from "../offlineRun";
 import type { StackConfigValues } from "../stackFiles";
 import { platformPolicyOf } from "../policyImport/cilium";
-import { readPolicyFolder } from "../policyImport/files";
 import { FolderManifests, readFolderManifests } from "../policyImport/manifests";
-import { PolicyDiff, Workload, diffPolicies, selectorMatches } from "./diff";
+import { ProberPorts, blackboxReleases, isProber, proberPortsText } from "../policyImport/probes";
+import { DiffEntry, NAMESPACE_NAME_LABEL, PolicyDiff, Workload, diffPolicies, identityOf, selectorMatches } from "./diff";
+import { PortSet, intersect, isEmpty, portSetOf } from "./ports";
+import { FolderPolicies, readFolderPolicies } from "./folder";
+import { OriginalSide, prepareOriginal } from "./original";
 
 /** The kinds --live reads, in one kubectl call. */
 export const LIVE_KINDS = "ciliumnetworkpolicies,ciliumclusterwidenetworkpolicies,networkpolicies";
-
-/** The CiliumNetworkPolicies of a folder tree as models (each of `specs` a policy of its own). */
-export function folderPolicies(folder: string, exclude: readonly string[]): PolicyModel[] {
-    const read = readPolicyFolder(folder, exclude);
-    return read.policies.flatMap(p => readPolicyObject({
-        apiVersion: "cilium.io/v2", kind: "CiliumNetworkPolicy",
-        metadata: { name: p.name, namespace: p.namespace }, spec: p.spec,
-    }, p.file));
-}
 
 /** The policies the stack's program would deploy, from an offline run. */
 export async function stackPolicies(stack: string, root?: string, overrides: StackConfigValues = {}): Promise<PolicyModel[]> {
@@ -76,14 +71,17 @@ export function workloadsOf(manifests: FolderManifests | undefined, sides: Reado
         }
     }
     const templates = [...workloads];
-    const guess = (namespace: string | undefined, selector: { matchLabels: Readonly<Record<string, string>>; matchExpressions: readonly unknown[] }, source: string) => {
-        if (namespace === undefined || Object.keys(selector.matchLabels).length === 0 || Object.keys(selector.matchLabels).some(k => k.startsWith("reserved:") || k.startsWith("io.cilium.k8s."))) {
+    const guess = (namespace: string | undefined, selector: Selector, source: string) => {
+        // The namespace's name is the namespace's, not the pod's; a selector that contradicts it matches nothing.
+        const named = selector.matchLabels[NAMESPACE_NAME_LABEL];
+        const labels = Object.fromEntries(Object.entries(selector.matchLabels).filter(([k]) => k !== NAMESPACE_NAME_LABEL));
+        if (namespace === undefined || (named !== undefined && named !== namespace) || Object.keys(labels).length === 0 || Object.keys(labels).some(k => k.startsWith("reserved:") || k.startsWith("io.cilium.k8s."))) {
             return;
         }
-        if (templates.some(t => t.namespace === namespace && selectorMatches(selector as never, t.labels))) {
+        if (templates.some(t => t.namespace === namespace && selectorMatches(selector, identityOf(t)))) {
             return;
         }
-        add({ namespace, labels: selector.matchLabels, source, exposed: exposed(namespace, selector.matchLabels) });
+        add({ namespace, labels, source, exposed: exposed(namespace, labels) });
     };
     for (const policy of sides.flat()) {
         if (policy.subject.kind === "pods") {
@@ -109,10 +107,52 @@ export interface DiffSource {
     readonly root?: string;
 }
 
+export interface DiffResult {
+    readonly diff: PolicyDiff;
+    readonly original: OriginalSide;
+    /** The folder's policies as read, when they came from a folder. */
+    readonly folder?: FolderPolicies;
+    /** Lost egress outside the cluster on ports a prober's config never probes (probes.ts), with the config's account. */
+    readonly narrowed: { readonly entries: readonly DiffEntry[]; readonly probers: readonly string[] };
+}
+
+/**
+ * Lost egress from a prober (the blackbox exporter of a chart release in the
+ * folder) to the world, a CIDR or a DNS name on none of the ports its probes
+ * use: the importer narrows such a rule on purpose (the pack refuses world
+ * egress on every port), and the listing says so apart.
+ */
+function setNarrowedApart(diff: PolicyDiff, manifests: FolderManifests | undefined): { diff: PolicyDiff; narrowed: DiffResult["narrowed"] } {
+    const probers = blackboxReleases(manifests?.charts ?? []).flatMap(p => ("unknown" in p ? [] : [p]));
+    const probed = (prober: ProberPorts): PortSet => portSetOf([
+        ...prober.ports.map(p => ({ protocol: p.protocol, from: p.port, to: p.endPort ?? p.port })),
+        ...(prober.icmp.length === 0 ? [] : [{ protocol: "ICMP", from: 0, to: 65535 }]),
+    ]);
+    const outside = (entry: DiffEntry) => entry.peer.kind === "cidr" || entry.peer.kind === "fqdn" || (entry.peer.kind === "entity" && entry.peer.entity === "world");
+    const isNarrowed = (entry: DiffEntry) => entry.direction === "egress" && outside(entry)
+        && probers.some(p => isProber(p, entry.workload.namespace, entry.workload.labels) && isEmpty(intersect(entry.ports, probed(p))));
+    return {
+        diff: { ...diff, lost: diff.lost.filter(e => !isNarrowed(e)) },
+        narrowed: {
+            entries: diff.lost.filter(isNarrowed),
+            probers: probers.map(p => `${p.namespace}/${p.labels["app.kubernetes.io/name"]}: ${proberPortsText(p)}, ${p.why}`),
+        },
+    };
+}
+
+/** Diffs two sides already read: before is the original's policies, after the stack's. */
+export function diffSides(before: readonly PolicyModel[], after: readonly PolicyModel[], manifests: FolderManifests | undefined): Omit<DiffResult, "folder"> {
+    const original = prepareOriginal(before, after, manifests);
+    const workloads = workloadsOf(manifests, [original.policies, after]);
+    const diff = diffPolicies(original.policies, after, workloads, w => (platformPolicyOf(w.namespace, w.labels) !== undefined ? "platform" : original.inRemainder(w) ? "remainder" : undefined));
+    return { ...setNarrowedApart(diff, manifests), original };
+}
+
 /** Reads both sides and diffs them: before is the folder's (or the cluster's) policies, after the stack's. */
-export async function policyDiff(source: DiffSource): Promise<PolicyDiff> {
-    const before = source.live === true ? await livePolicies(source.kubectl) : folderPolicies(source.folder!, source.exclude ?? []);
+export async function policyDiff(source: DiffSource): Promise<DiffResult> {
+    const folder = source.live === true ? undefined : readFolderPolicies(source.folder!, source.exclude ?? []);
+    const before = folder === undefined ? await livePolicies(source.kubectl) : folder.policies;
     const manifests = source.folder === undefined ? undefined : readFolderManifests(source.folder, source.exclude ?? []);
     const after = await stackPolicies(source.stack, source.root);
-    return diffPolicies(before, after, workloadsOf(manifests, [before, after]), w => platformPolicyOf(w.namespace, w.labels));
+    return { ...diffSides(before, after, manifests), ...(folder === undefined ? {} : { folder }) };
 }

@@ -46,7 +46,7 @@ export type RulePart =
 export type ReasonCode =
     | "platform-namespace" | "policy-selector" | "whole-namespace-policy" | "no-baseline" | "deny"
     | "nothing" | "selector" | "entity" | "cidr" | "services" | "requires" | "other-peer" | "no-peer"
-    | "named-port" | "port" | "protocol" | "l7" | "dns-names" | "icmp" | "narrowed" | "lan";
+    | "named-port" | "port" | "protocol" | "l7" | "dns-names" | "icmp" | "narrowed" | "lan" | "probes";
 
 /** What each code means, for the report's headings. */
 export const REASON_TITLES: Readonly<Record<ReasonCode, string>> = {
@@ -71,6 +71,7 @@ export const REASON_TITLES: Readonly<Record<ReasonCode, string>> = {
     "icmp": "ICMP the vocabulary cannot say (ICMPv6, unknown types)",
     "narrowed": "protocol ANY, written as TCP and UDP (SCTP dropped)",
     "lan": "the LAN (world) admitted to pods it never reached as world (no address of their own, or the host's network)",
+    "probes": "egress to the world on every port (which the pack refuses) written as the ports the workload's probes use, read from its config",
 };
 
 export interface ParsedRule {

@@ -27,6 +27,8 @@ export interface FolderRead {
     readonly files: number;
     /** Documents of other kinds, by kind. */
     readonly otherKinds: ReadonlyMap<string, number>;
+    /** Files that hold documents of other kinds too (a CronJob beside its policy): edited, never deleted whole. */
+    readonly sharedFiles: ReadonlySet<string>;
     /** Encrypted files skipped. */
     readonly encrypted: readonly string[];
     /** Files that mention a CiliumNetworkPolicy but cannot be read (templates, broken YAML), with why. */
@@ -53,34 +55,56 @@ export function yamlFiles(root: string, dir: string, exclude: readonly string[])
         });
 }
 
-/** Every CiliumNetworkPolicy under `root`, files in name order, documents in file order. */
-export function readPolicyFolder(root: string, exclude: readonly string[] = []): FolderRead {
-    const policies: SourcePolicy[] = [];
-    const otherKinds = new Map<string, number>();
-    const encrypted: string[] = [];
-    const unreadable: Array<{ file: string; reason: string }> = [];
-    const invalid: Array<{ file: string; doc: number; reason: string }> = [];
-    const files = yamlFiles(root, "", exclude.map(e => e.replace(/\/+$/, "")));
-    for (const file of files) {
+/** One YAML file of a folder, as the policy readers meet it. */
+export type FolderFile =
+    | { readonly file: string; readonly state: "encrypted" }
+    | { readonly file: string; readonly state: "broken"; readonly reason: string; readonly text: string }
+    | { readonly file: string; readonly state: "read"; readonly values: readonly unknown[] };
+
+/**
+ * Every YAML file under `root` (minus `exclude`), in name order, parsed: a
+ * SOPS-encrypted file (by name, or a document with a top-level `sops:` block)
+ * is not parsed further, a file that is not YAML carries the parser's first line.
+ */
+export function folderFiles(root: string, exclude: readonly string[]): FolderFile[] {
+    return yamlFiles(root, "", exclude.map(e => e.replace(/\/+$/, ""))).map((file): FolderFile => {
         if (/\.enc\.ya?ml$/i.test(file)) {
-            encrypted.push(file);
-            continue;
+            return { file, state: "encrypted" };
         }
         const text = fs.readFileSync(path.join(root, file), "utf8");
         const documents = parseAllDocuments(text);
         const docs = Array.isArray(documents) ? documents : [documents];
         const broken = docs.find(d => d.errors.length > 0);
         if (broken !== undefined) {
-            if (text.includes(POLICY_KIND)) {
-                unreadable.push({ file, reason: `not YAML: ${broken.errors[0].message.split("\n")[0]}` });
-            }
-            continue;
+            return { file, state: "broken", reason: `not YAML: ${broken.errors[0].message.split("\n")[0]}`, text };
         }
         const values = docs.map(d => d.toJS() as unknown);
-        if (values.some(v => isObject(v) && v.sops !== undefined)) {
+        return values.some(v => isObject(v) && v.sops !== undefined) ? { file, state: "encrypted" } : { file, state: "read", values };
+    });
+}
+
+/** Every CiliumNetworkPolicy under `root`, files in name order, documents in file order. */
+export function readPolicyFolder(root: string, exclude: readonly string[] = []): FolderRead {
+    const policies: SourcePolicy[] = [];
+    const otherKinds = new Map<string, number>();
+    const sharedFiles = new Set<string>();
+    const encrypted: string[] = [];
+    const unreadable: Array<{ file: string; reason: string }> = [];
+    const invalid: Array<{ file: string; doc: number; reason: string }> = [];
+    const files = folderFiles(root, exclude);
+    for (const read of files) {
+        const file = read.file;
+        if (read.state === "encrypted") {
             encrypted.push(file);
             continue;
         }
+        if (read.state === "broken") {
+            if (read.text.includes(POLICY_KIND)) {
+                unreadable.push({ file, reason: read.reason });
+            }
+            continue;
+        }
+        const values = read.values;
         values.forEach((value, doc) => {
             if (!isObject(value) || value.kind === undefined) {
                 return;
@@ -88,6 +112,7 @@ export function readPolicyFolder(root: string, exclude: readonly string[] = []):
             const kind = String(value.kind);
             if (kind !== POLICY_KIND) {
                 otherKinds.set(kind, (otherKinds.get(kind) ?? 0) + 1);
+                sharedFiles.add(file);
                 return;
             }
             const metadata = isObject(value.metadata) ? value.metadata : {};
@@ -108,5 +133,7 @@ export function readPolicyFolder(root: string, exclude: readonly string[] = []):
             }
         });
     }
-    return { policies, files: files.length, otherKinds, encrypted, unreadable, invalid };
+    // Only files with a policy count as shared.
+    const withPolicies = new Set(policies.map(p => p.file));
+    return { policies, files: files.length, otherKinds, sharedFiles: new Set([...sharedFiles].filter(f => withPolicies.has(f))), encrypted, unreadable, invalid };
 }

@@ -209,6 +209,31 @@ export interface TakeOverReport {
     readonly traefik: readonly string[];
     /** Staged Applications, by namespace. */
     readonly staged: readonly string[];
+    /** World egress on every port narrowed to the ports a prober's config names, per workload. */
+    readonly narrowed?: readonly string[];
     /** Every place where the printed config would still fail the pack. */
     readonly packFailures: readonly string[];
+    /** The hand-written policy files the stack replaces, and what stays (cleanup.ts). */
+    readonly cleanup?: Cleanup;
+}
+
+// What the cleanup (cleanup.ts) lists.
+
+export interface CleanupEntry {
+    /** `Application authelia`, or the part of the platform, `Traefik (the platform)`. */
+    readonly owner: string;
+    /** Files whose every policy the stack replaces. */
+    readonly delete: readonly string[];
+    /** Files that also hold other objects or policies the stack does not replace: the policy documents to remove. */
+    readonly edit: ReadonlyArray<{ readonly file: string; readonly remove: readonly string[] }>;
+    /** The kustomizations whose `resources` list a deleted file, and those entries. */
+    readonly kustomizations: ReadonlyArray<{ readonly file: string; readonly entries: readonly string[] }>;
+    /** Per namespace, the live CiliumNetworkPolicies to delete. */
+    readonly objects: ReadonlyMap<string, readonly string[]>;
+}
+
+export interface Cleanup {
+    readonly entries: readonly CleanupEntry[];
+    /** Policies that stay: the program does not express them. */
+    readonly kept: ReadonlyArray<{ readonly file: string; readonly policy: string; readonly why: string }>;
 }

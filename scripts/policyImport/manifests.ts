@@ -1,5 +1,5 @@
 // What the rest of an imported folder says about the pods the policies select:
-// the namespaces its manifests deploy into, the pod templates (labels, host
+// the namespaces its manifests deploy into (Argo CD Helm Applications too), the pod templates (labels, host
 // network, container ports), the Services (selectors, ports, the addresses
 // they pin or the external IPs they use), the Services that kustomize's
 // helmCharts values declare, and the backends of Ingresses and Traefik
@@ -12,7 +12,10 @@ import { parseAllDocuments } from "yaml";
 import type { Labels } from "./cilium";
 import { isObject } from "./cilium";
 import { yamlFiles } from "./files";
-import { LOADBALANCER_IPS_ANNOTATION } from "../../policy/definitions";
+import { KUBE_SYSTEM, LOADBALANCER_IPS_ANNOTATION } from "../../policy/definitions";
+
+/** Namespaces that run pods whatever a folder holds: K3s's own in kube-system, and default, which always exists. */
+export const ALWAYS_RUNNING: readonly string[] = [KUBE_SYSTEM, "default"];
 
 export interface PodTemplate {
     readonly file: string;
@@ -59,13 +62,38 @@ export interface IngressBackend {
     readonly port?: number | string;
 }
 
+/** One layer of a chart release's values: valuesInline, or a values file (a SOPS-encrypted one for its clear parts). */
+export interface ChartValues {
+    readonly source: string;
+    readonly values: Record<string, unknown>;
+}
+
+/** A kustomize helmCharts release: its chart, namespace and values, files first and valuesInline last (kustomize's order). */
+export interface ChartRelease {
+    readonly file: string;
+    readonly namespace?: string;
+    readonly release: string;
+    readonly chart: string;
+    readonly values: readonly ChartValues[];
+}
+
+/** A kustomization and the files its `resources` list, relative to the imported folder. */
+export interface Kustomization {
+    readonly file: string;
+    readonly resources: readonly string[];
+}
+
 export interface FolderManifests {
-    /** Namespaces some manifest runs pods in: a pod template's, or a kustomize helmCharts release's. */
+    /** Namespaces some manifest runs pods in: a pod template's, a kustomize helmCharts release's, or an Argo CD Application's that deploys a Helm chart. */
     readonly namespaces: ReadonlySet<string>;
     readonly templates: readonly PodTemplate[];
     readonly services: readonly ServiceManifest[];
     readonly helmServices: readonly HelmService[];
     readonly ingressBackends: readonly IngressBackend[];
+    /** Every kustomization.yaml read (none when the folder was not read whole). */
+    readonly kustomizations?: readonly Kustomization[];
+    /** Every helmCharts release, with its values. */
+    readonly charts?: readonly ChartRelease[];
 }
 
 /** kube-vip's annotation, and Cilium LB IPAM's (current and older spelling). */
@@ -101,6 +129,8 @@ export function readFolderManifests(root: string, exclude: readonly string[] = [
     const services: ServiceManifest[] = [];
     const helmServices: HelmService[] = [];
     const ingressBackends: IngressBackend[] = [];
+    const kustomizations: Kustomization[] = [];
+    const charts: ChartRelease[] = [];
     const files = yamlFiles(root, "", exclude.map(e => e.replace(/\/+$/, "")));
     // kustomize's `namespace:` applies to every object of its folder (and the folders it includes, approximated by the subtree).
     const kustomizeNamespace = new Map<string, string>();
@@ -130,6 +160,8 @@ export function readFolderManifests(root: string, exclude: readonly string[] = [
                 if (ns !== undefined) {
                     kustomizeNamespace.set(folder, ns);
                 }
+                const resources = (Array.isArray(object.resources) ? object.resources : []).filter((r: unknown): r is string => typeof r === "string");
+                kustomizations.push({ file, resources: resources.map((r: string) => path.posix.normalize(folder === "" ? r : `${folder}/${r}`)) });
                 for (const patch of [...(Array.isArray(object.patches) ? object.patches : []), ...(Array.isArray(object.patchesStrategicMerge) ? object.patchesStrategicMerge : [])]) {
                     const target = typeof patch === "string" ? patch : text(patch?.path);
                     if (target !== undefined) {
@@ -144,6 +176,7 @@ export function readFolderManifests(root: string, exclude: readonly string[] = [
                     if (chartNs !== undefined) {
                         namespaces.add(chartNs);
                     }
+                    charts.push({ file, namespace: chartNs, release: text(chart.releaseName) ?? text(chart.name) ?? "", chart: text(chart.name) ?? "", values: chartValues(root, file, folder, chart) });
                     // Charts spell a Service's values their own way (service.main.type, serviceType beside
                     // serviceAnnotations): every map of the values that asks for a LoadBalancer is one.
                     for (const entry of loadBalancerValues(chart.valuesInline)) {
@@ -199,6 +232,13 @@ export function readFolderManifests(root: string, exclude: readonly string[] = [
                 pinned: pinnedOf(object.metadata?.annotations, spec.loadBalancerIP),
                 externalIPs: (Array.isArray(spec.externalIPs) ? spec.externalIPs : []).filter((a: unknown): a is string => typeof a === "string"),
             });
+        } else if (kind === "Application" && String(object.apiVersion ?? "").startsWith("argoproj.io/")) {
+            // A Helm chart from a chart repository (or a Git path rendered with helm): pods whose templates the folder does not hold.
+            const sources = [object.spec?.source, ...(Array.isArray(object.spec?.sources) ? object.spec.sources : [])].filter(isObject);
+            const target = text(object.spec?.destination?.namespace);
+            if (target !== undefined && sources.some(source => text(source.chart) !== undefined || isObject(source.helm))) {
+                namespaces.add(target);
+            }
         } else if (kind === "Ingress") {
             const backends: Array<Record<string, any>> = [];
             if (isObject(object.spec?.defaultBackend)) {
@@ -228,7 +268,38 @@ export function readFolderManifests(root: string, exclude: readonly string[] = [
             }
         }
     }
-    return { namespaces, templates, services, helmServices, ingressBackends };
+    return { namespaces, templates, services, helmServices, ingressBackends, kustomizations, charts };
+}
+
+/**
+ * A helmCharts entry's values: valuesFile and additionalValuesFiles, then
+ * valuesInline. A values file missing beside an encrypted one of the same name
+ * (values.yaml, values.enc.yaml: a plugin decrypts it for Argo CD) is read
+ * from the encrypted one: SOPS leaves keys and most values in clear, and the
+ * encrypted ones read as `ENC[...]`.
+ */
+function chartValues(root: string, kustomization: string, folder: string, chart: Record<string, unknown>): ChartValues[] {
+    const layers: ChartValues[] = [];
+    const names = [chart.valuesFile, ...(Array.isArray(chart.additionalValuesFiles) ? chart.additionalValuesFiles : [])].filter((n): n is string => typeof n === "string");
+    for (const name of names) {
+        const rel = path.posix.normalize(folder === "" ? name : `${folder}/${name}`);
+        const candidates = [rel, rel.replace(/\.ya?ml$/i, ".enc.yaml")];
+        const found = candidates.find(c => fs.existsSync(path.join(root, c)));
+        if (found === undefined) {
+            continue;
+        }
+        const parsed = parseAllDocuments(fs.readFileSync(path.join(root, found), "utf8"));
+        const first = (Array.isArray(parsed) ? parsed : [parsed])[0];
+        const value = first === undefined || first.errors.length > 0 ? undefined : first.toJS() as unknown;
+        if (isObject(value)) {
+            const { sops, ...values } = value;
+            layers.push({ source: sops === undefined ? found : `${found} (SOPS: read for its clear parts)`, values });
+        }
+    }
+    if (isObject(chart.valuesInline)) {
+        layers.push({ source: `${kustomization} (valuesInline)`, values: chart.valuesInline });
+    }
+    return layers;
 }
 
 /** The maps in a chart's values that ask for a LoadBalancer Service (type or serviceType). */

@@ -5,6 +5,7 @@
 
 import { Document, Scalar, YAMLMap, YAMLSeq } from "yaml";
 import { PLATFORM_POLICY_RULES, REASON_TITLES, ReasonCode } from "./cilium";
+import { CLEANUP_HEADING, cleanupLines } from "./cleanup";
 import {
     ImportResult,
     ImportedApplication,
@@ -102,7 +103,7 @@ function applicationNode(doc: Document, app: ImportedApplication, result: Import
     }
     comment("path", "TODO: check: guessed from the policies' folder");
     if (options.targetRevision === undefined) {
-        comment("targetRevision", "TODO: a branch, tag or commit, e.g. HEAD");
+        comment("targetRevision", "TODO: a commit SHA or release tag (a branch such as HEAD only where the stack sets argoCdAllowBranchRevisions: true)");
     }
     if (app.enforcement === "staged") {
         node.set("enforcement", doc.createNode("staged"));
@@ -269,7 +270,12 @@ function takeOverLines(result: ImportResult): string[] {
     return [
         ...section(`Reached from the LAN on an address of their own: ${count(report.lan.length, "workload")}, written as loadBalancerAddresses:`, report.lan),
         ...section(`The LAN (world) not written: ${count(report.lanDropped.length, "workload")} whose policies admitted it, although it never reached them as world:`, report.lanDropped),
+        ...section(`Narrowed to what the workload's config says it reaches: ${count(report.narrowed?.length ?? 0, "workload")} whose policy let it out to the world on every port (the pack's egress-to-world-needs-ports refuses that):`, report.narrowed ?? []),
         ...section(`Traefik paths kept: ${count(report.traefik.length, "connection")} from Traefik written as platform: traefik (the program's Traefik policy opens only those):`, report.traefik),
+        ...section(`${CLEANUP_HEADING}: the hand-written policy files the stack replaces, ${count(report.cleanup?.entries.reduce((n, e) => n + e.delete.length, 0) ?? 0, "file")} to delete and ${count(report.cleanup?.entries.reduce((n, e) => n + e.edit.length, 0) ?? 0, "file")} to edit. ` +
+            "Delete them from the GitOps repository once the stack's policies for their Application are applied and policy-diff shows nothing lost " +
+            "(docs/runbooks.md, \"Take over a running cluster\", step 6). The program's Argo CD neither applies nor prunes policies (resource.exclusions): " +
+            "delete the live objects too, with the kubectl command given:", report.cleanup === undefined ? [] : cleanupLines(report.cleanup)),
         "",
         report.packFailures.length === 0
             ? "Policy pack: nothing in the printed config is known to fail it (run npm run plan on a stack that holds it)."

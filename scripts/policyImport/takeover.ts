@@ -17,6 +17,9 @@
 // - Staging: a namespace the originals left without default deny is staged
 //   (`enforcement: staged`): the generated policies allow what is declared
 //   and deny nothing else until someone switches them to enforce.
+// - Egress to the world on every port: a prober's narrowed to its probes'
+//   ports, any other listed as failing the pack (worldEgress.ts).
+// - Cleanup: the hand-written policy files the stack replaces (cleanup.ts).
 // Pure: the folder is read by the caller.
 
 import type { CiliumEntityName, PortSpec } from "../../config/applications";
@@ -33,12 +36,15 @@ import {
 } from "./cilium";
 import { LOADBALANCER_IPS_ANNOTATION } from "../../policy/definitions";
 import { formatPort as portText } from "../../policy/ports";
+import { cleanupList } from "./cleanup";
+import { narrowWorldEgress } from "./worldEgress";
 import type { SourcePolicy } from "./files";
-import type { AddedAtoms, ImportResult, ImportedApplication, ImportedConnection, ImportedWorkload, LanAddress, RuleOutcome, RuleRef, TakeOverReport } from "./importResult";
+import type { AddedAtoms, ImportResult, ImportedApplication, ImportedConnection, ImportedWorkload, LanAddress, Reason, RuleOutcome, RuleRef, TakeOverReport } from "./importResult";
 import { ruleId } from "./importResult";
 
 export type { AddedAtoms, LanAddress, TakeOverReport };
 import type { FolderManifests, PodTemplate, ServiceManifest } from "./manifests";
+import { ALWAYS_RUNNING } from "./manifests";
 
 export interface TakeOverContext {
     /** Where the folder was read from, for messages. */
@@ -47,6 +53,8 @@ export interface TakeOverContext {
     readonly inPool: (address: string) => boolean;
     /** Free addresses of the pool (not the API's or Traefik's), in order: chosen for workloads reached on an address outside it. */
     readonly free: readonly string[];
+    /** Files that hold other objects beside their policies (files.ts): the cleanup edits them, never deletes them. */
+    readonly sharedFiles?: ReadonlySet<string>;
 }
 
 const subset = (small: Labels, big: Labels) => Object.entries(small).every(([k, v]) => big[k] === v);
@@ -98,7 +106,7 @@ export function applyTakeOver(result: ImportResult, policies: readonly SourcePol
     const traefik: string[] = [];
     const packFailures: string[] = [];
     const added: AddedAtoms[] = [...(result.added ?? [])];
-    const extraReasons = new Map<string, Array<{ code: "lan"; detail: string }>>();
+    const extraReasons = new Map<string, Reason[]>();
     const used = new Set<string>();
     const free = [...context.free];
     const staged = new Set(result.namespacesWithoutDefaultDeny);
@@ -106,7 +114,7 @@ export function applyTakeOver(result: ImportResult, policies: readonly SourcePol
     const apps: ImportedApplication[] = result.applications.map(app => ({
         ...app,
         ...(staged.has(app.namespace) ? { enforcement: "staged" as const } : {}),
-        workloads: app.workloads.map(w => ({ ...w, from: [...w.from] })),
+        workloads: app.workloads.map(w => ({ ...w, from: [...w.from], to: [...w.to] })),
     }));
     const templatesOf = (w: ImportedWorkload): PodTemplate[] => manifests.templates.filter(t => t.namespace === w.namespace && subset(w.selector, t.labels));
     const servicesOf = (w: ImportedWorkload, folder: string): ServiceManifest[] => {
@@ -188,6 +196,13 @@ export function applyTakeOver(result: ImportResult, policies: readonly SourcePol
             // The program admits world and the cluster on the address's ports (in-cluster clients arrive as themselves).
             added.push({ workload: { namespace: workload.namespace, labels: workload.selector }, direction: "ingress", atoms: [...atoms("entity:world", { kind: "ports", ports }), ...atoms("entity:cluster", { kind: "ports", ports })] });
         }
+    }
+
+    // --- Egress to the world on every port ----------------------------------------------------
+    const world = narrowWorldEgress(apps, manifests.charts ?? []);
+    packFailures.push(...world.packFailures);
+    for (const [rule, reasons] of world.reasons) {
+        extraReasons.set(rule, [...(extraReasons.get(rule) ?? []), ...reasons]);
     }
 
     // --- Traefik ------------------------------------------------------------------------------
@@ -279,7 +294,8 @@ export function applyTakeOver(result: ImportResult, policies: readonly SourcePol
         }
         return { ...outcome, status: "partial", counted: false, reasons: [...outcome.reasons, ...more] };
     });
-    return { ...result, applications: apps, rules, added, takeOver: { lan, lanDropped, traefik, staged: stagedLines, packFailures } };
+    const cleanup = cleanupList({ ...result, applications: apps, rules }, policies, manifests.kustomizations ?? [], context.sharedFiles);
+    return { ...result, applications: apps, rules, added, takeOver: { lan, lanDropped, traefik, staged: stagedLines, narrowed: world.narrowed, packFailures, cleanup } };
 }
 
 /**
@@ -292,7 +308,7 @@ export function matchedNothing(manifests: FolderManifests, policies: readonly So
         return () => undefined;
     }
     // K3s itself runs pods in kube-system; default always exists; a namespace with policies of the folder is taken to run pods.
-    const known = new Set([...manifests.namespaces, ...policies.map(p => p.namespace), "kube-system", "default"]);
+    const known = new Set([...manifests.namespaces, ...policies.map(p => p.namespace), ...ALWAYS_RUNNING]);
     return pods => (known.has(pods.namespace)
         ? undefined
         : `no manifest under ${source} runs pods in namespace ${pods.namespace} (no pod template, no chart release there), so ${describePods(pods)} matched none`);

@@ -18,6 +18,11 @@ export class Ids {
     private readonly byKey = new Map<string, string>();
     private readonly used = new Set<string>();
 
+    /** Whether `key` has an id yet. */
+    has(key: string): boolean {
+        return this.byKey.has(key);
+    }
+
     of(key: string, hint: string = key): string {
         const known = this.byKey.get(key);
         if (known !== undefined) {
@@ -49,9 +54,12 @@ export class Classes {
 
 /**
  * The head of each diagram: node text wraps at 300 pixels instead of 200, so
- * that a Deployment's name stays on one line; left to right.
+ * that a Deployment's name stays on one line; left to right unless told
+ * (a row of many nodes is read better as a column).
  */
-export const HEAD = ["---", "config:", "  flowchart:", "    wrappingWidth: 300", "---", "flowchart LR"] as const;
+export function head(direction: "LR" | "TB" = "LR"): string[] {
+    return ["---", "config:", "  flowchart:", "    wrappingWidth: 300", "---", `flowchart ${direction}`];
+}
 
 /**
  * Shared styles: addresses, controllers (no traffic passes through them),

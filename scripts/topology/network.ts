@@ -8,10 +8,9 @@
 // their devices and Cilium's CIDRs. Pure.
 
 import type { StackSettings } from "../../config/stack";
-import { KUBE_VIP } from "../../components/kube-vip/names";
-import { allFrontends } from "../../platform/traefik";
-import { TRAEFIK } from "../../components/traefik/names";
-import { Classes, HEAD, Ids, label, portList } from "./mermaid";
+import { KUBE_VIP } from "../../platform/kube-vip";
+import { TRAEFIK, allFrontends } from "../../platform/traefik";
+import { Classes, Ids, head, label, portList } from "./mermaid";
 
 /** Where a workload lives, for labels: `workload emby of Application emby, namespace media`. */
 function workloadLines(app: string, workload: string | undefined, namespace: string): string[] {
@@ -25,7 +24,7 @@ function workloadLines(app: string, workload: string | undefined, namespace: str
 export function topologyDiagram(stack: string, settings: StackSettings): string {
     const a = settings.addresses;
     const ids = new Ids();
-    const lines: string[] = [...HEAD];
+    const lines: string[] = head();
     const classes = new Classes();
     const classify = (cls: string, id: string) => classes.add(cls, id);
 

@@ -6,9 +6,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { EARLY_TIMEOUT, inTempDir, runCommand, startEarly } from "../early";
 import { REPO_ROOT } from "../harness";
+import { LOOPBACK_ONLY_NODE_ARGS } from "./loopbackOnly";
 
 const SCRIPT = path.join(REPO_ROOT, "components", "traefik", "apply-crds.ts");
-const REGISTER_TS = path.join(REPO_ROOT, "scripts", "register-ts.js");
 const script = require(SCRIPT);
 const REPO = "https://traefik.github.io/charts";
 
@@ -107,7 +107,7 @@ function runScript(args: string[], standIns: boolean) {
             fs.writeFileSync(path.join(bin, "helm"), `#!/bin/sh\necho "$@" > "${bin}/helm.args"\nif [ "$7" = "41.3.0" ]; then printf '%s' '${CHART_CRDS}'; else echo "Error: chart \\"traefik\\" version \\"$7\\" not found in $5 repository" >&2; exit 1; fi\n`, { mode: 0o755 });
             fs.writeFileSync(path.join(bin, "kubectl"), `#!/bin/sh\necho "$@" > "${bin}/kubectl.args"\nwhile IFS= read -r line; do printf '%s\\n' "$line"; done > "${bin}/kubectl.input"\nprintf '%s' "$line" >> "${bin}/kubectl.input"\n`, { mode: 0o755 });
         }
-        const { code, stdout, stderr } = await runCommand(process.execPath, ["-r", REGISTER_TS, SCRIPT, ...args], { cwd: REPO_ROOT, env: { PATH: bin } });
+        const { code, stdout, stderr } = await runCommand(process.execPath, [...LOOPBACK_ONLY_NODE_ARGS, SCRIPT, ...args], { cwd: REPO_ROOT, env: { PATH: bin } });
         const recorded = (file: string) => (fs.existsSync(path.join(bin, file)) ? fs.readFileSync(path.join(bin, file), "utf8") : undefined);
         return { result: { code, stdout, stderr }, helmArgs: recorded("helm.args"), kubectlArgs: recorded("kubectl.args"), kubectlInput: recorded("kubectl.input") };
     });

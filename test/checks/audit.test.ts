@@ -166,6 +166,41 @@ describe("npm run audit: the faked home cluster with breaches", () => {
         ]);
     });
 
+    it("refuses an Application on a branch, a chart range or an abbreviated SHA; a stack that allows branches lets the branch through", () => {
+        const lists = plannedCluster(HOME);
+        const source = (name: string, source: Record<string, unknown>) => {
+            const app = lists.applications.find(a => a.metadata.name === name)!;
+            app.spec = { ...app.spec, source: { ...app.spec.source, ...source } };
+        };
+        source("authelia", { targetRevision: "HEAD" });
+        source("lldap", { chart: "lldap", targetRevision: "1.*" });
+        source("redis", { targetRevision: "6685f5e" });
+        const found = (plan: AuditPlan) => auditCluster(plan, readCluster(plan, clusterKubectl(lists)).cluster).filter(f => f.breach).map(f => [f.object, f.problem.split(",")[0]]);
+        assert.deepStrictEqual(found(HOME), [
+            ["Application argocd/authelia", "deploys https://example.invalid/repo.git (spec.source) at HEAD"],
+            ["Application argocd/lldap", "deploys chart lldap of https://example.invalid/repo.git (spec.source) at 1.*"],
+            ["Application argocd/redis", "deploys https://example.invalid/repo.git (spec.source) at 6685f5e"],
+        ]);
+        const [head] = auditCluster(HOME, readCluster(HOME, clusterKubectl(lists)).cluster).filter(f => f.object === "Application argocd/authelia");
+        assert.match(head.fix, /^set targetRevision to a full commit SHA \(40 hex digits\) or a release tag such as v1\.2\.3 \(for a lab, argoCdAllowBranchRevisions: true in the stack config allows branches\); in the stack's applications config, then pulumi up for stack home$/);
+        assert.deepStrictEqual(found({ ...HOME, allowBranchRevisions: true }).map(([object]) => object), ["Application argocd/lldap", "Application argocd/redis"]);
+    });
+
+    it("refuses a whole-namespace Application beside Applications that declare workloads, as their annotations in the cluster say", () => {
+        const lists = plannedCluster(HOME);
+        for (const app of lists.applications.filter(a => a.spec.destination.namespace === "dns")) {
+            app.metadata.annotations = { "homelab-network/workloads": JSON.stringify([{ name: "pihole", selector: { app: "pihole" } }]) };
+        }
+        lists.applications.push(application("dns-tools", "dns", HOME.inClusterServer, "argocd"));
+        const found = breaches(lists).filter(f => f.problem.includes("as a whole"));
+        assert.deepStrictEqual(found.map(f => [f.object, f.problem, f.fix]), [[
+            "Application dns-tools",
+            "deploys into namespace dns as a whole (it declares no workloads), beside pihole (workload pihole), pihole-03 (workload pihole): its policies select their pods too and hand them its connections",
+            "declare its workloads with the labels of its own pods (workloads in the stack's applications config), or give it a namespace of its own",
+        ]]);
+        assert.deepStrictEqual(breaches(plannedCluster(HOME)).filter(f => f.problem.includes("as a whole")), [], "the planned cluster carries no annotations: no namespace declares workloads");
+    });
+
     it("refuses a host-network pod outside the platform", () => {
         const lists = plannedCluster(HOME);
         lists.hostNetworkPods.push({ apiVersion: "v1", kind: "Pod", metadata: { name: "sniffer-x", namespace: "media", ownerReferences: [{ kind: "DaemonSet", name: "sniffer" }] }, spec: { hostNetwork: true } });

@@ -6,15 +6,15 @@ import * as https from "https";
 import { AddressInfo } from "net";
 import * as path from "path";
 import { fakeKubectl } from "./fakeKubectl";
+import { LOOPBACK_ONLY_NODE_ARGS, loopbackOnly } from "./loopbackOnly";
 import { EARLY_TIMEOUT, runCommand, startEarly } from "../early";
 import { REPO_ROOT } from "../harness";
 
 const checks = require(path.join(REPO_ROOT, "components", "checks", "cluster-checks.ts"));
-const REGISTER_TS = path.join(REPO_ROOT, "scripts", "register-ts.js");
 
 // Started as mocha loads this file (test/early.ts). wait-for-api is not: it
 // needs the TLS server of this process to answer within its wait.
-const BAD_TIMEOUT = startEarly(() => runCommand(process.execPath, ["-r", REGISTER_TS, path.join(REPO_ROOT, "components", "checks", "cluster-checks.ts"), "wait-for-crds", "abc", "x.cilium.io"]));
+const BAD_TIMEOUT = startEarly(() => runCommand(process.execPath, [...LOOPBACK_ONLY_NODE_ARGS, path.join(REPO_ROOT, "components", "checks", "cluster-checks.ts"), "wait-for-crds", "abc", "x.cilium.io"]));
 
 const noPause = async () => undefined;
 const CRD_QUERY = "jsonpath={.status.conditions[?(@.type==\"Established\")].status}";
@@ -38,6 +38,7 @@ async function apiServer(name: string): Promise<{ server: https.Server; url: str
 //   api-server-no-vip-san: the same without 127.0.0.1 (IP 127.0.0.2 instead), CN=127.0.0.1
 //   api-server: CN=127.0.0.1 and no SAN at all
 describe("cluster checks: the API on its VIP", () => {
+    loopbackOnly();
     const servers: https.Server[] = [];
     const start = async (name: string) => {
         const api = await apiServer(name);
@@ -73,7 +74,7 @@ describe("cluster checks: the API on its VIP", () => {
 
     it("fails wait-for-api with the flag to add, not the generic advice", async () => {
         const url = await start("api-server-no-vip-san");
-        const { code, stdout, stderr } = await runCommand(process.execPath, ["-r", REGISTER_TS, path.join(REPO_ROOT, "components", "checks", "cluster-checks.ts"), "wait-for-api", url, "5"]);
+        const { code, stdout, stderr } = await runCommand(process.execPath, [...LOOPBACK_ONLY_NODE_ARGS, path.join(REPO_ROOT, "components", "checks", "cluster-checks.ts"), "wait-for-api", url, "5"]);
         assert.strictEqual(code, 1);
         assert.strictEqual(stdout, "");
         assert.match(stderr, /^the API answers on 127\.0\.0\.1, but its certificate does not cover 127\.0\.0\.1/);

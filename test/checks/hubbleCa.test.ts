@@ -5,7 +5,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { HUBBLE_TLS } from "../../components/cilium/names";
+import { HUBBLE_TLS } from "../../platform/cilium";
 import { postDeployCheckSpec } from "../../components/checks/postDeployChecks";
 import { fakeKubectl } from "./fakeKubectl";
 import { REPO_ROOT } from "../harness";

@@ -1,7 +1,8 @@
 // The K3s preflight (components/checks/preflight.ts), with kubectl replaced by
 // fakes and the network probe faked. No test sends traffic anywhere but the
-// loopback address: a guard below fails any test whose code opens a TCP
-// connection to another address.
+// loopback address: the guard of loopbackOnly.ts fails any test whose code
+// opens a TCP connection to another address, here and in the preflight
+// processes the tests start.
 import * as assert from "assert";
 import * as fs from "fs";
 import * as net from "net";
@@ -9,31 +10,12 @@ import * as path from "path";
 import { main as preflightCli } from "../../scripts/cli/preflight";
 import { preflightCommand, preflightOptions } from "../../components/checks/preflightComponent";
 import { fakeKubectl } from "./fakeKubectl";
+import { LOOPBACK_ONLY_NODE_ARGS, loopbackOnly } from "./loopbackOnly";
 import { EARLY_TIMEOUT, inTempDir, runCommand, startEarly } from "../early";
 import { REPO_ROOT, STACKS } from "../harness";
 
 const preflight = require(path.join(REPO_ROOT, "components", "checks", "preflight.ts"));
 const PREFLIGHT_TS = path.join(REPO_ROOT, "components", "checks", "preflight.ts");
-const REGISTER_TS = path.join(REPO_ROOT, "scripts", "register-ts.js");
-
-/** Fails any TCP connection from this process to an address other than loopback, while the suite runs. */
-function guardNetwork(): void {
-    const original = net.Socket.prototype.connect;
-    before(() => {
-        (net.Socket.prototype as any).connect = function (this: net.Socket, ...args: any[]) {
-            const first = args[0];
-            const options = Array.isArray(first) ? first[0] : typeof first === "object" && first !== null ? first : { port: first, host: typeof args[1] === "string" ? args[1] : undefined };
-            const host = String(options?.host ?? "localhost");
-            if (options?.path === undefined && !/^(127\.|::1$|::ffff:127\.|localhost$)/.test(host)) {
-                throw new Error(`a test tried to connect to ${host}: tests may only reach loopback addresses`);
-            }
-            return (original as any).apply(this, args);
-        };
-    });
-    after(() => {
-        net.Socket.prototype.connect = original;
-    });
-}
 
 function node(name: string, args: string[] | undefined, version = "v1.35.1+k3s1") {
     return {
@@ -77,7 +59,7 @@ async function check(args: string[], expected: Record<string, unknown> = HOME, v
 const problemsOf = (report: any): Array<{ check: string; message: string; fix: string }> => report.nodes.flatMap((n: any) => n.problems);
 
 describe("preflight: K3s flags and versions", () => {
-    guardNetwork();
+    loopbackOnly();
 
     it("passes a cluster installed as the README says, its servers' flags in every spelling, and an agent", async () => {
         const pairs = ["server", "--flannel-backend", "none", "--disable-network-policy", "--disable-kube-proxy", "--disable", "servicelb", "--disable", "traefik",
@@ -302,7 +284,7 @@ describe("preflight: K3s flags and versions", () => {
 });
 
 describe("preflight: when the cluster cannot be read", () => {
-    guardNetwork();
+    loopbackOnly();
     const argv = ["--control-plane-vip", "192.168.1.230", "--ingress-vip", "192.168.1.231", "--ingress-secondary-vip", "192.168.1.239",
         "--pod-cidr", "10.42.0.0/16", "--service-cidr", "10.43.0.0/16", "--cilium-version", "1.19.6"];
     const capture = () => {
@@ -354,7 +336,7 @@ describe("preflight: when the cluster cannot be read", () => {
 
     // Started as mocha loads this file (test/early.ts).
     const noKubectl = startEarly(() => inTempDir("preflight-nopath-", empty =>
-        runCommand(process.execPath, ["-r", REGISTER_TS, PREFLIGHT_TS, ...argv], { env: { ...process.env, PATH: empty } })));
+        runCommand(process.execPath, [...LOOPBACK_ONLY_NODE_ARGS, PREFLIGHT_TS, ...argv], { env: { ...process.env, PATH: empty } })));
 
     it("finds kubectl missing for real when PATH has none", async function () {
         this.timeout(EARLY_TIMEOUT);
@@ -366,7 +348,7 @@ describe("preflight: when the cluster cannot be read", () => {
 });
 
 describe("preflight: VIPs already in use on the first deploy", () => {
-    guardNetwork();
+    loopbackOnly();
     const clean = () => kubectlWith(node("k3s-1", GOOD_SERVER)).run;
 
     it("runs under a guard that refuses, before any packet, a connection to an address off this machine", () => {
@@ -448,7 +430,7 @@ describe("preflight: VIPs already in use on the first deploy", () => {
 });
 
 describe("preflight: taking over a cluster that runs kube-vip today (adoptRunningKubeVip)", () => {
-    guardNetwork();
+    loopbackOnly();
     const env = (values: Record<string, string>) => Object.entries(values).map(([name, value]) => ({ name, value }));
     /** A cluster that runs kube-vip before the take-over: kube-vip for the API VIP and, with svc_election, for the Services. */
     const cpPod = (address: string) => ({
@@ -518,6 +500,22 @@ describe("preflight: taking over a cluster that runs kube-vip today (adoptRunnin
         assert.match(report.problems[1].message, /^ingressSecondaryVip 192\.168\.1\.239 .*: no LoadBalancer Service of this cluster holds 192\.168\.1\.239$/);
     });
 
+    it("reads kube-vip's variables as kube-vip does: address before vip_address, switches by Go's ParseBool", async () => {
+        const pod = (name: string, values: Record<string, string>) => ({ ...cpPod(""), metadata: { namespace: "kube-system", name }, spec: { ...cpPod("").spec, containers: [{ name: "kube-vip", image: "ghcr.io/kube-vip/kube-vip:v0.9.2", env: env(values) }] } });
+        const adopt = async (...pods: unknown[]) => preflight.preflight(ADOPT, { run: cluster({ pods }).run, probe: allAnswer });
+        // vip_address alone, cp_enable "True"; the Services' kube-vip with svc_enable "t" and svc_election "1": all taken.
+        const legacy = await adopt(pod("kube-vip-old", { cp_enable: "True", vip_address: "192.168.1.230" }), pod("kube-vip-svc", { svc_enable: "t", svc_election: "1" }));
+        assert.deepStrictEqual(legacy.problems, []);
+        assert.match(legacy.notes[0], /kube-vip pod kube-system\/kube-vip-old \(cp_enable, vip_address 192\.168\.1\.230\) and Lease kube-system\/plndr-cp-lock/);
+        assert.match(legacy.notes[1], /announced by kube-vip pod kube-system\/kube-vip-svc, Lease kube-system\/kubevip-traefik held by node k3s-2/);
+        // Both set: kube-vip announces address, so a vip_address that names the VIP does not make it this kube-vip's.
+        const both = await adopt(pod("kube-vip-both", { cp_enable: "1", address: "192.168.1.229", vip_address: "192.168.1.230" }), svcPod);
+        assert.match(both.problems[0].message, /the control-plane kube-vip found is kube-system\/kube-vip-both \(address 192\.168\.1\.229\)$/);
+        // "yes" is no boolean to ParseBool: kube-vip would not start, and the pod is no control plane.
+        const refused = await adopt(pod("kube-vip-yes", { cp_enable: "yes", address: "192.168.1.230" }), svcPod);
+        assert.match(refused.problems[0].message, /no running kube-vip pod of this cluster has cp_enable=true and address=192\.168\.1\.230$/);
+    });
+
     it("refuses a Lease held by something that is no node of this cluster", async () => {
         const run = cluster({ leases: { "kube-system/plndr-cp-lock": "old-node", "kube-system/kubevip-traefik": "k3s-2", "kube-system/kubevip-traefik-vip239": "k3s-1" } }).run;
         const report = await preflight.preflight(ADOPT, { run, probe: allAnswer });
@@ -562,7 +560,7 @@ function withFakeKubectl(nodes: string, command: string[], options: { cwd?: stri
 }
 
 describe("preflight: the command line", () => {
-    const run = (nodes: string, args: string[]) => withFakeKubectl(nodes, ["-r", REGISTER_TS, PREFLIGHT_TS, ...args]);
+    const run = (nodes: string, args: string[]) => withFakeKubectl(nodes, [...LOOPBACK_ONLY_NODE_ARGS, PREFLIGHT_TS, ...args]);
     const argv = ["--control-plane-vip", "192.168.1.230", "--ingress-vip", "192.168.1.231", "--ingress-secondary-vip", "192.168.1.239",
         "--pod-cidr", "10.42.0.0/16", "--service-cidr", "10.43.0.0/16", "--cilium-version", "1.19.6"];
     // Started as mocha loads this file (test/early.ts).
@@ -588,7 +586,7 @@ describe("preflight: the command line", () => {
 });
 
 describe("preflight: npm run preflight -- --stack <name>", () => {
-    guardNetwork();
+    loopbackOnly();
     const capture = () => {
         const out: string[] = [];
         const err: string[] = [];
@@ -642,7 +640,7 @@ describe("preflight: npm run preflight -- --stack <name>", () => {
 
     // Started as mocha loads this file (test/early.ts).
     const command = startEarly(() => withFakeKubectl(nodeList(node("k3s-1", GOOD_SERVER)),
-        [path.join(REPO_ROOT, "scripts", "homelab-network.js"), "preflight", "--stack", "home", "--skip-vip-probe"], { cwd: REPO_ROOT }));
+        [...LOOPBACK_ONLY_NODE_ARGS, path.join(REPO_ROOT, "scripts", "homelab-network.js"), "preflight", "--stack", "home", "--skip-vip-probe"], { cwd: REPO_ROOT }));
 
     it("is the npm script `preflight`, and runs as a command (with kubectl faked, the probe skipped)", async function () {
         this.timeout(EARLY_TIMEOUT);

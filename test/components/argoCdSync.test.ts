@@ -10,7 +10,7 @@ const T = {
     application: "kubernetes:argoproj.io/v1alpha1:Application",
 } as const;
 
-const base = { repoURL: "https://git.example.org/apps.git", path: "x", targetRevision: "main" };
+const base = { repoURL: "https://git.example.org/apps.git", path: "x", targetRevision: "v1.0.0" };
 
 function issuesOf(apps: unknown[]): string[] {
     return parseApplications(apps).issues.map(i => `${i.key}: ${i.problem}`);

@@ -12,7 +12,7 @@ const NS = "k8s:io.kubernetes.pod.namespace";
 // 192.168.1.231 and .239 as numbers: the frontends web/websecure and web239/websecure239.
 const FRONTENDS = ingressFrontends(address(0xc0a801e7), address(0xc0a801ef));
 const ENTRYPOINTS = ["web", "websecure", "web239", "websecure239"];
-const source = { repoURL: "https://git.example.org/apps.git", targetRevision: "main" };
+const source = { repoURL: "https://git.example.org/apps.git", targetRevision: "v1.0.0" };
 const tcp = (...ports: number[]) => [{ ports: ports.map(port => ({ port: String(port), protocol: "TCP" })) }];
 
 /** Parses, derives and renders; returns every policy as namespace/name -> spec. */

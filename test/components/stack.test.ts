@@ -522,7 +522,7 @@ describe("Applications deployed before namespaces could be shared", () => {
 describe("Applications declared without connections", () => {
     it("still get default deny, DNS and traffic inside their namespace, and nothing more", async () => {
         const run = await runProgram("home", {
-            applications: [{ name: "bare", repoURL: "https://example.org/repo.git", path: "deploy", targetRevision: "main" }],
+            applications: [{ name: "bare", repoURL: "https://example.org/repo.git", path: "deploy", targetRevision: "v1.0.0" }],
         });
         assert.deepStrictEqual([...policiesIn(run, "bare").keys()].sort(), ["allow-dns", "app-bare", "default-deny"]);
         assert.deepStrictEqual(policiesIn(run, "bare").get("app-bare"), { endpointSelector: { matchLabels: {} }, ingress: [{ fromEndpoints: [{ matchLabels: {} }] }], egress: [{ toEndpoints: [{ matchLabels: {} }] }] });
@@ -531,7 +531,7 @@ describe("Applications declared without connections", () => {
 
     it("refuses an Application that calls an undeclared app, naming the entry", async () => {
         await assert.rejects(runProgram("home", {
-            applications: [{ name: "a", repoURL: "https://example.org/a.git", path: ".", targetRevision: "main", connections: { toApps: [{ app: "b", ports: [80] }] } }],
+            applications: [{ name: "a", repoURL: "https://example.org/a.git", path: ".", targetRevision: "v1.0.0", connections: { toApps: [{ app: "b", ports: [80] }] } }],
         }), /applications\[0\] \(a\)\.connections\.toApps\[0\]\.app = "b"[\s\S]*names no declared Application/);
     });
 });

@@ -18,7 +18,7 @@ import { crdProblems } from "../crdValidation";
 import type { RecordedResource } from "../harness";
 
 const FRONTENDS = ingressFrontends(address(0xc0a801e7), address(0xc0a801ef));
-const source = { repoURL: "https://git.example.org/apps.git", targetRevision: "main", path: "apps/x" };
+const source = { repoURL: "https://git.example.org/apps.git", targetRevision: "v1.0.0", path: "apps/x" };
 
 function specs(apps: unknown[]): ApplicationSpec[] {
     const parsed = parseApplications(apps, { entrypoints: ["web", "websecure", "web239", "websecure239"] });

@@ -2,7 +2,7 @@
 // certificates renewed, Traefik's CRDs upgraded with its chart, Traefik not
 // calling home. Chart facts are cited where they are asserted.
 import * as assert from "assert";
-import { HUBBLE_TLS } from "../../components/cilium/names";
+import { HUBBLE_TLS } from "../../platform/cilium";
 import { ProgramRun, findResource, resourcesOfType, runProgram, waitsFor } from "../harness";
 
 const T = {

@@ -69,6 +69,10 @@ describe("applications config", () => {
             "applications[1].connections.toApps[1].app", /listed twice/],
         ["a call to an undeclared app", [{ ...gitApp, connections: { toApps: [{ app: "redis", ports: [6379] }] } }], "applications[0].connections.toApps[0].app", /names no declared Application/],
         ["a CIDR with host bits", [{ ...gitApp, connections: { toCidrs: [{ cidr: "192.168.1.5/24", ports: [443] }] } }], "applications[0].connections.toCidrs[0].cidr", /host bits/],
+        ["an owned address serving every port as 1-65535, as ports: any would", [{ ...gitApp, loadBalancerAddresses: [{ address: "192.168.1.236", ports: ["1-65535"] }] }],
+            "applications[0].loadBalancerAddresses[0].ports", /opens every port of the workload to the LAN/],
+        ["an owned address serving every UDP port in two ranges", [{ ...gitApp, loadBalancerAddresses: [{ address: "192.168.1.236", ports: ["1-1000/UDP", "1001-65535/UDP", 53] }] }],
+            "applications[0].loadBalancerAddresses[0].ports", /opens every port of the workload to the LAN/],
         ["apiServer that is not a boolean", [{ ...gitApp, connections: { apiServer: "yes" } }], "applications[0].connections.apiServer", /not true or false/],
     ];
     for (const [what, raw, key, message] of broken) {

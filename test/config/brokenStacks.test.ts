@@ -322,6 +322,13 @@ const valueCases: ValueCase[] = [
     { what: "a password written in clear", overrides: { argoCdAdminPasswordBcrypt: "hunter2" }, key: "argoCdAdminPasswordBcrypt", shown: null, message: /the value is written in clear/ },
     // config/applications.ts is being rewritten elsewhere: one case, a missing field.
     { what: "an Application without its repository", overrides: { applications: [{ name: "web", chart: "web", targetRevision: "1.0.0" }] }, key: "applications[0] (web).repoURL", shown: undefined, message: /\(not set\) is missing or not a string/ },
+    // config/revisionPins.ts: Git sources pinned unless the stack allows branches
+    { what: "an Application's Git source on a branch", overrides: { applications: [{ name: "web", repoURL: "https://git.example.org/web.git", path: "deploy", targetRevision: "main" }] },
+        key: "applications[0] (web).targetRevision", shown: "main",
+        message: /^ {4}main follows the tip of a branch .*without a review of this stack\n {4}fix: pin a full commit SHA \(40 hex digits\) or a release tag such as v1\.2\.3 of https:\/\/git\.example\.org\/web\.git; a lab that means to follow the branch sets argoCdAllowBranchRevisions: true$/m },
+    { what: "an abbreviated commit SHA, which allowing branches does not allow", overrides: { argoCdAllowBranchRevisions: "true", applications: [{ name: "web", repoURL: "https://git.example.org/web.git", path: "deploy", targetRevision: "6685f5e" }] },
+        key: "applications[0] (web).targetRevision", shown: "6685f5e", message: /follows an abbreviated commit SHA/ },
+    { what: "argoCdAllowBranchRevisions as yes", overrides: { argoCdAllowBranchRevisions: "yes" }, key: "argoCdAllowBranchRevisions", shown: "yes", message: /is neither true nor false/ },
 ];
 
 describe("broken stack config values", () => {

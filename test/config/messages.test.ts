@@ -35,7 +35,7 @@ const withApps = (call: string) => `${NETWORK}  homelab-network:applications:
     - name: web
       repoURL: https://git.example.org/web.git
       path: apps/web
-      targetRevision: main
+      targetRevision: v1.0.0
       connections:
         to:
 ${call}`;

@@ -11,7 +11,7 @@ import { poolConfigData } from "../../components/kube-vip/cloudProvider";
 import { findResource, runProgram } from "../harness";
 
 const HOME = HOME_ADDRESSES;
-const source = { repoURL: "https://git.example.org/apps.git", targetRevision: "main" };
+const source = { repoURL: "https://git.example.org/apps.git", targetRevision: "v1.0.0" };
 
 function ownershipOf(apps: unknown[], raw: Partial<RawAddressConfig> = {}) {
     const plan = buildAddressPlan({ ...HOME, ...raw });

@@ -311,9 +311,9 @@ const CATALOGUE: Case[] = [
         finds: [["no-service-external-ips", /ServicePatch traefik\/traefik lists spec\.externalIPs 192\.168\.1\.1 \(the gateway\)/]],
     },
     {
-        cls: 2, what: "a Helm release whose values come from valueYamlFiles",
+        cls: 2, what: "a Helm release whose values come from a valueYamlFiles entry the pack cannot find",
         add: () => release("traefik-extra", "edge", "traefik", {}, { valueYamlFiles: [new pulumi.asset.FileAsset("values/traefik-extra.yaml")] }),
-        finds: [["loadbalancer-addresses-unseen", /Helm release edge\/traefik-extra \(chart traefik\) takes values from valueYamlFiles \(1 file\), which the pack cannot read/, "advisory"]],
+        finds: [["loadbalancer-addresses-unseen", /Helm release edge\/traefik-extra \(chart traefik\) takes values from valueYamlFiles\[0\] values\/traefik-extra\.yaml, which cannot be found/, "advisory"]],
     },
     {
         cls: 2, what: "an Argo CD Application whose Helm values are files in its repository",

@@ -10,7 +10,8 @@ import { applicationsHaveNetworkPolicies, isolation } from "../../policy/isolati
 import { worldIngressOnOwnedPorts } from "../../policy/reachability";
 import { controlPlaneVipPlacement, kubeVipImagesPinned } from "../../policy/kubeVip";
 import { loadBalancerPoolCapacity, loadBalancerPoolPlacement } from "../../policy/pools";
-import { chartName, goTruthy, parseGoBool } from "../../policy/readers";
+import { parseGoBool } from "../../policy/goBool";
+import { chartName, goTruthy } from "../../policy/readers";
 import { policyConfigPath, policyPackConfigOf, renderPolicyPackConfig } from "../../scripts/policyConfig";
 import { PolicyInput, runPolicies } from "../../scripts/policyRunner";
 import { StackFileError, listStacks, loadStackConfig } from "../../scripts/stackFiles";
@@ -27,6 +28,7 @@ const HOME_NETWORK: NetworkConfig = {
     podCidr: "10.42.0.0/16",
     serviceCidr: "10.43.0.0/16",
     reservations: [],
+    argoCdAllowBranchRevisions: false,
 };
 const homePackConfig = (): Record<string, any> => JSON.parse(renderPolicyPackConfig(STACKS, "home"));
 
@@ -103,14 +105,16 @@ describe("policy loadbalancer-address-in-pool", () => {
     });
 
     it("types a release's Services as the Traefik chart does: main one LoadBalancer by default, additional ones by their own spec only", () => {
-        const owners = (service: Record<string, unknown>) =>
-            loadBalancerServices({ type: RELEASE, name: "r", props: { name: "traefik", namespace: "traefik", chart: "traefik", values: { service } } }).map(s => s.owner);
+        const owners = (service: Record<string, unknown>, version?: string) =>
+            loadBalancerServices({ type: RELEASE, name: "r", props: { name: "traefik", namespace: "traefik", chart: "traefik", version, values: { service } } }).map(s => s.owner);
         const pin = (ip: string) => ({ "kube-vip.io/loadbalancerIPs": ip });
         assert.deepStrictEqual(owners({ annotations: pin("192.168.1.231") }), ["Service traefik/traefik (from Helm release traefik)"]);
         assert.deepStrictEqual(owners({ spec: { type: "ClusterIP" }, additionalServices: { internal: { annotations: pin("192.168.1.240") } } }), [],
             "an additional Service without spec.type renders as ClusterIP and pins nothing");
-        assert.deepStrictEqual(owners({ spec: { type: "ClusterIP" }, additionalServices: { old: { type: "LoadBalancer" } } }), ["Service traefik/traefik-old (from Helm release traefik)"],
-            "the pre-40 type beside spec still counts");
+        assert.deepStrictEqual(owners({ spec: { type: "ClusterIP" }, additionalServices: { old: { type: "LoadBalancer" } } }, "39.0.9"), ["Service traefik/traefik-old (from Helm release traefik)"],
+            "chart 39 reads the type beside spec");
+        assert.deepStrictEqual(owners({ spec: { type: "ClusterIP" }, additionalServices: { old: { type: "LoadBalancer" } } }, "41.3.0"), [],
+            "chart 41 ignores the type beside spec: the additional Service renders as ClusterIP");
     });
 
     it("follows the pool of the pack's config, not the home default", async () => {
@@ -132,6 +136,12 @@ describe("policy control-plane-vip-placement", () => {
     });
     it("ignores the services role, which holds no fixed address", async () => {
         assert.deepStrictEqual(await check(controlPlaneVipPlacement, DS, kubeVipDs({ svc_enable: "true" })), []);
+    });
+    it("checks the address kube-vip announces: address where both are set, whatever vip_address says", async () => {
+        assert.deepStrictEqual(await check(controlPlaneVipPlacement, DS, kubeVipDs({ cp_enable: "true", address: "192.168.1.230", vip_address: "192.168.1.233" })), []);
+        const messages = await check(controlPlaneVipPlacement, DS, kubeVipDs({ cp_enable: "True", address: "192.168.1.233", vip_address: "192.168.1.230" }));
+        assert.ok(messages.some(m => /advertises 192\.168\.1\.233 \(address\) as the API VIP/.test(m)), messages.join("\n"));
+        assert.ok(messages.every(m => !m.includes("vip_address")), messages.join("\n"));
     });
 });
 
@@ -423,7 +433,7 @@ describe("the pack as pulumi loads it", () => {
             for (const [, specifier] of source.matchAll(/(?:from\s+|import\s+|require\(\s*|import\(\s*)["']([^"']+)["']/g)) {
                 if (specifier.startsWith(".")) {
                     assert.ok(specifier.startsWith("./"), `${file} imports ${specifier}, outside the pack`);
-                } else {
+                } else if (!specifier.startsWith("node:")) {
                     const pkg = specifier.startsWith("@") ? specifier.split("/").slice(0, 2).join("/") : specifier.split("/")[0];
                     assert.ok(declared.has(pkg), `${file} imports ${pkg}, which policy/package.json does not declare`);
                 }
@@ -452,7 +462,7 @@ describe("the pack's reservations", () => {
 
     it("lists an Application's own address with its namespace and ports, so world ingress can be matched to it", () => {
         const config = JSON.parse(JSON.stringify(policyPackConfigOf(STACKS, "home", {
-            applications: [{ name: "emby", namespace: "media", repoURL: "https://git.example.org/a.git", path: "emby", targetRevision: "main", loadBalancerAddresses: [{ address: "192.168.1.233", ports: [8096, 8920] }] }],
+            applications: [{ name: "emby", namespace: "media", repoURL: "https://git.example.org/a.git", path: "emby", targetRevision: "v1.0.0", loadBalancerAddresses: [{ address: "192.168.1.233", ports: [8096, 8920] }] }],
         })));
         assert.deepStrictEqual(config["world-ingress-on-owned-ports"].reservations[2], { address: "192.168.1.233", holder: { kind: "application", name: "emby" }, namespace: "media", ports: [{ port: 8096, protocol: "TCP" }, { port: 8920, protocol: "TCP" }] });
     });

@@ -17,7 +17,7 @@ import { record } from "./recordResources";
 PackProcess.startSharedEarly();
 
 interface Case {
-    /** lan-ingress, egress-world, narrow, host-network, lb-class, pools, argocd */
+    /** lan-ingress, egress-world, narrow, host-network, lb-class, pools, argocd, revisions, traefik-values, value-files, owned-pins, shared-namespace */
     readonly cls: string;
     readonly what: string;
     readonly add?: () => void;
@@ -30,8 +30,8 @@ interface Case {
 
 let counter = 0;
 const unique = (name: string) => `${name}-${++counter}`;
-const cr = (apiVersion: string, kind: string, metadata: Record<string, unknown>, body: Record<string, unknown>) =>
-    new k8s.apiextensions.CustomResource(unique(kind.toLowerCase()), { apiVersion, kind, metadata, ...body });
+const cr = (apiVersion: string, kind: string, metadata: Record<string, unknown>, body: Record<string, unknown>, opts?: pulumi.CustomResourceOptions) =>
+    new k8s.apiextensions.CustomResource(unique(kind.toLowerCase()), { apiVersion, kind, metadata, ...body }, opts);
 const cnp = (namespace: string, name: string, spec: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
     cr("cilium.io/v2", "CiliumNetworkPolicy", { name, namespace }, { spec, ...extra });
 const ccnp = (name: string, spec: Record<string, unknown>) => cr("cilium.io/v2", "CiliumClusterwideNetworkPolicy", { name }, { spec });
@@ -47,8 +47,8 @@ function deployment(namespace: string, name: string, podSpec: Record<string, unk
 function service(namespace: string, name: string, spec: Record<string, unknown>) {
     new k8s.core.v1.Service(unique(name), { metadata: { name, namespace }, spec: { ports: [{ port: 80, protocol: "TCP" }], ...spec } });
 }
-const release = (name: string, namespace: string, chart: string, values: Record<string, unknown>) =>
-    new k8s.helm.v3.Release(unique(name), { name, namespace, chart, version: "1.0.0", values, repositoryOpts: { repo: "https://charts.example.org" } });
+const release = (name: string, namespace: string, chart: string, values: Record<string, unknown>, extra: { version?: string; valueYamlFiles?: pulumi.asset.Asset[] } = {}) =>
+    new k8s.helm.v3.Release(unique(name), { name, namespace, chart, version: extra.version ?? "1.0.0", values, repositoryOpts: { repo: "https://charts.example.org" }, valueYamlFiles: extra.valueYamlFiles });
 
 const WORLD_IN = "world-ingress-on-owned-ports";
 const EGRESS = "egress-to-world-needs-ports";
@@ -58,11 +58,34 @@ const CLASS = "loadbalancer-class-kube-vip";
 const POOL_KEYS = "pool-keys-skip-owned-addresses";
 const UNIQUE = "unique-loadbalancer-addresses";
 const ARGO = "argocd-application-boundaries";
-function argoApp(name: string, destination: Record<string, unknown>, extra: { metadataNamespace?: string | null; source?: Record<string, unknown> } = {}) {
-    const metadata = extra.metadataNamespace === null ? { name } : { name, namespace: extra.metadataNamespace ?? "argocd" };
+const PINNED = "argocd-sources-pinned";
+const TRAEFIK_VALUES = "traefik-service-values-read-by-the-chart";
+const IN_POOL = "loadbalancer-address-in-pool";
+const SHARED = "no-whole-namespace-application-beside-workloads";
+const PIN = "kube-vip.io/loadbalancerIPs";
+interface AppExtra {
+    metadataNamespace?: string | null;
+    source?: Record<string, unknown>;
+    sources?: Array<Record<string, unknown>>;
+    annotations?: Record<string, string>;
+    /** Declared inside a component of the program's type (homelab:network:...), as the program declares its own Applications. */
+    parent?: pulumi.Resource;
+}
+function argoApp(name: string, destination: Record<string, unknown>, extra: AppExtra = {}) {
+    const metadata = { name, ...(extra.metadataNamespace === null ? {} : { namespace: extra.metadataNamespace ?? "argocd" }), ...(extra.annotations === undefined ? {} : { annotations: extra.annotations }) };
     cr("argoproj.io/v1alpha1", "Application", metadata, {
-        spec: { project: "default", source: { repoURL: "https://charts.example.org", chart: name, targetRevision: "1.0.0", ...extra.source }, destination: { server: "https://kubernetes.default.svc", ...destination } },
-    });
+        spec: {
+            project: "default", source: { repoURL: "https://charts.example.org", chart: name, targetRevision: "1.0.0", ...extra.source },
+            ...(extra.sources === undefined ? {} : { sources: extra.sources }), destination: { server: "https://kubernetes.default.svc", ...destination },
+        },
+    }, extra.parent === undefined ? undefined : { parent: extra.parent });
+}
+/** A component of the program's own type, so that what it holds counts as declared by the program. */
+const programComponent = () => new pulumi.ComponentResource("homelab:network:Applications", unique("extra"));
+const GIT = "https://git.example.org/apps.git";
+const SHA = "6685f5e9edd9de72429d61d9de1b08c972892d2d";
+function homeTraefik(resources: PolicyInput[]): Record<string, any> {
+    return resources.find(r => r.type === "kubernetes:helm.sh/v3:Release" && r.props.chart === "traefik")!.props.values.service;
 }
 const denyAll = (namespace: string) => cnp(namespace, "default-deny", { endpointSelector: {}, ingress: [{}], egress: [{}] });
 const poolPatch = (namespace: string, data: Record<string, string>) =>
@@ -288,10 +311,134 @@ const CATALOGUE: Case[] = [
             denyAll("tools");
         },
     },
+
+    // Argo CD sources pinned to a commit, a tag or one chart version.
+    {
+        cls: "revisions", what: "a Git source on HEAD, and an ApplicationSet's template on a branch",
+        add: () => {
+            argoApp("edge", { namespace: "tools" }, { source: { chart: undefined, repoURL: GIT, path: "edge", targetRevision: "HEAD" } });
+            cr("argoproj.io/v1alpha1", "ApplicationSet", { name: "branches", namespace: "argocd" }, {
+                spec: { generators: [{ list: { elements: [{ name: "a" }] } }],
+                    template: { metadata: { name: "{{name}}" }, spec: { project: "default", source: { repoURL: GIT, path: "web", targetRevision: "main" }, destination: { server: "https://kubernetes.default.svc", namespace: "tools" } } } },
+            });
+            denyAll("tools");
+        },
+        finds: [
+            [PINNED, /^Argo CD Application edge deploys https:\/\/git\.example\.org\/apps\.git \(spec\.source\) at HEAD, the tip of the repository's default branch: whatever is pushed there next deploys without a review of this stack.*Fix: set targetRevision to a full commit SHA \(40 hex digits\) or a release tag such as v1\.2\.3, or allow branches for a lab with argoCdAllowBranchRevisions: true/],
+            [PINNED, /^Argo CD ApplicationSet branches deploys https:\/\/git\.example\.org\/apps\.git \(spec\.template\.spec\.source\) at main, the tip of a branch/],
+        ],
+    },
+    {
+        cls: "revisions", what: "a chart version range, and a second source on an abbreviated SHA", served: true,
+        add: () => {
+            argoApp("ranged", { namespace: "tools" }, { source: { targetRevision: "^1.0" }, sources: [{ repoURL: GIT, path: "values", targetRevision: "6685f5e" }] });
+            denyAll("tools");
+        },
+        finds: [
+            [PINNED, /^Argo CD Application ranged deploys chart ranged of https:\/\/charts\.example\.org \(spec\.source\) at \^1\.0, a version range, so Argo CD installs the newest chart it matches: each new chart release deploys.*Fix: set targetRevision to an exact chart version such as 6\.7\.1\.$/],
+            [PINNED, /^Argo CD Application ranged deploys https:\/\/git\.example\.org\/apps\.git \(spec\.sources\[0\]\) at 6685f5e, an abbreviated commit SHA/],
+        ],
+    },
+    {
+        cls: "revisions", what: "a Git source on a full commit SHA and one on a release tag",
+        add: () => {
+            argoApp("pinned", { namespace: "tools" }, { source: { chart: undefined, repoURL: GIT, path: "pinned", targetRevision: SHA }, sources: [{ repoURL: GIT, path: "values", targetRevision: "refs/tags/v2.0.0" }] });
+            denyAll("tools");
+        },
+    },
+
+    // Traefik's Service values read as the pinned chart (41.3.0) reads them.
+    {
+        cls: "traefik-values", what: "service.type NodePort beside service.spec.type, and a second release's address outside the pool under service.spec",
+        edit: resources => {
+            homeTraefik(resources).type = "NodePort";
+        },
+        add: () => release("traefik", "edge", "traefik", { service: { spec: { loadBalancerIP: "192.168.1.50" } } }, { version: "41.3.0" }),
+        finds: [
+            [TRAEFIK_VALUES, /^Helm release traefik\/traefik \(chart traefik\) sets values service\.type = "NodePort", which the Traefik chart at version 41\.3\.0 does not read there \(the chart renders Service traefik as type LoadBalancer, pinned to 192\.168\.1\.231\).*Fix: move it to service\.spec\.type, or delete it\.$/],
+            [IN_POOL, /^Service edge\/traefik \(from Helm release traefik\) pins 192\.168\.1\.50, outside the LoadBalancer pool/],
+        ],
+    },
+    {
+        cls: "traefik-values", what: "an additional Service's loadBalancerIP beside spec, and Pi-hole's address in its annotationsTCP", served: true,
+        add: () => release("traefik", "edge", "traefik", {
+            service: { spec: { type: "ClusterIP" }, additionalServices: { dns: { loadBalancerIP: "192.168.1.236", spec: { type: "LoadBalancer" }, annotationsTCP: { [PIN]: "192.168.1.232" } } } },
+        }, { version: "41.3.0" }),
+        finds: [
+            [TRAEFIK_VALUES, /^Helm release edge\/traefik \(chart traefik\) sets values service\.additionalServices\.dns\.loadBalancerIP = "192\.168\.1\.236", which the Traefik chart at version 41\.3\.0 does not read there \(the chart renders Service traefik-dns as type LoadBalancer, pinned to 192\.168\.1\.232\)/],
+            [UNIQUE, /^192\.168\.1\.232 \(the address of .*pihole.*\) is pinned by 2 Services: .*Service edge\/traefik-dns \(from Helm release traefik\)/],
+        ],
+    },
+    {
+        cls: "traefik-values", what: "labels beside spec and source ranges under it, where chart 41 reads them",
+        edit: resources => {
+            const service = homeTraefik(resources);
+            service.labels = { tier: "edge" };
+            service.spec = { ...service.spec, loadBalancerSourceRanges: ["192.168.1.0/24"] };
+        },
+    },
+
+    // A release's valueYamlFiles, merged under its values.
+    {
+        cls: "value-files", what: "a values file that pins an address outside the pool", served: true,
+        add: () => release("files", "tools", "podinfo", {}, { valueYamlFiles: [new pulumi.asset.FileAsset("test/fixtures/value-files/pin-outside-pool.yaml")] }),
+        finds: [[IN_POOL, /^Helm release tools\/files \(chart podinfo\), values service pins 192\.168\.1\.50, outside the LoadBalancer pool/]],
+    },
+    {
+        cls: "value-files", what: "a StringAsset that pins Pi-hole's address",
+        add: () => release("files", "tools", "podinfo", {}, { valueYamlFiles: [new pulumi.asset.StringAsset(`service:\n  type: LoadBalancer\n  annotations:\n    ${PIN}: 192.168.1.232\n`)] }),
+        finds: [[UNIQUE, /^192\.168\.1\.232 \(the address of .*pihole.*\) is pinned by 2 Services: .*Helm release tools\/files \(chart podinfo\), values service/]],
+    },
+    {
+        cls: "value-files", what: "a values file whose address the values override with a free one of the pool",
+        add: () => release("files", "tools", "podinfo", { service: { annotations: { [PIN]: "192.168.1.236" } } }, { valueYamlFiles: [new pulumi.asset.FileAsset("test/fixtures/value-files/pin-outside-pool.yaml")] }),
+    },
+
+    // Owned addresses pinned by a chart's commonAnnotations.
+    {
+        cls: "owned-pins", what: "a chart's commonAnnotations pinning Pi-hole's address", served: true,
+        add: () => release("blocky", "tools", "blocky", { commonAnnotations: { [PIN]: "192.168.1.232" }, service: { type: "LoadBalancer" } }),
+        finds: [[UNIQUE, /^192\.168\.1\.232 \(the address of .*pihole.*\) is pinned by 2 Services: .*Helm release tools\/blocky \(chart blocky\), values \(top level\)/]],
+    },
+    {
+        cls: "owned-pins", what: "an Application's commonAnnotations pinning an address outside the pool",
+        add: () => {
+            argoApp("blocky", { namespace: "tools" }, { source: { helm: { valuesObject: { commonAnnotations: { [PIN]: "192.168.1.50" } } } } });
+            denyAll("tools");
+        },
+        finds: [[IN_POOL, /^Argo CD Application blocky, values \(top level\) pins 192\.168\.1\.50, outside the LoadBalancer pool/]],
+    },
+    {
+        cls: "owned-pins", what: "commonAnnotations that pin nothing",
+        add: () => release("blocky", "tools", "blocky", { commonAnnotations: { team: "home" }, service: { type: "ClusterIP" } }),
+    },
+
+    // No whole-namespace Application beside Applications that declare workloads.
+    {
+        cls: "shared-namespace", what: "a hand-written whole-namespace Application in monitoring, with a policy that lets every pod of it talk to the others",
+        add: () => {
+            argoApp("status", { namespace: "monitoring" });
+            cnp("monitoring", "app-status", { endpointSelector: {}, ingress: [{ fromEndpoints: [{}] }], egress: [{ toEndpoints: [{}] }] });
+        },
+        finds: [[SHARED, /^Argo CD Application status deploys into namespace monitoring as a whole \(it declares no workloads\), beside blackbox-exporter \(workload blackbox-exporter\), monitoring \(workloads prometheus, .*\), ntfy-alertmanager .*which declare workloads there: .*; CiliumNetworkPolicy monitoring\/app-status selects every pod of monitoring and lets them all talk to each other\. Fix: declare its workloads/]],
+    },
+    {
+        cls: "shared-namespace", what: "a whole-namespace Application the program's own component declares in dns", served: true,
+        add: () => argoApp("dns-tools", { namespace: "dns" }, { parent: programComponent() }),
+        finds: [[SHARED, /^Argo CD Application dns-tools deploys into namespace dns as a whole \(it declares no workloads\), beside pihole \(workload pihole\), pihole-03 \(workload pihole\), which declare workloads there/]],
+    },
+    {
+        cls: "shared-namespace", what: "an Application the program declares beside them with a workload of its own",
+        add: () => {
+            const parent = programComponent();
+            argoApp("exporter", { namespace: "monitoring" }, { parent, annotations: { "homelab-network/workloads": JSON.stringify([{ name: "exporter", selector: { app: "exporter" } }]) } });
+            cr("cilium.io/v2", "CiliumNetworkPolicy", { name: "app-exporter.exporter", namespace: "monitoring" }, { spec: { endpointSelector: { matchLabels: { app: "exporter" } }, ingress: [{}], egress: [{}] } }, { parent });
+        },
+    },
 ];
 
 const line = (v: { policy: string; enforcementLevel: string; message: string }) => `${v.policy} [${v.enforcementLevel}]: ${v.message}`;
-const NEW_POLICIES = [WORLD_IN, EGRESS, NARROW, HOST, CLASS, POOL_KEYS, UNIQUE, ARGO];
+const NEW_POLICIES = [WORLD_IN, EGRESS, NARROW, HOST, CLASS, POOL_KEYS, UNIQUE, ARGO, PINNED, TRAEFIK_VALUES, IN_POOL, SHARED];
 
 describe("a catalogue of policies judged by what they allow, in-process (a sample over gRPC)", function () {
     this.timeout(90000);
@@ -342,11 +489,26 @@ describe("a catalogue of policies judged by what they allow, in-process (a sampl
         }
     });
 
+    it("names a LoadBalancer Service in a kustomize directory, and what the live audit will check, before the provider renders it", async () => {
+        const extra = await record(() => new k8s.kustomize.v2.Directory(unique("proxy"), { directory: "test/fixtures/kustomize-lb" }));
+        const found = await runPolicies([...home, ...extra], config);
+        const advisories = found.filter(v => v.policy === "loadbalancer-addresses-unseen" && v.message.startsWith("kustomize.v2.Directory proxy-")).map(v => v.message);
+        assert.strictEqual(advisories.length, 2, advisories.join("\n"));
+        assert.match(advisories[1], /^kustomize\.v2\.Directory proxy-\d+ also renders what the pack does not read or apply before the provider renders it \(test\/fixtures\/kustomize-lb: https:\/\/github\.com\/example\/remote-base\/\/deploy\?ref=v1\.0\.0\)\..*Once deployed, the live audit/);
+        assert.match(advisories[0], /^kustomize\.v2\.Directory proxy-\d+ renders the LoadBalancer Service tools\/dns-proxy \(test\/fixtures\/kustomize-lb\/base\/service\.yaml\), pinning 192\.168\.1\.232, which the pack checks only once the provider renders it.*Once deployed, the live audit \(homelab-network audit, run by pulumi up\) checks what it renders: every owned address held only by its owner's Service/);
+        assert.deepStrictEqual(found.filter(v => v.enforcementLevel === "mandatory").map(line), []);
+    });
+
     it("holds at least two rogue cases and one harmless case for every class, and serves a sample", () => {
         for (const [cls, tally] of counts) {
             assert.ok(tally.rogue >= 2 && tally.harmless >= 1, `class ${cls} has ${tally.rogue} rogue and ${tally.harmless} harmless cases`);
         }
-        assert.deepStrictEqual([...counts.keys()].sort(), ["argocd", "egress-world", "host-network", "lan-ingress", "lb-class", "narrow", "pools"]);
-        assert.ok(CATALOGUE.filter(c => c.served === true).length >= 3);
+        assert.deepStrictEqual([...counts.keys()].sort(), [
+            "argocd", "egress-world", "host-network", "lan-ingress", "lb-class", "narrow", "owned-pins", "pools", "revisions", "shared-namespace", "traefik-values", "value-files",
+        ]);
+        const served = new Set(CATALOGUE.filter(c => c.served === true).map(c => c.cls));
+        for (const cls of ["revisions", "traefik-values", "value-files", "owned-pins", "shared-namespace"]) {
+            assert.ok(served.has(cls), `no case of ${cls} goes through the served pack`);
+        }
     });
 });

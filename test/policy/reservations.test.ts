@@ -64,6 +64,20 @@ describe("a reservation's holder", () => {
         assert.match(reasons[4], /^entry 0 \(Application emby\) has the ports \["8096\/TCP"\], not a list like \[\{"port": 8096, "protocol": "TCP"\}\]$/);
     });
 
+    it("refuses a reservation that serves every port, in one range or several, as a pack config from ports: any would", () => {
+        const holder = { kind: "application", name: "emby" } as const;
+        const every = [
+            [{ port: 1, endPort: 65535, protocol: "TCP" }],
+            [{ port: 53, protocol: "UDP" }, { port: 1, endPort: 52, protocol: "UDP" }, { port: 54, endPort: 65535, protocol: "UDP" }],
+        ].map(ports => parseReservations([{ address: "192.168.1.233", holder, namespace: "media", ports } as Reservation]));
+        assert.deepStrictEqual(every.map(p => (p.ok ? "ok" : p.reason)), [
+            "entry 0 (namespace media, Application emby) serves every TCP port (1-65535), which would let the LAN reach every port of its namespace",
+            "entry 0 (namespace media, Application emby) serves every UDP port (1-65535), which would let the LAN reach every port of its namespace",
+        ]);
+        const most = parseReservations([{ address: "192.168.1.233", holder, namespace: "media", ports: [{ port: 2, endPort: 65535, protocol: "TCP" }, { port: 1, protocol: "UDP" }] }]);
+        assert.ok(most.ok, "every port but one, or one port of another protocol, is not every port");
+    });
+
     it("keeps the config schema strict: an entry and its holder list their keys and allow no other", () => {
         const schema = networkNeeds("reservations").schema.properties.reservations as any;
         assert.strictEqual(schema.items.additionalProperties, false);

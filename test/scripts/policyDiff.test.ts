@@ -2,7 +2,8 @@ import * as assert from "assert";
 import * as path from "path";
 import { REPO_ROOT } from "../harness";
 import { readPolicyObject } from "../../policy/policyModel";
-import { Workload, diffPolicies, diffReport, entryText } from "../../scripts/policyDiff/diff";
+import { Workload, diffPolicies, entryText } from "../../scripts/policyDiff/diff";
+import { diffReport } from "../../scripts/policyDiff/report";
 import { intersect, minus, portSetOf, portSetText, union } from "../../scripts/policyDiff/ports";
 import { cli } from "../../scripts/cli/main";
 
@@ -77,7 +78,7 @@ describe("policy-diff", () => {
         assert.deepStrictEqual(hidden.unreachable.map(entryText), ["entity world -> downloader/lidarr: 8686/TCP"]);
         const exposed = diffPolicies(worldIn, none, [{ ...lidarr, exposed: true }]);
         assert.deepStrictEqual(exposed.lost.map(entryText), ["entity world -> downloader/lidarr: 8686/TCP"]);
-        assert.match(diffReport(exposed), /Lost \(allowed before, not by the stack\): 1\n {2}entity world -> downloader\/lidarr: 8686\/TCP\n\nGained/);
+        assert.match(diffReport({ diff: exposed }), /Lost \(allowed before, not by the stack\): 1\n {2}entity world -> downloader\/lidarr: 8686\/TCP\n\nGained/);
     });
 
     it("leaves host-network pods out: Cilium applies no pod policy to them", () => {

@@ -9,11 +9,13 @@ import * as assert from "assert";
 import { stackSettingsOf } from "../../scripts/policyConfig";
 import { StackConfigValues } from "../../scripts/stackFiles";
 import { syntheticApplications } from "../../tools/syntheticStack";
-import { ConnectionDiagrams, connectionDiagrams, mermaidBlocks, portList, topologyDiagram, topologyDocument } from "../../scripts/topology";
-import { STACKS, plan } from "../harness";
+import {
+    ConnectionDiagrams, NAMESPACES_IN_A_ROW, WORKLOADS_IN_ONE_DIAGRAM, connectionDiagrams, connectionGraph, mermaidBlocks, namespaceDiagram, portList, topologyDiagram, topologyDocument,
+} from "../../scripts/topology";
 import { EARLY_TIMEOUT } from "../early";
+import { STACKS, plan } from "../harness";
 import { startMermaid } from "../mermaid";
-import { HOME_LIKE_APPLICATIONS } from "../topologyFixture";
+import { HOME_LIKE_APPLICATIONS, MONITORING_LOKI, MONITORING_PUSHGATEWAY } from "../topologyFixture";
 
 interface Diagram {
     /** Node id to its label as text: `<br/>` as a new line, tags dropped. */
@@ -21,6 +23,8 @@ interface Diagram {
     /** Subgraph id to its title and the ids directly inside it. */
     readonly groups: Map<string, { title: string; members: string[] }>;
     readonly edges: Array<{ from: string; to: string; dotted: boolean; label: string }>;
+    /** Invisible links (`~~~`): they place nodes and draw nothing. */
+    readonly links: Array<{ from: string; to: string }>;
     /** Node id to its style class. */
     readonly classes: Map<string, string>;
 }
@@ -32,6 +36,7 @@ function read(source: string): Diagram {
     const nodes = new Map<string, string>();
     const groups = new Map<string, { title: string; members: string[] }>();
     const edges: Diagram["edges"] = [];
+    const links: Diagram["links"] = [];
     const classes = new Map<string, string>();
     const stack: string[] = [];
     const node = /^(\w+)(?:\[|\(\[|\(\()"(.*)"(?:\]|\]\)|\)\))$/;
@@ -49,6 +54,8 @@ function read(source: string): Diagram {
                 nodes.set(target[1], textOf(target[2]));
             }
             edges.push({ from: m[1], to: target?.[1] ?? m[4], dotted: m[2] === "-.->", label: textOf(m[3] ?? "") });
+        } else if ((m = /^(\w+) ~~~ (\w+)$/.exec(line)) !== null) {
+            links.push({ from: m[1], to: m[2] });
         } else if ((m = node.exec(line)) !== null) {
             nodes.set(m[1], textOf(m[2]));
             groups.get(stack[stack.length - 1])?.members.push(m[1]);
@@ -57,7 +64,7 @@ function read(source: string): Diagram {
             m[1].split(",").forEach(id => classes.set(id, cls));
         }
     }
-    return { nodes, groups, edges, classes };
+    return { nodes, groups, edges, links, classes };
 }
 
 /** The one node whose label's first line is `title`. */
@@ -170,7 +177,7 @@ describe("the topology: the network as it is", () => {
             loadBalancerPool: "192.168.1.231-192.168.1.233", ingressVip: "192.168.1.231", ingressSecondaryVip: "192.168.1.233",
             // The UIs' routes name the .239 entrypoints, which this plan does not have.
             argoCdUi: undefined, hubbleUi: undefined,
-            applications: [{ name: "pihole", repoURL: "https://git.example.org/apps.git", path: "pihole", targetRevision: "main", loadBalancerAddresses: [{ address: "192.168.1.232", ports: [53, "53/UDP"] }] }],
+            applications: [{ name: "pihole", repoURL: "https://git.example.org/apps.git", path: "pihole", targetRevision: "v1.0.0", loadBalancerAddresses: [{ address: "192.168.1.232", ports: [53, "53/UDP"] }] }],
         });
         const d = read(topologyDiagram("home", settings));
         assert.strictEqual(d.nodes.get(nodeTitled(d, "range-global: none left")), "range-global: none left\na Service that pins\nno address stays pending");
@@ -189,7 +196,7 @@ describe("the topology: the network as it is", () => {
     it("draws the lab on its own network, its router and DHCP scope off the path to the VIPs, and never says Home", async () => {
         const lab = await diagramsOf("lab", {
             applications: [{
-                name: "echo", repoURL: "https://git.example.org/lab.git", path: "echo", targetRevision: "main",
+                name: "echo", repoURL: "https://git.example.org/lab.git", path: "echo", targetRevision: "v1.0.0",
                 loadBalancerAddresses: [{ address: "10.20.1.25", ports: [7] }],
             }],
         });
@@ -254,7 +261,7 @@ describe("the topology: the declared connections, an overview of namespaces", ()
     });
 
     it("counts pods of an Application's namespace that no workload declares as that namespace, and names other namespaces' pods", () => {
-        const git = { repoURL: "https://git.example.org/apps.git", targetRevision: "main" };
+        const git = { repoURL: "https://git.example.org/apps.git", targetRevision: "v1.0.0" };
         const settings = stackSettingsOf(STACKS, "lab", {
             applications: [
                 { name: "web", path: "web", ...git, connections: { to: [
@@ -268,6 +275,27 @@ describe("the topology: the declared connections, an overview of namespaces", ()
         const d = read(result.overview);
         assert.deepStrictEqual(d.edges.map(e => `${d.nodes.get(e.from)!.split("\n")[0]} > ${d.nodes.get(e.to)!.split("\n")[0]}`), ["web > api"]);
         assert.deepStrictEqual(result.summaries.find(s => s.namespace === "web")!.calls, ["pods of kube-system"]);
+    });
+
+    it(`runs left to right up to ${NAMESPACES_IN_A_ROW} namespaces and top to bottom past them, the namespaces that talk to none in rows`, () => {
+        const direction = (source: string) => /^flowchart (\w+)$/m.exec(source)![1];
+        assert.strictEqual(direction(diagrams.overview), "LR");
+        assert.deepStrictEqual(read(diagrams.overview).links, []);
+        // Two generated Applications per namespace.
+        const overviewOf = (apps: unknown[]) => connectionDiagrams("home", stackSettingsOf(STACKS, "home", { applications: apps })).overview;
+        const full = overviewOf(syntheticApplications(2 * NAMESPACES_IN_A_ROW));
+        assert.strictEqual(read(full).nodes.size, NAMESPACES_IN_A_ROW);
+        assert.strictEqual(direction(full), "LR");
+        const past = overviewOf(syntheticApplications(2 * NAMESPACES_IN_A_ROW + 1));
+        assert.strictEqual(read(past).nodes.size, NAMESPACES_IN_A_ROW + 1);
+        assert.strictEqual(direction(past), "TB");
+        // Past it, with six namespaces that talk to none: invisible links between those alone, rows of four.
+        const git = { repoURL: "https://git.example.org/apps.git", targetRevision: "v1.0.0" };
+        const lone = Array.from({ length: 6 }, (_, i) => ({ name: `lone-${i}`, path: `lone-${i}`, ...git }));
+        const d = read(overviewOf([...syntheticApplications(2 * NAMESPACES_IN_A_ROW), ...lone]));
+        const title = (id: string) => d.nodes.get(id)!.split("\n")[0];
+        assert.deepStrictEqual(d.links.map(l => `${title(l.from)} ~ ${title(l.to)}`), ["lone-0 ~ lone-4", "lone-1 ~ lone-5"]);
+        assert.ok(d.edges.every(e => !title(e.from).startsWith("lone-") && !title(e.to).startsWith("lone-")));
     });
 
     it("says so when a stack declares no Applications, and draws no namespace", () => {
@@ -297,6 +325,12 @@ describe("the topology: one diagram per namespace", () => {
         ]);
         assert.strictEqual(mermaidBlocks(document).length, 2 + 9);
         assert.match(document, /### Namespace `media`\n\nApplication `emby`: /);
+    });
+
+    it(`draws a namespace of up to ${WORKLOADS_IN_ONE_DIAGRAM} workloads in one diagram, with no diagram per workload`, () => {
+        const drawn = connectionDiagrams("home", stackSettingsOf(STACKS, "home", { applications: HOME_LIKE_APPLICATIONS })).namespaces;
+        assert.deepStrictEqual(drawn.filter(n => n.drawn !== "whole" || n.workloads.length > 0), []);
+        assert.doesNotMatch(document, /^#### /m);
     });
 
     it("draws the namespace's own workloads, the Application's name where the workload's does not say it", () => {
@@ -348,7 +382,7 @@ describe("the topology: one diagram per namespace", () => {
     });
 
     it("merges parallel declarations between one pair into one edge, the union of their ports", () => {
-        const git = { repoURL: "https://git.example.org/apps.git", targetRevision: "main" };
+        const git = { repoURL: "https://git.example.org/apps.git", targetRevision: "v1.0.0" };
         const settings = stackSettingsOf(STACKS, "lab", {
             applications: [
                 { name: "web", path: "web", ...git, connections: { to: [{ app: "api", ports: [8080, 8081] }, { fqdn: "example.org", ports: [443] }] } },
@@ -360,25 +394,133 @@ describe("the topology: one diagram per namespace", () => {
     });
 });
 
+describe(`the topology: a namespace of more than ${WORKLOADS_IN_ONE_DIAGRAM} workloads, a map and one diagram per workload`, () => {
+    const grown = [...HOME_LIKE_APPLICATIONS, MONITORING_PUSHGATEWAY, MONITORING_LOKI];
+    const settings = stackSettingsOf(STACKS, "home", { applications: grown });
+    const diagrams = connectionDiagrams("home", settings);
+    const monitoring = diagrams.namespaces.find(n => n.namespace === "monitoring")!;
+    const map = read(monitoring.diagram);
+    const title = (d: Diagram, id: string) => d.nodes.get(id)!.split("\n")[0];
+
+    it("draws monitoring, with six workloads, as a map followed by one diagram per workload in the config's order; the others whole", () => {
+        assert.strictEqual(monitoring.drawn, "map");
+        assert.deepStrictEqual(monitoring.workloads.map(w => w.workload.id), [
+            "monitoring.prometheus", "monitoring.grafana", "monitoring.alertmanager", "pushgateway.pushgateway", "loki.loki", "loki.promtail",
+        ]);
+        assert.deepStrictEqual(diagrams.namespaces.filter(n => n.drawn === "map").map(n => n.namespace), ["monitoring"]);
+        const document = topologyDocument("home", settings);
+        const headings = [...document.matchAll(/^#{3,4} (.*)$/gm)].map(m => m[1]);
+        const at = headings.indexOf("Namespace `monitoring`");
+        assert.deepStrictEqual(headings.slice(at, at + 8), [
+            "Namespace `monitoring`", "Workload `prometheus` of Application `monitoring`", "Workload `grafana` of Application `monitoring`",
+            "Workload `alertmanager` of Application `monitoring`", "Workload `pushgateway`", "Workload `loki`", "Workload `promtail` of Application `loki`",
+            "Namespace `podinfo`",
+        ]);
+        const blocks = mermaidBlocks(document);
+        const first = blocks.indexOf(monitoring.diagram);
+        assert.deepStrictEqual(blocks.slice(first, first + 7), [monitoring.diagram, ...monitoring.workloads.map(w => w.diagram)]);
+    });
+
+    it("draws a map from five workloads on, and one diagram up to four", () => {
+        const drawnWith = (extra: unknown[]) => {
+            const found = connectionDiagrams("home", stackSettingsOf(STACKS, "home", { applications: [...HOME_LIKE_APPLICATIONS, ...extra] }));
+            const entry = found.namespaces.find(n => n.namespace === "monitoring")!;
+            return `${entry.drawn} ${entry.workloads.length}`;
+        };
+        assert.strictEqual(drawnWith([MONITORING_PUSHGATEWAY]), "whole 0");
+        assert.strictEqual(drawnWith([MONITORING_LOKI]), "map 5");
+    });
+
+    it("maps the workloads and the namespaces they talk to, one unlabelled arrow per caller and callee, none from a workload to itself", () => {
+        const own = ownNodes(map);
+        assert.deepStrictEqual(titlesOf(map, own).sort(), ["alertmanager", "grafana", "loki", "prometheus", "promtail", "pushgateway"]);
+        const others = [...map.nodes.keys()].filter(id => !own.includes(id));
+        assert.ok(others.every(id => map.classes.get(id) === "neighbour" && /^namespace [a-z-]+$/.test(map.nodes.get(id)!)), [...map.nodes.values()].join(" | "));
+        assert.strictEqual(map.groups.size, 0);
+        assert.ok(map.edges.every(e => e.label === "" && !e.dotted));
+        const arrows = map.edges.map(e => `${title(map, e.from)} > ${title(map, e.to)}`);
+        assert.strictEqual(new Set(arrows).size, arrows.length);
+        // prometheus scrapes authelia, mariadb, both Pi-holes and the pushgateway; mariadb pushes to it; loki's call to itself is not drawn.
+        assert.deepStrictEqual(arrows.sort(), [
+            "grafana > alertmanager", "grafana > loki", "grafana > prometheus", "namespace databases > pushgateway",
+            "prometheus > alertmanager", "prometheus > namespace authelia", "prometheus > namespace databases", "prometheus > namespace dns",
+            "prometheus > pushgateway", "promtail > loki",
+        ]);
+        // A namespace that both calls in and is called stands on each side: one node for each.
+        assert.strictEqual(others.filter(id => map.nodes.get(id) === "namespace databases").length, 2);
+    });
+
+    it("names in each workload's box its peers outside the Applications, as the table does", () => {
+        const box = (name: string) => map.nodes.get(nodeTitled(map, name))!.split("\n").slice(1);
+        assert.deepStrictEqual(box("prometheus"), ["from Traefik", "to CoreDNS, Kubernetes API, Traefik, the nodes"]);
+        assert.deepStrictEqual(box("grafana"), ["from Traefik", "to DNS names"]);
+        assert.deepStrictEqual(box("loki"), ["to DNS names"]);
+        assert.deepStrictEqual(box("promtail"), ["Application loki", "to Kubernetes API"]);
+        assert.deepStrictEqual(box("pushgateway"), []);
+    });
+
+    it("draws each workload's connections in its own diagram, each peer beside it, and loses none of the namespace's", () => {
+        const key = (d: Diagram, e: Diagram["edges"][number]) => `${d.nodes.get(e.from)!.split("\n")[0]} > ${d.nodes.get(e.to)!.split("\n")[0]}: ${e.label}`;
+        const seen = new Set<string>();
+        for (const { workload, diagram } of monitoring.workloads) {
+            const d = read(diagram);
+            const own = ownNodes(d);
+            assert.deepStrictEqual(titlesOf(d, own), [workload.name], workload.id);
+            assert.ok(d.edges.every(e => own.includes(e.from) || own.includes(e.to)), workload.id);
+            for (const id of d.nodes.keys()) {
+                if (!own.includes(id)) {
+                    assert.strictEqual(d.edges.filter(e => e.from === id || e.to === id).length, 1, `${workload.id}: ${d.nodes.get(id)}`);
+                }
+            }
+            assert.ok(d.edges.every(e => e.label !== ""), workload.id);
+            d.edges.forEach(e => seen.add(key(d, e)));
+        }
+        const whole = read(namespaceDiagram("monitoring", connectionGraph(settings)));
+        assert.deepStrictEqual([...seen].sort(), [...new Set(whole.edges.map(e => key(whole, e)))].sort());
+        const prometheus = read(monitoring.workloads[0].diagram);
+        assert.deepStrictEqual(prometheus.edges.filter(e => title(prometheus, e.to) === "mariadb").map(e => e.label), ["9104/TCP"]);
+        // A call to itself goes to a dashed copy of it: Mermaid lays a loop's label over the nodes.
+        const loki = read(monitoring.workloads[4].diagram);
+        assert.ok(loki.edges.every(e => e.from !== e.to));
+        const itself = nodeTitled(loki, /^loki\nitself$/);
+        assert.strictEqual(loki.classes.get(itself), "neighbour");
+        assert.deepStrictEqual(loki.edges.filter(e => e.to === itself).map(e => `${title(loki, e.from)}: ${e.label}`), ["loki: 7946/TCP"]);
+    });
+});
+
 describe("the topology at the home cluster's size: 55 generated Applications", () => {
     const settings = stackSettingsOf(STACKS, "home", { applications: syntheticApplications(55) });
     const diagrams = connectionDiagrams("home", settings);
     const { overview, namespaces } = connectionsOf(diagrams);
 
-    it("draws an overview of the 28 namespaces alone, and a diagram for each", () => {
+    it("draws an overview of the 28 namespaces alone, top to bottom, and a map or a diagram for each", () => {
         assert.strictEqual(overview.nodes.size, 28);
+        assert.match(diagrams.overview, /^flowchart TB$/m);
         assert.ok(titlesOf(overview, overview.nodes.keys()).every(t => /^team-\d+$/.test(t)));
         assert.ok(overview.edges.every(e => e.label === ""));
         assert.deepStrictEqual([...namespaces.keys()], Array.from({ length: 28 }, (_, i) => `team-${i}`).sort());
     });
 
-    it("keeps every namespace's diagram small: its own workloads and one peer per connection, each edge from its caller", () => {
-        for (const [namespace, d] of namespaces) {
+    it("maps each namespace of six workloads, draws team-27's three whole, and keeps every workload's diagram small", () => {
+        for (const entry of diagrams.namespaces) {
+            const d = namespaces.get(entry.namespace)!;
             const own = new Set(ownNodes(d));
-            assert.strictEqual(own.size, namespace === "team-27" ? 3 : 6, namespace);
-            // Each workload makes five connections and takes one from outside and up to two from other Applications.
-            assert.ok(d.edges.length <= 6 * 8 && d.nodes.size <= own.size + d.edges.length, `${namespace}: ${d.nodes.size} nodes, ${d.edges.length} edges`);
-            assert.ok(d.edges.every(e => own.has(e.from) || own.has(e.to)), namespace);
+            if (entry.namespace === "team-27") {
+                assert.strictEqual(entry.drawn, "whole");
+                assert.strictEqual(own.size, 3);
+                assert.ok(d.edges.every(e => own.has(e.from) || own.has(e.to)));
+                continue;
+            }
+            assert.strictEqual(entry.drawn, "map", entry.namespace);
+            assert.strictEqual(own.size, 6, entry.namespace);
+            // Each workload calls the next Application's and the one seven on; the previous and the seventh before call it.
+            assert.ok(d.nodes.size <= 6 + 8 && d.edges.every(e => e.label === ""), `${entry.namespace}: ${d.nodes.size} nodes`);
+            assert.strictEqual(entry.workloads.length, 6);
+            for (const { workload, diagram } of entry.workloads) {
+                const w = read(diagram);
+                // Four connections made, one taken from the platform or the nodes, and for web four from other Applications.
+                assert.ok(w.edges.length <= 9 && w.nodes.size === w.edges.length + 1, `${workload.id}: ${w.nodes.size} nodes, ${w.edges.length} edges`);
+            }
         }
     });
 });
@@ -440,7 +582,7 @@ describe("the topology diagrams are valid Mermaid", function () {
             const laidOut = [blocks[0], ...overview, ...(largest === undefined ? [] : [largest])];
             return {
                 blocks,
-                expected: [topologyDiagram(stack, settings), connections.overview, ...connections.namespaces.map(n => n.diagram)],
+                expected: [topologyDiagram(stack, settings), connections.overview, ...connections.namespaces.flatMap(n => [n.diagram, ...n.workloads.map(w => w.diagram)])],
                 parsed: blocks.map(source => mermaid.parse(source)),
                 laidOut,
                 rendered: laidOut.map((source, i) => mermaid.render(`${stack}-${i}`, source)),
@@ -459,14 +601,26 @@ describe("the topology diagrams are valid Mermaid", function () {
     }
 
     const generated = handOver(() => {
-        const connections = connectionDiagrams("home", stackSettingsOf(STACKS, "home", { applications: syntheticApplications(55) }));
-        const largest = connections.namespaces.map(n => n.diagram).sort((a, b) => b.length - a.length)[0];
-        return [connections.overview, largest].map(source => mermaid.parse(source));
+        const git = { repoURL: "https://git.example.org/apps.git", targetRevision: "v1.0.0" };
+        const lone = Array.from({ length: 5 }, (_, i) => ({ name: `lone-${i}`, path: `lone-${i}`, ...git }));
+        const connections = connectionDiagrams("home", stackSettingsOf(STACKS, "home", { applications: [...syntheticApplications(55), ...lone] }));
+        const largest = (sources: string[]) => sources.sort((a, b) => b.length - a.length)[0];
+        const map = largest(connections.namespaces.filter(n => n.drawn === "map").map(n => n.diagram));
+        const workload = largest(connections.namespaces.flatMap(n => n.workloads.map(w => w.diagram)));
+        return {
+            overview: connections.overview,
+            map,
+            parsed: [connections.overview, map, workload].map(source => mermaid.parse(source)),
+            rendered: mermaid.render("synthetic-map", map),
+        };
     });
-    it("parses the overview and the largest namespace's diagram of 55 generated Applications", async () => {
-        for (const result of await generated) {
+    it("parses the overview (with namespaces that talk to none), the largest map and the largest workload's diagram of 55 generated Applications, and lays out the map", async () => {
+        const { overview, map, parsed, rendered } = await generated;
+        assert.match(overview, / ~~~ /);
+        for (const result of parsed) {
             assert.deepStrictEqual((await result).diagramType, "flowchart-v2");
         }
+        checkRendered("55 generated Applications", map, (await rendered).svg);
     });
 
     const broken = [
