@@ -117,37 +117,61 @@ export async function runProgram(stack: string, overrides: StackConfigValues = {
         warnings.push(message);
         return Promise.resolve();
     };
-    // The SDK records a stack trace for every promise it tracks (for its leak
-    // report) and a whole one for every resource (for source positions the
-    // engine shows); formatted through ts-node's source maps, that is most of
-    // an offline run's time on a large stack. Under mocks neither is shown:
-    // promise traces are left out and resource traces use V8's own
-    // formatting. The program's own errors keep their message, which is what
-    // the offline plan reports.
-    const stackTraceLimit = Error.stackTraceLimit;
-    const errors = Error as { prepareStackTrace?: unknown };
-    const prepareStackTrace = errors.prepareStackTrace;
-    Error.stackTraceLimit = 0;
-    errors.prepareStackTrace = undefined;
     try {
-        const programPath = require.resolve(path.join(REPO_ROOT, "index.ts"));
-        delete require.cache[programPath];
-        const exported = require(programPath) as Record<string, unknown>;
-        const outputs: Record<string, unknown> = {};
-        for (const [name, value] of Object.entries(exported)) {
-            outputs[name] = pulumi.Output.isInstance(value) ? await promiseOf(value) : value;
-        }
-        await (require("@pulumi/pulumi/runtime/settings") as { waitForRPCs: () => Promise<void> }).waitForRPCs();
-        if (duplicateUrns.length > 0) {
-            throw new Error(`Duplicate resource URN ${duplicateUrns.join(", ")}: pulumi preview would refuse this program`);
-        }
-        return { resources: [...byUrn.values()], outputs, warnings };
+        return await withoutStackTraces(async () => {
+            const programPath = require.resolve(path.join(REPO_ROOT, "index.ts"));
+            delete require.cache[programPath];
+            const exported = require(programPath) as Record<string, unknown>;
+            const outputs: Record<string, unknown> = {};
+            for (const [name, value] of Object.entries(exported)) {
+                outputs[name] = pulumi.Output.isInstance(value) ? await promiseOf(value) : value;
+            }
+            await waitForRPCs();
+            if (duplicateUrns.length > 0) {
+                throw new Error(`Duplicate resource URN ${duplicateUrns.join(", ")}: pulumi preview would refuse this program`);
+            }
+            return { resources: [...byUrn.values()], outputs, warnings };
+        });
     } finally {
-        Error.stackTraceLimit = stackTraceLimit;
-        errors.prepareStackTrace = prepareStackTrace;
         (pulumi.log as any).warn = warn;
     }
 }
+
+/** Resolves once every resource registration under the mocks has been answered. */
+export function waitForRPCs(): Promise<void> {
+    return (require("@pulumi/pulumi/runtime/settings") as { waitForRPCs: () => Promise<void> }).waitForRPCs();
+}
+
+/**
+ * Runs `body` (resources declared under Pulumi's mocks) without stack traces.
+ * The SDK records a stack trace for every promise it tracks (for its leak
+ * report) and a whole one for every resource (for source positions the
+ * engine shows); formatted through ts-node's source maps, that is most of an
+ * offline run's time on a large stack. Under mocks neither is shown: promise
+ * traces are left out and resource traces use V8's own formatting. The
+ * program's own errors keep their message, which is what the offline plan
+ * reports.
+ */
+export async function withoutStackTraces<T>(body: () => Promise<T>): Promise<T> {
+    const errors = Error as { prepareStackTrace?: unknown };
+    // Runs may overlap (a test awaiting two at once): the first to start keeps the settings, the last to end puts them back.
+    if (runsWithoutTraces++ === 0) {
+        savedTraceSettings = { stackTraceLimit: Error.stackTraceLimit, prepareStackTrace: errors.prepareStackTrace };
+        Error.stackTraceLimit = 0;
+        errors.prepareStackTrace = undefined;
+    }
+    try {
+        return await body();
+    } finally {
+        if (--runsWithoutTraces === 0) {
+            Error.stackTraceLimit = savedTraceSettings.stackTraceLimit;
+            errors.prepareStackTrace = savedTraceSettings.prepareStackTrace;
+        }
+    }
+}
+
+let runsWithoutTraces = 0;
+let savedTraceSettings: { stackTraceLimit: number; prepareStackTrace: unknown } = { stackTraceLimit: Error.stackTraceLimit, prepareStackTrace: undefined };
 
 export function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
     return new Promise(resolve => output.apply(value => {

@@ -5,6 +5,7 @@
 // GetAnalyzerInfo, Configure, Analyze per resource, AnalyzeStack once.
 import { ChildProcess, spawn } from "child_process";
 import * as path from "path";
+import { startEarly } from "./early";
 import * as pulumi from "@pulumi/pulumi";
 import { REPO_ROOT } from "./harness";
 
@@ -46,6 +47,16 @@ export class PackProcess {
     static shared(): Promise<PackProcess> {
         shared ??= PackProcess.start();
         return shared;
+    }
+
+    /**
+     * Starts the shared pack as an early run (test/early.ts), called as a
+     * test file that needs it loads: its start is seconds of a process of its
+     * own, done by the time that file runs. A failed start is the error of
+     * the tests that ask for it.
+     */
+    static startSharedEarly(): void {
+        void startEarly(() => PackProcess.shared());
     }
 
     static async stopShared(): Promise<void> {
@@ -146,7 +157,7 @@ export class PackProcess {
         request.setType(resource.type);
         request.setName(resource.name);
         request.setUrn(resource.urn);
-        request.setProperties(structProto.Struct.fromJavaScript(await wireOf(resource.props)));
+        request.setProperties(structOf(await wireOf(resource.props)));
         request.setOptions(new analyzerProto.AnalyzerResourceOptions());
         return PackProcess.diagnostics(await this.call("analyze", request));
     }
@@ -160,7 +171,7 @@ export class PackProcess {
             r.setType(resource.type);
             r.setName(resource.name);
             r.setUrn(resource.urn);
-            r.setProperties(structProto.Struct.fromJavaScript(wired[index]));
+            r.setProperties(structOf(wired[index]));
             r.setOptions(new analyzerProto.AnalyzerResourceOptions());
             if (resource.parent !== undefined) {
                 r.setParent(resource.parent);
@@ -171,7 +182,25 @@ export class PackProcess {
     }
 }
 
+const structs = new Map<string, unknown>();
+
+/**
+ * Wire props as a Struct message, kept by their JSON text: the catalogues
+ * send the same stack's resources case after case, and building the message
+ * is most of a request.
+ */
+function structOf(wired: Record<string, unknown>): unknown {
+    const json = JSON.stringify(wired);
+    let struct = structs.get(json);
+    if (struct === undefined) {
+        struct = structProto.Struct.fromJavaScript(wired);
+        structs.set(json, struct);
+    }
+    return struct;
+}
+
 /** Props as they cross the wire: JSON values only (no undefined), assets in Pulumi's wire form (a signature key, path or text), as the engine sends them. */
 async function wireOf(props: Record<string, unknown>): Promise<Record<string, unknown>> {
     return JSON.parse(JSON.stringify(await pulumi.runtime.serializeProperties("analyze", props)));
 }
+

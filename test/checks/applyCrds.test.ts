@@ -2,10 +2,9 @@
 // applied server-side. helm and kubectl are faked: in-process through the
 // script's `run`, and as stand-in executables on PATH for the command line.
 import * as assert from "assert";
-import { execFile } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
+import { EARLY_TIMEOUT, inTempDir, runCommand, startEarly } from "../early";
 import { REPO_ROOT } from "../harness";
 import { LOOPBACK_ONLY_NODE_ARGS } from "./loopbackOnly";
 
@@ -95,46 +94,52 @@ describe("apply-crds.ts: Traefik's CRDs from the chart repository", () => {
     });
 });
 
+/**
+ * apply-crds.ts run as `pulumi up` runs it, with PATH holding only helm and
+ * kubectl stand-ins (or nothing): helm prints the CRDs for 41.3.0 and fails
+ * as helm does for any other version; kubectl records its arguments and
+ * input. Shell builtins only. Each run has its own folder, and gives what the
+ * stand-ins recorded.
+ */
+function runScript(args: string[], standIns: boolean) {
+    return inTempDir("apply-crds-", async bin => {
+        if (standIns) {
+            fs.writeFileSync(path.join(bin, "helm"), `#!/bin/sh\necho "$@" > "${bin}/helm.args"\nif [ "$7" = "41.3.0" ]; then printf '%s' '${CHART_CRDS}'; else echo "Error: chart \\"traefik\\" version \\"$7\\" not found in $5 repository" >&2; exit 1; fi\n`, { mode: 0o755 });
+            fs.writeFileSync(path.join(bin, "kubectl"), `#!/bin/sh\necho "$@" > "${bin}/kubectl.args"\nwhile IFS= read -r line; do printf '%s\\n' "$line"; done > "${bin}/kubectl.input"\nprintf '%s' "$line" >> "${bin}/kubectl.input"\n`, { mode: 0o755 });
+        }
+        const { code, stdout, stderr } = await runCommand(process.execPath, [...LOOPBACK_ONLY_NODE_ARGS, SCRIPT, ...args], { cwd: REPO_ROOT, env: { PATH: bin } });
+        const recorded = (file: string) => (fs.existsSync(path.join(bin, file)) ? fs.readFileSync(path.join(bin, file), "utf8") : undefined);
+        return { result: { code, stdout, stderr }, helmArgs: recorded("helm.args"), kubectlArgs: recorded("kubectl.args"), kubectlInput: recorded("kubectl.input") };
+    });
+}
+
+// Started as mocha loads this file (test/early.ts).
+const APPLIED = startEarly(() => runScript([REPO, "traefik", "41.3.0"], true));
+const NO_SUCH_VERSION = startEarly(() => runScript([REPO, "traefik", "99.0.0"], true));
+const NO_HELM = startEarly(() => runScript([REPO, "traefik", "41.3.0"], false));
+
 describe("apply-crds.ts on the command line, with helm and kubectl stand-ins on PATH", () => {
-    let bin: string;
-    before(() => {
-        bin = fs.mkdtempSync(path.join(os.tmpdir(), "apply-crds-"));
-        // helm prints the CRDs for 41.3.0 and fails as helm does for any other version; kubectl records its
-        // arguments and input. Shell builtins only: PATH holds nothing but these two.
-        fs.writeFileSync(path.join(bin, "helm"), `#!/bin/sh\necho "$@" > "${bin}/helm.args"\nif [ "$7" = "41.3.0" ]; then printf '%s' '${CHART_CRDS}'; else echo "Error: chart \\"traefik\\" version \\"$7\\" not found in $5 repository" >&2; exit 1; fi\n`, { mode: 0o755 });
-        fs.writeFileSync(path.join(bin, "kubectl"), `#!/bin/sh\necho "$@" > "${bin}/kubectl.args"\nwhile IFS= read -r line; do printf '%s\\n' "$line"; done > "${bin}/kubectl.input"\nprintf '%s' "$line" >> "${bin}/kubectl.input"\n`, { mode: 0o755 });
-    });
-    after(() => fs.rmSync(bin, { recursive: true, force: true }));
-
-    const runScript = (args: string[], pathDirs: string[]) => new Promise<{ code: number; stdout: string; stderr: string }>(resolve => {
-        execFile(process.execPath, [...LOOPBACK_ONLY_NODE_ARGS, SCRIPT, ...args], { cwd: REPO_ROOT, env: { PATH: pathDirs.join(path.delimiter) } }, (error, stdout, stderr) => {
-            resolve({ code: error === null ? 0 : Number(error.code), stdout, stderr });
-        });
+    it("pipes helm show crds into kubectl apply --server-side", async function () {
+        this.timeout(EARLY_TIMEOUT);
+        const run = await APPLIED;
+        assert.deepStrictEqual(run.result, { code: 0, stdout: `applied 2 CRDs of traefik 41.3.0 from ${REPO}\n`, stderr: "" });
+        assert.strictEqual(run.helmArgs, `show crds traefik --repo ${REPO} --version 41.3.0\n`);
+        assert.strictEqual(run.kubectlArgs, "apply --server-side --force-conflicts --field-manager=homelab-network -f -\n");
+        assert.strictEqual(run.kubectlInput?.split("\n---\n").length, 2);
     });
 
-    it("pipes helm show crds into kubectl apply --server-side", async () => {
-        const result = await runScript([REPO, "traefik", "41.3.0"], [bin]);
-        assert.deepStrictEqual(result, { code: 0, stdout: `applied 2 CRDs of traefik 41.3.0 from ${REPO}\n`, stderr: "" });
-        assert.strictEqual(fs.readFileSync(path.join(bin, "helm.args"), "utf8"), `show crds traefik --repo ${REPO} --version 41.3.0\n`);
-        assert.strictEqual(fs.readFileSync(path.join(bin, "kubectl.args"), "utf8"), "apply --server-side --force-conflicts --field-manager=homelab-network -f -\n");
-        assert.strictEqual(fs.readFileSync(path.join(bin, "kubectl.input"), "utf8").split("\n---\n").length, 2);
-    });
-
-    it("exits 1 naming the version helm cannot find", async () => {
-        const result = await runScript([REPO, "traefik", "99.0.0"], [bin]);
+    it("exits 1 naming the version helm cannot find", async function () {
+        this.timeout(EARLY_TIMEOUT);
+        const { result } = await NO_SUCH_VERSION;
         assert.strictEqual(result.code, 1);
         assert.match(result.stderr, /^Traefik's CRDs were not applied: chart traefik version 99\.0\.0 does not exist in https:\/\/traefik\.github\.io\/charts/);
     });
 
-    it("exits 1 saying helm is missing when it is not on PATH", async () => {
-        const empty = fs.mkdtempSync(path.join(os.tmpdir(), "apply-crds-nohelm-"));
-        try {
-            const result = await runScript([REPO, "traefik", "41.3.0"], [empty]);
-            assert.strictEqual(result.code, 1);
-            assert.match(result.stderr, /helm is not on PATH: install helm \(v3\.8 or newer, or v4\)/);
-        } finally {
-            fs.rmSync(empty, { recursive: true, force: true });
-        }
+    it("exits 1 saying helm is missing when it is not on PATH", async function () {
+        this.timeout(EARLY_TIMEOUT);
+        const { result } = await NO_HELM;
+        assert.strictEqual(result.code, 1);
+        assert.match(result.stderr, /helm is not on PATH: install helm \(v3\.8 or newer, or v4\)/);
     });
 });
 

@@ -1,16 +1,20 @@
 // The checks `pulumi up` runs against the live cluster (components/checks/cluster-checks.ts),
 // with kubectl replaced by fakes and a local TLS server standing in for the API.
 import * as assert from "assert";
-import { execFile } from "child_process";
 import * as fs from "fs";
 import * as https from "https";
 import { AddressInfo } from "net";
 import * as path from "path";
 import { fakeKubectl } from "./fakeKubectl";
 import { LOOPBACK_ONLY_NODE_ARGS, loopbackOnly } from "./loopbackOnly";
+import { EARLY_TIMEOUT, runCommand, startEarly } from "../early";
 import { REPO_ROOT } from "../harness";
 
 const checks = require(path.join(REPO_ROOT, "components", "checks", "cluster-checks.ts"));
+
+// Started as mocha loads this file (test/early.ts). wait-for-api is not: it
+// needs the TLS server of this process to answer within its wait.
+const BAD_TIMEOUT = startEarly(() => runCommand(process.execPath, [...LOOPBACK_ONLY_NODE_ARGS, path.join(REPO_ROOT, "components", "checks", "cluster-checks.ts"), "wait-for-crds", "abc", "x.cilium.io"]));
 
 const noPause = async () => undefined;
 const CRD_QUERY = "jsonpath={.status.conditions[?(@.type==\"Established\")].status}";
@@ -68,18 +72,14 @@ describe("cluster checks: the API on its VIP", () => {
         assert.strictEqual(result.certificateMismatch, true);
     });
 
-    it("fails wait-for-api with the flag to add, not the generic advice", function (done) {
-        this.timeout(20000);
-        void start("api-server-no-vip-san").then(url => {
-            execFile(process.execPath, [...LOOPBACK_ONLY_NODE_ARGS, path.join(REPO_ROOT, "components", "checks", "cluster-checks.ts"), "wait-for-api", url, "5"], (error, stdout, stderr) => {
-                assert.strictEqual(error?.code, 1);
-                assert.strictEqual(stdout, "");
-                assert.match(stderr, /^the API answers on 127\.0\.0\.1, but its certificate does not cover 127\.0\.0\.1/);
-                assert.match(stderr, /--tls-san=127\.0\.0\.1/);
-                assert.doesNotMatch(stderr, /did not answer within/);
-                done();
-            });
-        });
+    it("fails wait-for-api with the flag to add, not the generic advice", async () => {
+        const url = await start("api-server-no-vip-san");
+        const { code, stdout, stderr } = await runCommand(process.execPath, [...LOOPBACK_ONLY_NODE_ARGS, path.join(REPO_ROOT, "components", "checks", "cluster-checks.ts"), "wait-for-api", url, "5"]);
+        assert.strictEqual(code, 1);
+        assert.strictEqual(stdout, "");
+        assert.match(stderr, /^the API answers on 127\.0\.0\.1, but its certificate does not cover 127\.0\.0\.1/);
+        assert.match(stderr, /--tls-san=127\.0\.0\.1/);
+        assert.doesNotMatch(stderr, /did not answer within/);
     });
 
     it("reports why nothing answers on an address no one holds", async () => {
@@ -123,13 +123,11 @@ describe("cluster checks: Cilium's operator-registered CRDs", () => {
         ]);
     });
 
-    it("refuses a timeout that is not a whole number of seconds, instead of waiting forever", function (done) {
-        this.timeout(20000);
-        execFile(process.execPath, [...LOOPBACK_ONLY_NODE_ARGS, path.join(REPO_ROOT, "components", "checks", "cluster-checks.ts"), "wait-for-crds", "abc", "x.cilium.io"], (error, _stdout, stderr) => {
-            assert.strictEqual(error?.code, 2);
-            assert.match(stderr, /usage: cluster-checks\.ts/);
-            done();
-        });
+    it("refuses a timeout that is not a whole number of seconds, instead of waiting forever", async function () {
+        this.timeout(EARLY_TIMEOUT);
+        const { code, stderr } = await BAD_TIMEOUT;
+        assert.strictEqual(code, 2);
+        assert.match(stderr, /usage: cluster-checks\.ts/);
     });
 });
 

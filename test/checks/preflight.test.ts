@@ -4,15 +4,14 @@
 // opens a TCP connection to another address, here and in the preflight
 // processes the tests start.
 import * as assert from "assert";
-import { execFile } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
-import * as os from "os";
 import * as path from "path";
 import { main as preflightCli } from "../../scripts/cli/preflight";
 import { preflightCommand, preflightOptions } from "../../components/checks/preflightComponent";
 import { fakeKubectl } from "./fakeKubectl";
 import { LOOPBACK_ONLY_NODE_ARGS, loopbackOnly } from "./loopbackOnly";
+import { EARLY_TIMEOUT, inTempDir, runCommand, startEarly } from "../early";
 import { REPO_ROOT, STACKS } from "../harness";
 
 const preflight = require(path.join(REPO_ROOT, "components", "checks", "preflight.ts"));
@@ -335,16 +334,16 @@ describe("preflight: when the cluster cannot be read", () => {
         assert.deepStrictEqual(io.err, ["K3s preflight could not run: kubectl is not on PATH: install it"]);
     });
 
-    it("finds kubectl missing for real when PATH has none", function (done) {
-        this.timeout(20000);
-        const empty = fs.mkdtempSync(path.join(os.tmpdir(), "preflight-nopath-"));
-        execFile(process.execPath, [...LOOPBACK_ONLY_NODE_ARGS, PREFLIGHT_TS, ...argv], { env: { ...process.env, PATH: empty } }, (error, stdout, stderr) => {
-            fs.rmSync(empty, { recursive: true, force: true });
-            assert.strictEqual(error?.code, 3);
-            assert.strictEqual(stdout, "");
-            assert.match(stderr, /^K3s preflight could not run: kubectl is not on PATH/);
-            done();
-        });
+    // Started as mocha loads this file (test/early.ts).
+    const noKubectl = startEarly(() => inTempDir("preflight-nopath-", empty =>
+        runCommand(process.execPath, [...LOOPBACK_ONLY_NODE_ARGS, PREFLIGHT_TS, ...argv], { env: { ...process.env, PATH: empty } })));
+
+    it("finds kubectl missing for real when PATH has none", async function () {
+        this.timeout(EARLY_TIMEOUT);
+        const { code, stdout, stderr } = await noKubectl;
+        assert.strictEqual(code, 3);
+        assert.strictEqual(stdout, "");
+        assert.match(stderr, /^K3s preflight could not run: kubectl is not on PATH/);
     });
 });
 
@@ -547,36 +546,39 @@ describe("preflight: taking over a cluster that runs kube-vip today (adoptRunnin
     });
 });
 
-describe("preflight: the command line", () => {
-    let bin: string;
-    let nodesFile: string;
-    before(() => {
-        // A kubectl on PATH that prints the nodes in $FAKE_NODES: the real CLI path, no cluster.
-        bin = fs.mkdtempSync(path.join(os.tmpdir(), "preflight-bin-"));
+/**
+ * Runs `command` (preflight.ts or the homelab-network bin) with a kubectl on
+ * PATH that prints `nodes` (the real CLI path, no cluster), each run in a
+ * folder of its own.
+ */
+function withFakeKubectl(nodes: string, command: string[], options: { cwd?: string } = {}) {
+    return inTempDir("preflight-bin-", bin => {
         fs.writeFileSync(path.join(bin, "kubectl"), "#!/bin/sh\ncat \"$FAKE_NODES\"\n", { mode: 0o755 });
-        nodesFile = path.join(bin, "nodes.json");
+        fs.writeFileSync(path.join(bin, "nodes.json"), nodes);
+        return runCommand(process.execPath, command, { ...options, env: { ...process.env, PATH: `${bin}:/usr/bin:/bin`, FAKE_NODES: path.join(bin, "nodes.json") } });
     });
-    after(() => fs.rmSync(bin, { recursive: true, force: true }));
+}
 
-    const run = (nodes: string, args: string[]) => new Promise<{ code: number; stdout: string; stderr: string }>(resolve => {
-        fs.writeFileSync(nodesFile, nodes);
-        execFile(process.execPath, [...LOOPBACK_ONLY_NODE_ARGS, PREFLIGHT_TS, ...args], { env: { ...process.env, PATH: `${bin}:/usr/bin:/bin`, FAKE_NODES: nodesFile } }, (error, stdout, stderr) => {
-            resolve({ code: error === null ? 0 : Number(error.code), stdout, stderr });
-        });
-    });
+describe("preflight: the command line", () => {
+    const run = (nodes: string, args: string[]) => withFakeKubectl(nodes, [...LOOPBACK_ONLY_NODE_ARGS, PREFLIGHT_TS, ...args]);
     const argv = ["--control-plane-vip", "192.168.1.230", "--ingress-vip", "192.168.1.231", "--ingress-secondary-vip", "192.168.1.239",
         "--pod-cidr", "10.42.0.0/16", "--service-cidr", "10.43.0.0/16", "--cilium-version", "1.19.6"];
+    // Started as mocha loads this file (test/early.ts).
+    const runs = Promise.all([
+        startEarly(() => run(nodeList(node("k3s-1", GOOD_SERVER)), argv)),
+        startEarly(() => run(nodeList(node("k3s-1", ["server"])), argv)),
+        startEarly(() => run(nodeList(), [...argv.slice(0, -2), "--cilium-version", "latest", "--pod-cidr", "10.42.0.0"])),
+    ]);
+    runs.catch(() => undefined);
 
     it("exits 0 on a clean cluster, 1 with every mismatch on stderr, 2 on a bad command line", async function () {
-        this.timeout(20000);
-        const clean = await run(nodeList(node("k3s-1", GOOD_SERVER)), argv);
+        this.timeout(EARLY_TIMEOUT);
+        const [clean, bad, usage] = await runs;
         assert.deepStrictEqual([clean.code, clean.stderr], [0, ""]);
         assert.match(clean.stdout, /^K3s preflight passed: 1 node \(1 server\) matches the stack/);
-        const bad = await run(nodeList(node("k3s-1", ["server"])), argv);
         assert.strictEqual(bad.code, 1);
         assert.match(bad.stderr, /^K3s preflight: 5 problems/);
         assert.match(bad.stderr, /fix: add --tls-san=192\.168\.1\.230 to the K3s server install/);
-        const usage = await run(nodeList(), [...argv.slice(0, -2), "--cilium-version", "latest", "--pod-cidr", "10.42.0.0"]);
         assert.strictEqual(usage.code, 2);
         assert.match(usage.stderr, /--pod-cidr "10\.42\.0\.0" is not an IPv4 CIDR; --cilium-version "latest" is not a version like 1\.19\.6/);
         assert.match(usage.stderr, /usage: preflight\.ts/);
@@ -636,19 +638,16 @@ describe("preflight: npm run preflight -- --stack <name>", () => {
         assert.deepStrictEqual(c.err, ["K3s preflight could not run: kubectl is not on PATH: install it"]);
     });
 
-    it("is the npm script `preflight`, and runs as a command (with kubectl faked, the probe skipped)", function (done) {
-        this.timeout(20000);
+    // Started as mocha loads this file (test/early.ts).
+    const command = startEarly(() => withFakeKubectl(nodeList(node("k3s-1", GOOD_SERVER)),
+        [...LOOPBACK_ONLY_NODE_ARGS, path.join(REPO_ROOT, "scripts", "homelab-network.js"), "preflight", "--stack", "home", "--skip-vip-probe"], { cwd: REPO_ROOT }));
+
+    it("is the npm script `preflight`, and runs as a command (with kubectl faked, the probe skipped)", async function () {
+        this.timeout(EARLY_TIMEOUT);
         const scripts = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")).scripts;
         assert.strictEqual(scripts.preflight, "node scripts/homelab-network.js preflight");
-        const bin = fs.mkdtempSync(path.join(os.tmpdir(), "preflight-npm-"));
-        fs.writeFileSync(path.join(bin, "kubectl"), "#!/bin/sh\ncat \"$FAKE_NODES\"\n", { mode: 0o755 });
-        fs.writeFileSync(path.join(bin, "nodes.json"), nodeList(node("k3s-1", GOOD_SERVER)));
-        execFile(process.execPath, [...LOOPBACK_ONLY_NODE_ARGS, path.join(REPO_ROOT, "scripts", "homelab-network.js"), "preflight", "--stack", "home", "--skip-vip-probe"],
-            { cwd: REPO_ROOT, env: { ...process.env, PATH: `${bin}:/usr/bin:/bin`, FAKE_NODES: path.join(bin, "nodes.json") } }, (error, stdout, stderr) => {
-                fs.rmSync(bin, { recursive: true, force: true });
-                assert.strictEqual(error, null, stderr);
-                assert.match(stdout, /^K3s preflight passed: 1 node \(1 server\) matches the stack\n$/);
-                done();
-            });
+        const { code, stdout, stderr } = await command;
+        assert.strictEqual(code, 0, stderr);
+        assert.match(stdout, /^K3s preflight passed: 1 node \(1 server\) matches the stack\n$/);
     });
 });

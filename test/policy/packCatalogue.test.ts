@@ -18,6 +18,9 @@ import { STACKS, runProgram } from "../harness";
 import { PackDiagnostic, PackProcess } from "../packProcess";
 import { record } from "./recordResources";
 
+// The served pack starts as mocha loads this file (test/packProcess.ts).
+PackProcess.startSharedEarly();
+
 type Level = "mandatory" | "advisory";
 
 interface Case {

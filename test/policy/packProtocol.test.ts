@@ -7,6 +7,9 @@ import { PolicyInput, runPolicies } from "../../scripts/policyRunner";
 import { STACKS, runProgram } from "../harness";
 import { PackProcess } from "../packProcess";
 
+// The served pack starts as mocha loads this file (test/packProcess.ts).
+PackProcess.startSharedEarly();
+
 const inputsOf = async (stack: string): Promise<PolicyInput[]> =>
     (await runProgram(stack)).resources.map(r => ({ type: r.type, name: r.name, urn: r.urn, props: r.inputs }));
 const sorted = <T extends { policy: string; message: string }>(list: readonly T[]) =>

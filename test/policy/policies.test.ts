@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { execFile, spawn } from "child_process";
+import { spawn } from "child_process";
 import { NetworkConfig } from "../../policy/networkConfig";
 import { loadBalancerAddressInPool, loadBalancerServices, uniqueLoadBalancerAddresses } from "../../policy/addresses";
 import { ciliumDatapathInvariants, podCidrSeparation } from "../../policy/cilium";
@@ -15,6 +15,7 @@ import { chartName, goTruthy } from "../../policy/readers";
 import { policyConfigPath, policyPackConfigOf, renderPolicyPackConfig } from "../../scripts/policyConfig";
 import { PolicyInput, runPolicies } from "../../scripts/policyRunner";
 import { StackFileError, listStacks, loadStackConfig } from "../../scripts/stackFiles";
+import { EARLY_TIMEOUT, inTempDir, runCommand, startEarly } from "../early";
 import { ProgramRun, REPO_ROOT, STACKS, plan, runProgram } from "../harness";
 
 /** The home network, as policy/config/home.json gives it to the pack. */
@@ -377,23 +378,23 @@ describe("the offline plan", () => {
         assert.match(result.report, /\[mandatory\] loadbalancer-address-in-pool: Service traefik\/traefik/);
     });
 
-    it("runs from the command line as the README says, and exits 0 for home", function (done) {
-        this.timeout(60000);
-        execFile("npm", ["run", "--silent", "plan", "--", "--stack", "home", "--diagram", "out/test-topology-home.md"], { cwd: REPO_ROOT }, (error, stdout) => {
-            assert.strictEqual(error, null, String(error));
-            assert.match(stdout, /Policy violations: none/);
-            assert.ok(fs.existsSync(`${REPO_ROOT}/out/test-topology-home.md`));
-            done();
-        });
+    // Started as mocha loads this file (test/early.ts).
+    const fromCommandLine = startEarly(() => runCommand("npm", ["run", "--silent", "plan", "--", "--stack", "home", "--diagram", "out/test-topology-home.md"], { cwd: REPO_ROOT }));
+
+    it("runs from the command line as the README says, and exits 0 for home", async function () {
+        this.timeout(EARLY_TIMEOUT);
+        const { code, stdout, stderr } = await fromCommandLine;
+        assert.strictEqual(code, 0, stderr);
+        assert.match(stdout, /Policy violations: none/);
+        assert.ok(fs.existsSync(`${REPO_ROOT}/out/test-topology-home.md`));
     });
 });
 
 describe("the pack as pulumi loads it", () => {
-    it("starts from a copy of policy/ that sees only its declared dependencies, and serves the analyzer (it prints its port)", function (done) {
-        this.timeout(30000);
-        // `pulumi policy publish` packages policy/ alone: run a copy outside the
-        // repository whose node_modules holds only what policy/package.json declares.
-        const copy = fs.mkdtempSync(path.join(os.tmpdir(), "policy-pack-"));
+    // `pulumi policy publish` packages policy/ alone: run a copy outside the
+    // repository whose node_modules holds only what policy/package.json
+    // declares, until it prints its port. Started as mocha loads this file (test/early.ts).
+    const fromCopy = startEarly(() => inTempDir("policy-pack-", copy => {
         for (const file of fs.readdirSync(path.join(REPO_ROOT, "policy")).filter(f => f.endsWith(".ts") || f.endsWith(".json") || f.endsWith(".yaml"))) {
             fs.copyFileSync(path.join(REPO_ROOT, "policy", file), path.join(copy, file));
         }
@@ -404,20 +405,24 @@ describe("the pack as pulumi loads it", () => {
         }
         const tsNode = require.resolve("ts-node/register/transpile-only", { paths: [REPO_ROOT] });
         const pack = spawn(process.execPath, ["-r", tsNode, "index.ts"], { cwd: copy, stdio: ["ignore", "pipe", "pipe"] });
-        let stdout = "";
-        let stderr = "";
-        pack.stderr.on("data", chunk => (stderr += chunk));
-        pack.stdout.on("data", chunk => {
-            stdout += chunk;
-            if (/^\d+\s/.test(stdout)) {
-                pack.kill();
-            }
+        return new Promise<{ stdout: string; stderr: string }>(resolve => {
+            let stdout = "";
+            let stderr = "";
+            pack.stderr.on("data", chunk => (stderr += chunk));
+            pack.stdout.on("data", chunk => {
+                stdout += chunk;
+                if (/^\d+\s/.test(stdout)) {
+                    pack.kill();
+                }
+            });
+            pack.on("exit", () => resolve({ stdout, stderr }));
         });
-        pack.on("exit", () => {
-            fs.rmSync(copy, { recursive: true, force: true });
-            assert.match(stdout, /^\d+\s/, `no port printed; stderr: ${stderr}`);
-            done();
-        });
+    }));
+
+    it("starts from a copy of policy/ that sees only its declared dependencies, and serves the analyzer (it prints its port)", async function () {
+        this.timeout(EARLY_TIMEOUT);
+        const { stdout, stderr } = await fromCopy;
+        assert.match(stdout, /^\d+\s/, `no port printed; stderr: ${stderr}`);
     });
 
     it("imports nothing from outside policy/ that its own package.json does not declare", () => {

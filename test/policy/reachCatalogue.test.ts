@@ -13,6 +13,9 @@ import { STACKS, runProgram } from "../harness";
 import { PackDiagnostic, PackProcess } from "../packProcess";
 import { record } from "./recordResources";
 
+// The served pack starts as mocha loads this file (test/packProcess.ts).
+PackProcess.startSharedEarly();
+
 interface Case {
     /** lan-ingress, egress-world, narrow, host-network, lb-class, pools, argocd, revisions, traefik-values, value-files, owned-pins, shared-namespace */
     readonly cls: string;

@@ -2,6 +2,7 @@
 // catalogues' extra resources carry the SDK's type tokens and input shapes.
 
 import * as pulumi from "@pulumi/pulumi";
+import { waitForRPCs, withoutStackTraces } from "../../scripts/offlineRun";
 import { PolicyInput } from "../../scripts/policyRunner";
 
 export /** Declares resources with the SDK under mocks and returns them as the engine would send them. */
@@ -19,7 +20,9 @@ async function record(build: () => void): Promise<PolicyInput[]> {
         }
         callback(err, resp);
     });
-    build();
-    await (require("@pulumi/pulumi/runtime/settings") as { waitForRPCs: () => Promise<void> }).waitForRPCs();
+    await withoutStackTraces(async () => {
+        build();
+        await waitForRPCs();
+    });
     return recorded;
 }

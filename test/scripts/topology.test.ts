@@ -6,14 +6,15 @@
 // (the home cluster's size) and for the lab; and every diagram valid Mermaid,
 // parsed and laid out by the real library.
 import * as assert from "assert";
-import { JSDOM } from "jsdom";
 import { stackSettingsOf } from "../../scripts/policyConfig";
 import { StackConfigValues } from "../../scripts/stackFiles";
 import { syntheticApplications } from "../../tools/syntheticStack";
 import {
     ConnectionDiagrams, NAMESPACES_IN_A_ROW, WORKLOADS_IN_ONE_DIAGRAM, connectionDiagrams, connectionGraph, mermaidBlocks, namespaceDiagram, portList, topologyDiagram, topologyDocument,
 } from "../../scripts/topology";
+import { EARLY_TIMEOUT } from "../early";
 import { STACKS, plan } from "../harness";
+import { startMermaid } from "../mermaid";
 import { HOME_LIKE_APPLICATIONS, MONITORING_LOKI, MONITORING_PUSHGATEWAY } from "../topologyFixture";
 
 interface Diagram {
@@ -535,58 +536,19 @@ describe("port lists in labels", () => {
 });
 
 /**
- * The Mermaid library itself, in this process: it is an ES module (imported
- * through a Function, which TypeScript's CommonJS output leaves alone) that
- * needs a DOM for its sanitiser, given here by jsdom for the duration of the
- * tests. Rendering also needs text measured: jsdom lays nothing out, so each
- * text is measured as 8 pixels a character.
+ * The Mermaid library itself, in a worker thread (test/mermaid.ts). Every
+ * diagram below is handed to it as mocha loads this file, so that the seconds
+ * of parsing and layout under jsdom run beside the test files before this one
+ * (in its turn among the early runs, test/early.ts); the tests check what
+ * comes back.
  */
 describe("the topology diagrams are valid Mermaid", function () {
-    this.timeout(60000);
-    const importModule = new Function("specifier", "return import(specifier)") as (specifier: string) => Promise<any>;
-    const GLOBALS = ["window", "document", "navigator", "Element", "HTMLElement", "SVGElement", "Node", "DOMParser", "MutationObserver", "CSSStyleSheet"] as const;
-    let dom: JSDOM;
-    let mermaid: any;
-    const saved = new Map<string, PropertyDescriptor | undefined>();
+    this.timeout(EARLY_TIMEOUT);
+    const mermaid = startMermaid();
+    after(() => mermaid.close());
 
-    before(async () => {
-        dom = new JSDOM("<!doctype html><html><body></body></html>", { pretendToBeVisual: true });
-        const window = dom.window as any;
-        const measure = function (this: Element) {
-            const length = (this.textContent ?? "").length;
-            return { x: 0, y: 0, width: 8 * length, height: 16, top: 0, left: 0, right: 8 * length, bottom: 16 };
-        };
-        // Each document Mermaid's sanitiser makes registers its selector
-        // engine's listeners for keyboard and mouse events on the window, and
-        // jsdom checks every new listener against all before it: seconds of a
-        // layout. No event is dispatched here, so the window keeps none.
-        window.addEventListener = () => undefined;
-        window.SVGElement.prototype.getBBox = measure;
-        window.SVGElement.prototype.getComputedTextLength = function (this: Element) {
-            return 8 * (this.textContent ?? "").length;
-        };
-        for (const name of GLOBALS) {
-            saved.set(name, Object.getOwnPropertyDescriptor(globalThis, name));
-            Object.defineProperty(globalThis, name, { value: window[name], configurable: true, writable: true });
-        }
-        mermaid = (await importModule("mermaid")).default;
-        mermaid.initialize({ startOnLoad: false, securityLevel: "strict" });
-    });
-
-    after(() => {
-        for (const [name, descriptor] of saved) {
-            if (descriptor === undefined) {
-                delete (globalThis as any)[name];
-            } else {
-                Object.defineProperty(globalThis, name, descriptor);
-            }
-        }
-        dom.window.close();
-    });
-
-    /** Renders one diagram and checks every node and edge label made it into the picture. */
-    const render = async (what: string, id: string, source: string): Promise<void> => {
-        const { svg } = await mermaid.render(id, source);
+    /** Checks that a rendered diagram is an SVG holding every node and edge label of its source. */
+    const checkRendered = (what: string, source: string, svg: string): void => {
         assert.match(svg, /^<svg /);
         for (const label of source.matchAll(/"([^"]*)"/g)) {
             for (const line of textOf(label[1]).split("\n").filter(l => l !== "")) {
@@ -594,6 +556,13 @@ describe("the topology diagrams are valid Mermaid", function () {
             }
         }
     };
+
+    /** Computes the diagrams now and hands them to the worker; a failure is the test's. */
+    function handOver<T>(prepare: () => T): Promise<T> {
+        const prepared = Promise.resolve().then(prepare);
+        prepared.catch(() => undefined);
+        return prepared;
+    }
 
     // Every diagram is parsed. Laying one out takes seconds under jsdom (and
     // measures nothing: jsdom has no fonts), so a few are: the network, the
@@ -604,40 +573,62 @@ describe("the topology diagrams are valid Mermaid", function () {
         ["the lab stack as its file stands", "lab", {}],
     ];
     for (const [what, stack, overrides] of cases) {
-        it(`parses every diagram of ${what}, and lays out the network and the largest namespace's`, async () => {
+        const early = handOver(() => {
             const settings = stackSettingsOf(STACKS, stack, overrides);
             const blocks = mermaidBlocks(topologyDocument(stack, settings));
             const connections = connectionDiagrams(stack, settings);
-            assert.deepStrictEqual(blocks, [
-                topologyDiagram(stack, settings), connections.overview, ...connections.namespaces.flatMap(n => [n.diagram, ...n.workloads.map(w => w.diagram)]),
-            ]);
-            for (const source of blocks) {
-                assert.deepStrictEqual(await mermaid.parse(source), { diagramType: "flowchart-v2", config: { flowchart: { wrappingWidth: 300 } } });
-            }
             const largest = [...blocks.slice(2)].sort((a, b) => b.length - a.length)[0];
             const overview = overrides.applications === HOME_LIKE_APPLICATIONS ? [blocks[1]] : [];
-            for (const [i, source] of [blocks[0], ...overview, ...(largest === undefined ? [] : [largest])].entries()) {
-                await render(what, `${stack}-${i}`, source);
+            const laidOut = [blocks[0], ...overview, ...(largest === undefined ? [] : [largest])];
+            return {
+                blocks,
+                expected: [topologyDiagram(stack, settings), connections.overview, ...connections.namespaces.flatMap(n => [n.diagram, ...n.workloads.map(w => w.diagram)])],
+                parsed: blocks.map(source => mermaid.parse(source)),
+                laidOut,
+                rendered: laidOut.map((source, i) => mermaid.render(`${stack}-${i}`, source)),
+            };
+        });
+        it(`parses every diagram of ${what}, and lays out the network and the largest namespace's`, async () => {
+            const { blocks, expected, parsed, laidOut, rendered } = await early;
+            assert.deepStrictEqual(blocks, expected);
+            for (const result of parsed) {
+                assert.deepStrictEqual(await result, { diagramType: "flowchart-v2", config: { flowchart: { wrappingWidth: 300 } } });
+            }
+            for (const [i, source] of laidOut.entries()) {
+                checkRendered(what, source, (await rendered[i]).svg);
             }
         });
     }
 
-    it("parses the overview (with namespaces that talk to none), the largest map and the largest workload's diagram of 55 generated Applications, and lays out the map", async () => {
+    const generated = handOver(() => {
         const git = { repoURL: "https://git.example.org/apps.git", targetRevision: "v1.0.0" };
         const lone = Array.from({ length: 5 }, (_, i) => ({ name: `lone-${i}`, path: `lone-${i}`, ...git }));
         const connections = connectionDiagrams("home", stackSettingsOf(STACKS, "home", { applications: [...syntheticApplications(55), ...lone] }));
-        assert.match(connections.overview, / ~~~ /);
         const largest = (sources: string[]) => sources.sort((a, b) => b.length - a.length)[0];
         const map = largest(connections.namespaces.filter(n => n.drawn === "map").map(n => n.diagram));
         const workload = largest(connections.namespaces.flatMap(n => n.workloads.map(w => w.diagram)));
-        for (const source of [connections.overview, map, workload]) {
-            assert.deepStrictEqual((await mermaid.parse(source)).diagramType, "flowchart-v2");
+        return {
+            overview: connections.overview,
+            map,
+            parsed: [connections.overview, map, workload].map(source => mermaid.parse(source)),
+            rendered: mermaid.render("synthetic-map", map),
+        };
+    });
+    it("parses the overview (with namespaces that talk to none), the largest map and the largest workload's diagram of 55 generated Applications, and lays out the map", async () => {
+        const { overview, map, parsed, rendered } = await generated;
+        assert.match(overview, / ~~~ /);
+        for (const result of parsed) {
+            assert.deepStrictEqual((await result).diagramType, "flowchart-v2");
         }
-        await render("55 generated Applications", "synthetic-map", map);
+        checkRendered("55 generated Applications", map, (await rendered).svg);
     });
 
+    const broken = [
+        mermaid.parse("flowchart LR\n    a[\"unclosed --> b"),
+        mermaid.parse("flowchart LR\n    subgraph x[\"a\"]\n    a --> b\n    end\n    end"),
+    ];
     it("refuses what is not Mermaid, so the checks above can fail", async () => {
-        await assert.rejects(mermaid.parse("flowchart LR\n    a[\"unclosed --> b"), /Parse error/);
-        await assert.rejects(mermaid.parse("flowchart LR\n    subgraph x[\"a\"]\n    a --> b\n    end\n    end"), /Parse error/);
+        await assert.rejects(broken[0], /Parse error/);
+        await assert.rejects(broken[1], /Parse error/);
     });
 });
