@@ -177,7 +177,7 @@ export function isReservedNamespace(namespace: string): boolean {
 export function parseApplications(raw: unknown, context: ApplicationContext = {}): { specs: ApplicationSpec[]; issues: ConfigIssue[] } {
     const issues: ConfigIssue[] = [];
     // A field that is not set has no value to show: it prints as "(not set)".
-    const report: Report = (where, value, problem, fix) => issues.push({ key: where, value: value === undefined ? undefined : shown(value), problem, fix });
+    const report: Report = (where, value, problem, fix, subject) => issues.push({ key: where, value: value === undefined ? undefined : shown(value), problem, fix, ...(subject === undefined ? {} : { subject }) });
     if (raw === undefined || raw === null) {
         return { specs: [], issues };
     }
@@ -207,10 +207,9 @@ function parseApplication(entry: unknown, where: string, report: Report, context
         return { where, ok: false };
     }
     const own = countingReport(report);
-    for (const field of Object.keys(entry).filter(f => !APPLICATION_FIELDS.includes(f))) {
-        own.report(`${where}.${field}`, entry[field], "is not a field of an Application", `use only: ${APPLICATION_FIELDS.join(", ")}`);
-    }
-    const text = (field: string, required: boolean): string | undefined => textField(entry, field, `${where}.${field}`, required, own.report);
+    // A misspelt field is one mistake: the field it meant is not reported missing as well.
+    const misspelt = unknownFields(entry, where, APPLICATION_FIELDS, own.report, "of an Application", `use only: ${APPLICATION_FIELDS.join(", ")}`);
+    const text = (field: string, required: boolean): string | undefined => textField(entry, field, `${where}.${field}`, required && !misspelt.has(field), own.report);
     const name = text("name", true);
     if (name !== undefined && !DNS_LABEL.test(name)) {
         own.report(`${where}.name`, name, "is not a DNS label (lower-case letters, digits and '-', at most 63)", "rename the Application, e.g. my-app");
@@ -232,7 +231,7 @@ function parseApplication(entry: unknown, where: string, report: Report, context
     }
     const path = text("path", false);
     const chart = text("chart", false);
-    if ((path === undefined) === (chart === undefined)) {
+    if ((path === undefined) === (chart === undefined) && !misspelt.has("path") && !misspelt.has("chart")) {
         own.report(`${where}`, { path, chart }, "must set exactly one of path (a directory of a Git repository) and chart (a Helm chart)", "set path or chart, not both");
     }
     const targetRevision = text("targetRevision", true);
@@ -296,10 +295,8 @@ function parseWorkloads(entry: Record<string, unknown>, where: string, app: stri
             report(at, item, "is not a map", "write each workload as a map with name, selector and connections");
             return;
         }
-        for (const field of Object.keys(item).filter(f => !WORKLOAD_FIELDS.includes(f))) {
-            report(`${at}.${field}`, item[field], "is not a field of a workload", `use only: ${WORKLOAD_FIELDS.join(", ")}`);
-        }
-        const name = textField(item, "name", `${at}.name`, true, report);
+        const misspelt = unknownFields(item, at, WORKLOAD_FIELDS, report, "of a workload", `use only: ${WORKLOAD_FIELDS.join(", ")}`);
+        const name = textField(item, "name", `${at}.name`, !misspelt.has("name"), report);
         if (name !== undefined && !DNS_LABEL.test(name)) {
             report(`${at}.name`, name, "is not a DNS label (lower-case letters, digits and '-')", "name the workload like its Deployment, e.g. grafana");
         } else if (name !== undefined && names.has(name)) {
@@ -308,7 +305,7 @@ function parseWorkloads(entry: Record<string, unknown>, where: string, app: stri
         if (name !== undefined && !names.has(name)) {
             names.set(name, i);
         }
-        const selector = parseLabels(item.selector, `${at}.selector`, report, true);
+        const selector = parseLabels(item.selector, `${at}.selector`, report, !misspelt.has("selector"));
         const connections = parseConnections(item.connections, `${at}.connections`, report, context);
         const loadBalancerAddresses = parseLoadBalancerAddresses(item.loadBalancerAddresses, `${at}.loadBalancerAddresses`, report);
         if (name !== undefined) {

@@ -20,7 +20,8 @@ export const accepts = {
     fqdn: (pattern: string): boolean => FQDN.test(pattern),
 } as const;
 
-export type Report = (where: string, value: unknown, problem: string, fix: string) => void;
+/** One problem at `where`; `subject`, when given, is what the problem line speaks of instead of the value (a misspelt field's name). */
+export type Report = (where: string, value: unknown, problem: string, fix: string, subject?: string) => void;
 
 export function shown(value: unknown): string {
     return typeof value === "string" ? value : JSON.stringify(value);
@@ -98,7 +99,7 @@ export function unknownFields(item: Record<string, unknown>, at: string, fields:
         if (unset) {
             meant.add(near);
         }
-        report(`${at}.${field}`, item[field], `is not a field ${what}${near === undefined ? "" : `; did you mean ${near}?`}`, unset ? `rename ${field} to ${near}` : fix);
+        report(`${at}.${field}`, item[field], `is not a field ${what}${near === undefined ? "" : `; did you mean ${near}?`}`, unset ? `rename ${field} to ${near}` : fix, field);
     }
     return meant;
 }

@@ -8,6 +8,11 @@ export interface ConfigIssue {
     readonly value: string | undefined;
     /** Follows the value: `"192.168.1.300" is not an IPv4 address ...`. */
     readonly problem: string;
+    /**
+     * What the problem line speaks of when it is not the value: a misspelt
+     * field's name (`targetRevison is not a field of an Application`).
+     */
+    readonly subject?: string;
     readonly fix: string;
     /** A password or its hash: never printed (a mistaken value may be the password itself). */
     readonly hideValue?: boolean;
@@ -55,7 +60,7 @@ export function formatConfigIssues(issues: readonly ConfigIssue[], namespace: st
     for (const issue of issues) {
         const value = shown(issue);
         lines.push(`  ${namespace}:${shownKey(issue)} ${issue.value === undefined ? value.quoted : `= ${value.quoted}`}`);
-        lines.push(`    ${value.bare} ${issue.problem}`);
+        lines.push(`    ${issue.subject ?? value.bare} ${issue.problem}`);
         lines.push(`    fix: ${issue.fix}`);
         lines.push("");
     }

@@ -4,6 +4,7 @@
 // into chart values by components/argocd/ and components/cilium/.
 
 import type { ConfigIssue } from "./issues";
+import { didYouMean } from "./fields";
 import { type ConfigReader, type SecretTeller, UNDECRYPTED_SECRET } from "./reading";
 
 /** The config keys read here; `keyof` keeps code, Pulumi.yaml and docs in step. */
@@ -106,7 +107,7 @@ function parseRoute(key: string, raw: string | undefined, entrypoints: readonly 
     }
     const before = issues.length;
     for (const field of Object.keys(value).filter(f => !ROUTE_FIELDS.includes(f))) {
-        issues.push({ key: `${key}.${field}`, value: JSON.stringify(value[field]), problem: "is not a field of a UI route", fix: `use only: ${ROUTE_FIELDS.join(", ")}` });
+        issues.push({ key: `${key}.${field}`, value: JSON.stringify(value[field]), subject: field, problem: `is not a field of a UI route${didYouMean(field, ROUTE_FIELDS)}`, fix: `use only: ${ROUTE_FIELDS.join(", ")}` });
     }
     const hostname = typeof value.hostname === "string" ? value.hostname.trim().toLowerCase() : undefined;
     if (hostname === undefined || !HOSTNAME.test(hostname)) {

@@ -11,6 +11,7 @@
 // only once it is Healthy.
 
 import type { ConfigIssue } from "./issues";
+import { type Report, didYouMean } from "./fields";
 
 /** The sync options Argo CD knows, with the values each takes (Argo CD's "Sync Options" docs). */
 export const SYNC_OPTIONS: Readonly<Record<string, readonly string[]>> = {
@@ -53,7 +54,6 @@ export const SYNC_FIELDS = ["syncOptions", "ignoreDifferences", "dependsOn"] as 
 const DIFFERENCE_FIELDS = ["group", "kind", "name", "namespace", "jsonPointers", "jqPathExpressions", "managedFieldsManagers"];
 const DIFFERENCE_LISTS = ["jsonPointers", "jqPathExpressions", "managedFieldsManagers"] as const;
 
-type Report = (where: string, value: unknown, problem: string, fix: string) => void;
 
 function stringList(raw: unknown): string[] | undefined {
     return Array.isArray(raw) && raw.every(v => typeof v === "string" && v.trim() !== "") ? raw.map(v => (v as string).trim()) : undefined;
@@ -107,7 +107,7 @@ function parseDifferences(raw: unknown, where: string, report: Report): IgnoreDi
         const entry = item as Record<string, unknown>;
         let ok = true;
         for (const field of Object.keys(entry).filter(f => !DIFFERENCE_FIELDS.includes(f))) {
-            report(`${at}.${field}`, entry[field], "is not a field of an ignoreDifferences entry", `use only: ${DIFFERENCE_FIELDS.join(", ")}`);
+            report(`${at}.${field}`, entry[field], `is not a field of an ignoreDifferences entry${didYouMean(field, DIFFERENCE_FIELDS)}`, `use only: ${DIFFERENCE_FIELDS.join(", ")}`, field);
             ok = false;
         }
         for (const field of ["group", "kind", "name", "namespace"]) {

@@ -97,7 +97,10 @@ export function parseCommandLine(command: Command<any>, argv: readonly string[])
     }
     const names = command.positionals ?? [];
     if (parsed.positionals.length > names.length) {
-        throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[names.length])}`);
+        const extra = parsed.positionals[names.length];
+        // `plan home`: the stack typed without its option.
+        const meant = command.options.stack !== undefined && parsed.values.stack === undefined ? `: did you mean --stack ${extra}?` : "";
+        throw new UsageError(`unexpected argument ${JSON.stringify(extra)}${meant}`);
     }
     // A name in brackets, such as `[<folder>]`, may be left out.
     const required = names.filter(n => !n.startsWith("[")).length;

@@ -76,7 +76,7 @@ describe("config messages", () => {
         assert.match(report, /has 1 problem;/);
         assert.ok(report.includes([
             '  homelab-network:applications[1] (web).connections.to[0].port = "[6379]"',
-            "    [6379] is not a field of a connection; did you mean ports?",
+            "    port is not a field of a connection; did you mean ports?",
             "    fix: rename port to ports",
         ].join("\n")), report);
         assert.doesNotMatch(report, /is not a non-empty list of ports/);
@@ -85,7 +85,30 @@ describe("config messages", () => {
     it("keeps a field that is near none as the one problem it is, with the fields there are", async () => {
         const report = await planOf(withApps("          - app: redis\n            ports: [6379]\n            comment: cache\n"));
         assert.match(report, /has 1 problem;/);
-        assert.match(report, /\n {4}cache is not a field of a connection\n {4}fix: name one peer \(app, entity, cidr, fqdn, platform, ingress, pods\) and its ports\n/);
+        assert.match(report, /\n {4}comment is not a field of a connection\n {4}fix: name one peer \(app, entity, cidr, fqdn, platform, ingress, pods\) and its ports\n/);
+    });
+
+    it("names a misspelt field of an Application, not its value, and does not report the field it meant as missing too", async () => {
+        const report = await planOf(withApps("          - app: redis\n            ports: [6379]\n").replace("targetRevision: v1.0.0", "targetRevison: v1.0.0"));
+        assert.match(report, /has 1 problem;/);
+        assert.ok(report.includes([
+            '  homelab-network:applications[1] (web).targetRevison = "v1.0.0"',
+            "    targetRevison is not a field of an Application; did you mean targetRevision?",
+            "    fix: rename targetRevison to targetRevision",
+        ].join("\n")), report);
+    });
+
+    it("names a misspelt field of a workload, and does not report its selector as missing too", async () => {
+        const workloads = withApps("          - app: redis\n            ports: [6379]\n")
+            .replace("      connections:\n        to:\n", "      workloads:\n        - name: web\n          selectr:\n            app: web\n          connections:\n            to:\n")
+            .replace("          - app: redis\n            ports: [6379]\n", "              - app: redis\n                ports: [6379]\n");
+        const report = await planOf(workloads);
+        assert.match(report, /has 1 problem;/);
+        assert.ok(report.includes([
+            '  homelab-network:applications[1] (web).workloads[0].selectr = "{\\"app\\":\\"web\\"}"',
+            "    selectr is not a field of a workload; did you mean selector?",
+            "    fix: rename selectr to selector",
+        ].join("\n")), report);
     });
 
     it("suggests the platform pods a typo meant", async () => {

@@ -86,10 +86,15 @@ describe("homelab-network", () => {
         assert.match(help.stdout, /^usage: homelab-network policy-config \(--stack <name> \| --all\) \[--check\]\n/);
     });
 
-    it("refuses a command line with exit 2 before doing any work: no stack, an unknown option, --diagram without its file", async () => {
+    it("refuses a command line with exit 2 before doing any work: no stack, a stack without --stack, an unknown option, --diagram without its file", async () => {
         const noStack = await inProcess(["plan"]);
         assert.strictEqual(noStack.code, EXIT.usage);
         assert.match(noStack.stderr, /^homelab-network plan: --stack is required \(there is no default stack\); the stacks here are: home, lab\nusage: homelab-network plan --stack <name> \[--diagram <file>\] \[--gitops-repo <dir>\]\n/);
+        const bare = await inProcess(["plan", "home"]);
+        assert.strictEqual(bare.code, EXIT.usage);
+        assert.match(bare.stderr, /^homelab-network plan: unexpected argument "home": did you mean --stack home\?\n/);
+        const extra = await inProcess(["plan", "--stack", "home", "lab"]);
+        assert.match(extra.stderr, /^homelab-network plan: unexpected argument "lab"\n/, "with --stack given, no guess");
         const option = await inProcess(["plan", "--stack", "home", "--diagarm", "x.md"]);
         assert.strictEqual(option.code, EXIT.usage);
         assert.match(option.stderr, /^homelab-network plan: unknown option --diagarm: did you mean --diagram\?/);
