@@ -4,7 +4,7 @@
 // into chart values by components/argocd/ and components/cilium/.
 
 import type { ConfigIssue } from "./issues";
-import { didYouMean } from "./fields";
+import { type Report, isObject, shown, unknownFields } from "./fields";
 import { type ConfigReader, type SecretTeller, UNDECRYPTED_SECRET } from "./reading";
 
 /** The config keys read here; `keyof` keeps code, Pulumi.yaml and docs in step. */
@@ -86,10 +86,6 @@ function ageKeyIssues(value: string | undefined, isSecret: SecretTeller | undefi
     return issues;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-    return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 function parseRoute(key: string, raw: string | undefined, entrypoints: readonly string[] | undefined, issues: ConfigIssue[]): UiRoute | undefined {
     if (raw === undefined || raw.trim() === "" || raw.trim() === "{}") {
         return undefined;
@@ -106,16 +102,16 @@ function parseRoute(key: string, raw: string | undefined, entrypoints: readonly 
         return undefined;
     }
     const before = issues.length;
-    for (const field of Object.keys(value).filter(f => !ROUTE_FIELDS.includes(f))) {
-        issues.push({ key: `${key}.${field}`, value: JSON.stringify(value[field]), subject: field, problem: `is not a field of a UI route${didYouMean(field, ROUTE_FIELDS)}`, fix: `use only: ${ROUTE_FIELDS.join(", ")}` });
-    }
+    const report: Report = (where, shownValue, problem, fix, subject) => issues.push({ key: where, value: shown(shownValue), problem, fix, ...(subject === undefined ? {} : { subject }) });
+    // A misspelt field is one mistake: the field it meant is not reported missing as well.
+    const misspelt = unknownFields(value, key, ROUTE_FIELDS, report, "of a UI route", `use only: ${ROUTE_FIELDS.join(", ")}`);
     const hostname = typeof value.hostname === "string" ? value.hostname.trim().toLowerCase() : undefined;
-    if (hostname === undefined || !HOSTNAME.test(hostname)) {
+    if ((hostname === undefined && !misspelt.has("hostname")) || (hostname !== undefined && !HOSTNAME.test(hostname))) {
         issues.push({ key: `${key}.hostname`, value: value.hostname === undefined ? undefined : String(value.hostname), problem: "is not a fully qualified DNS name", fix: "write the name the LAN's DNS resolves to Traefik's VIP, e.g. argocd.example.org" });
     }
     const listed = Array.isArray(value.entrypoints) ? value.entrypoints : value.entrypoints === undefined ? [] : [value.entrypoints];
     const unknown = listed.filter(e => typeof e !== "string" || (entrypoints !== undefined && !entrypoints.includes(e)));
-    if (listed.length === 0 || unknown.length > 0) {
+    if ((listed.length === 0 && !misspelt.has("entrypoints")) || unknown.length > 0) {
         issues.push({
             key: `${key}.entrypoints`, value: value.entrypoints === undefined ? undefined : JSON.stringify(value.entrypoints),
             problem: listed.length === 0 ? "names no entrypoint of Traefik's" : `names entrypoints Traefik does not have (${unknown.map(String).join(", ")})`,

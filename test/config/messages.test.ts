@@ -111,6 +111,19 @@ describe("config messages", () => {
         ].join("\n")), report);
     });
 
+    it("names a misspelt field of a UI route as typed, once, and still refuses a hostname that is not a DNS name", async () => {
+        const misspelt = await planOf(`${NETWORK}  homelab-network:hubbleUi:\n    hostnme: hubble.example.org\n    entrypoints: [websecure]\n`);
+        assert.match(misspelt, /has 1 problem;/);
+        assert.ok(misspelt.includes([
+            '  homelab-network:hubbleUi.hostnme = "hubble.example.org"',
+            "    hostnme is not a field of a UI route; did you mean hostname?",
+            "    fix: rename hostnme to hostname",
+        ].join("\n")), misspelt);
+        const bare = await planOf(`${NETWORK}  homelab-network:hubbleUi:\n    hostname: hubble\n    entrypoints: [websecure]\n`);
+        assert.match(bare, /has 1 problem;/);
+        assert.match(bare, /\n {2}homelab-network:hubbleUi\.hostname = "hubble"\n {4}hubble is not a fully qualified DNS name\n/);
+    });
+
     it("suggests the platform pods a typo meant", async () => {
         const report = await planOf(withApps("          - platform: argocd-sever\n            ports: [8080]\n"));
         assert.match(report, /argocd-sever names no platform pods this program knows; did you mean argocd-server\?/);
