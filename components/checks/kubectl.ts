@@ -13,3 +13,14 @@ export interface ToolError {
     readonly stderr?: string | Buffer;
     readonly code?: string;
 }
+
+/**
+ * The line of kubectl's stderr that says what went wrong: its last plain line
+ * ("The connection to the server ... was refused"), not the klog lines
+ * ("E1126 12:00:00 ... memcache.go ...") it prints before it.
+ */
+export function kubectlErrorLine(stderr: string): string {
+    const lines = stderr.split("\n").map(line => line.trim()).filter(line => line !== "");
+    const plain = lines.filter(line => !/^[IWEF][0-9]{4} /.test(line));
+    return plain[plain.length - 1] ?? lines[lines.length - 1] ?? "kubectl failed without a message";
+}

@@ -31,7 +31,7 @@ import { execFileSync } from "node:child_process";
 import { formatIpv4, parseIpv4 } from "../../policy/addressing";
 import { KUBE_VIP } from "../../platform/kube-vip";
 import { type Adopted, type AnsweringVip, type Problem, adoptAnsweringVips } from "./adoption";
-import type { KubeObject, Kubectl } from "./kubectl";
+import { type KubeObject, type Kubectl, kubectlErrorLine } from "./kubectl";
 import { type ProbeResult, probeAddress } from "./vipProbe";
 
 // The probe is vipProbe.ts's; tests and callers reach it through here too.
@@ -354,17 +354,6 @@ export function checkNodes(items: readonly KubeObject[], expected: Expected): Re
         notes.push("no node is a K3s server (a server started with --disable-agent registers no node): the server flags were not checked");
     }
     return { nodes, problems, notes };
-}
-
-/**
- * The line of kubectl's stderr that says what went wrong: its last plain line
- * ("The connection to the server ... was refused"), not the klog lines
- * ("E1126 12:00:00 ... memcache.go ...") it prints before it.
- */
-function kubectlErrorLine(stderr: string): string {
-    const lines = stderr.split("\n").map(line => line.trim()).filter(line => line !== "");
-    const plain = lines.filter(line => !/^[IWEF][0-9]{4} /.test(line));
-    return plain[plain.length - 1] ?? lines[lines.length - 1] ?? "kubectl failed without a message";
 }
 
 /** The nodes' items from kubectl, or a ClusterUnreadable that says what to check. */

@@ -2,6 +2,7 @@
 // per object, so the audit costs the same nine calls on any cluster.
 
 import { execFileSync } from "child_process";
+import { kubectlErrorLine } from "../../components/checks/kubectl";
 import type { AuditPlan } from "./plan";
 import type { ClusterSnapshot } from "./checks";
 
@@ -47,7 +48,7 @@ export function readCluster(plan: AuditPlan, run: Kubectl = kubectl): ReadResult
                 absentKinds.push(resource);
                 return [];
             }
-            throw new ClusterReadError(`kubectl get ${resource} failed: ${stderrOf(error)}. Check that kubectl's current context is the cluster of the stack (kubectl config current-context) and that it may list ${resource}`);
+            throw new ClusterReadError(`kubectl get ${resource} failed: ${kubectlErrorLine(stderrOf(error))}. Check that kubectl's current context is the cluster of the stack (kubectl config current-context) and that it may list ${resource}`);
         }
         return itemsOf(text, resource);
     };
@@ -68,7 +69,7 @@ export function readCluster(plan: AuditPlan, run: Kubectl = kubectl): ReadResult
             throw error;
         }
         if (!/NotFound|not found/.test(stderrOf(error))) {
-            throw new ClusterReadError(`kubectl get configmap ${plan.poolConfigMap.name} failed: ${stderrOf(error)}`);
+            throw new ClusterReadError(`kubectl get configmap ${plan.poolConfigMap.name} failed: ${kubectlErrorLine(stderrOf(error))}`);
         }
     }
     let hostNetworkPods: Array<Record<string, any>>;
@@ -78,7 +79,7 @@ export function readCluster(plan: AuditPlan, run: Kubectl = kubectl): ReadResult
         if (error instanceof ClusterReadError) {
             throw error;
         }
-        throw new ClusterReadError(`kubectl get pods failed: ${stderrOf(error)}`);
+        throw new ClusterReadError(`kubectl get pods failed: ${kubectlErrorLine(stderrOf(error))}`);
     }
     return { cluster: { services, policies, cidrGroups, applications, applicationSets, poolConfigMap, hostNetworkPods }, absentKinds };
 }

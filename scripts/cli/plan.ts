@@ -3,7 +3,7 @@
 
 import * as fs from "fs";
 import * as path from "path";
-import { Command, CommandDeps, requireStack } from "./command";
+import { Command, CommandDeps, UsageError, requireStack } from "./command";
 import { EXIT } from "./exitCodes";
 
 export const command: Command<CommandDeps> = {
@@ -32,9 +32,14 @@ export const command: Command<CommandDeps> = {
         const err = io.err ?? ((text: string) => process.stderr.write(text));
         const stack = requireStack(commandLine, io.root);
         const diagram = commandLine.values.diagram as string | undefined;
-        const { plan } = await import("../plan");
         const { GITOPS_REPO_ENV } = await import("../argoCdNeeds");
-        const gitopsRepo = (commandLine.values["gitops-repo"] as string | undefined) ?? (process.env[GITOPS_REPO_ENV] || undefined);
+        const option = commandLine.values["gitops-repo"] as string | undefined;
+        const gitopsRepo = option ?? (process.env[GITOPS_REPO_ENV] || undefined);
+        // A mistyped path would otherwise read as every source missing from the repository.
+        if (gitopsRepo !== undefined && !fs.statSync(gitopsRepo, { throwIfNoEntry: false })?.isDirectory()) {
+            throw new UsageError(`${option === undefined ? GITOPS_REPO_ENV : "--gitops-repo"} ${gitopsRepo} is not a folder: name a local clone of the Applications' Git repository`);
+        }
+        const { plan } = await import("../plan");
         const result = await plan(stack, {}, undefined, io.root, gitopsRepo);
         (result.exitCode === EXIT.usage ? err : out)(`${result.report}\n`);
         if (diagram !== undefined && result.diagram !== undefined) {

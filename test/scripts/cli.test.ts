@@ -82,7 +82,7 @@ describe("homelab-network", () => {
         assert.match(help.stdout, /^usage: homelab-network policy-config \(--stack <name> \| --all\) \[--check\]\n/);
     });
 
-    it("refuses a command line with exit 2 before doing any work: no stack, a stack without --stack, an unknown option, --diagram without its file", async () => {
+    it("refuses a command line with exit 2 before doing any work: no stack, a stack without --stack, a --gitops-repo that is no folder, an unknown option, --diagram without its file", async () => {
         const noStack = await inProcess(["plan"]);
         assert.strictEqual(noStack.code, EXIT.usage);
         assert.match(noStack.stderr, /^homelab-network plan: --stack is required \(there is no default stack\); the stacks here are: home, lab\nusage: homelab-network plan --stack <name> \[--diagram <file>\] \[--gitops-repo <dir>\]\n/);
@@ -91,6 +91,10 @@ describe("homelab-network", () => {
         assert.match(bare.stderr, /^homelab-network plan: unexpected argument "home": did you mean --stack home\?\n/);
         const extra = await inProcess(["plan", "--stack", "home", "lab"]);
         assert.match(extra.stderr, /^homelab-network plan: unexpected argument "lab"\n/, "with --stack given, no guess");
+        const missing = path.join(os.tmpdir(), "homelab-network-no-such-clone");
+        const clone = await inProcess(["plan", "--stack", "home", "--gitops-repo", missing]);
+        assert.deepStrictEqual([clone.code, clone.stdout], [EXIT.usage, ""], "no plan listing every source as missing");
+        assert.match(clone.stderr, new RegExp(`^homelab-network plan: --gitops-repo ${missing.replace(/[.\\]/g, "\\$&")} is not a folder: name a local clone`));
         const option = await inProcess(["plan", "--stack", "home", "--diagarm", "x.md"]);
         assert.strictEqual(option.code, EXIT.usage);
         assert.match(option.stderr, /^homelab-network plan: unknown option --diagarm: did you mean --diagram\?/);
