@@ -11,6 +11,9 @@
 //                  twice: as configured (ts-node's swc transpiler), and with
 //                  ts-node's TypeScript transpiler for comparison.
 //   offline plan   `npm run plan -- --stack home` end to end, ts-node included
+//   policy-diff    the command's run (tools/diffSynthetic.ts) on a generated
+//                  stack of 200 Applications against a folder of its own
+//                  policies, as a ratio to a plan of that stack run just before
 //   policy pack    the pack's policies in-process over N synthetic resources
 //   live audit     `npm run audit` in-process over a generated cluster of about
 //                  2,000 objects, kubectl answered from memory (JSON text, as
