@@ -37,6 +37,11 @@ let shared: Promise<PackProcess> | undefined;
 
 /** A running pack and a client of its Analyzer service. */
 export class PackProcess {
+    /** The config the pack holds, as JSON: configure sends only a change. */
+    private configured: string | undefined;
+    /** Analyze verdicts by config and resource, for analyzeAll's reuse. */
+    private readonly verdicts = new Map<string, PackDiagnostic[]>();
+
     private constructor(private readonly child: ChildProcess, private readonly client: any) {}
 
     /**
@@ -120,6 +125,11 @@ export class PackProcess {
 
     /** Configure as the CLI does: per policy, its enforcement level and properties. */
     async configure(config: Record<string, Record<string, unknown>>): Promise<void> {
+        const key = JSON.stringify(config);
+        if (key === this.configured) {
+            return;
+        }
+        this.configured = undefined;
         const request = new analyzerProto.ConfigureAnalyzerRequest();
         for (const [policy, entry] of Object.entries(config)) {
             const { enforcementLevel, ...props } = entry;
@@ -129,6 +139,7 @@ export class PackProcess {
             request.getPolicyconfigMap().set(policy, policyConfig);
         }
         await this.call("configure", request);
+        this.configured = key;
     }
 
     private static diagnostics(response: any): PackDiagnostic[] {
@@ -141,14 +152,26 @@ export class PackProcess {
         }));
     }
 
-    /** Analyze for each resource, then AnalyzeStack over all of them. */
-    async analyzeAll(resources: readonly PackResource[]): Promise<PackDiagnostic[]> {
-        const found: PackDiagnostic[] = [];
-        for (const resource of resources) {
-            found.push(...await this.analyze(resource));
-        }
-        found.push(...await this.analyzeStack(resources));
-        return found;
+    /**
+     * Analyze for each resource, then AnalyzeStack over all of them. The
+     * Analyze calls are in flight together, as the engine sends them while
+     * a preview's steps run in parallel. With `reuse`, a resource already
+     * analyzed under the same config is not sent again: resource policies
+     * are pure, and the catalogues send the same stack's resources case
+     * after case, so only what a case adds or edits crosses the wire (and
+     * AnalyzeStack, always).
+     */
+    async analyzeAll(resources: readonly PackResource[], options: { reuse?: boolean } = {}): Promise<PackDiagnostic[]> {
+        const perResource = await Promise.all(resources.map(async resource => {
+            if (options.reuse !== true || this.configured === undefined) {
+                return this.analyze(resource);
+            }
+            const key = `${this.configured}\n${JSON.stringify(resource)}`;
+            const kept = this.verdicts.get(key) ?? await this.analyze(resource);
+            this.verdicts.set(key, kept);
+            return kept;
+        }));
+        return [...perResource.flat(), ...await this.analyzeStack(resources)];
     }
 
     /** Analyze: the resource policies over one resource's inputs. */

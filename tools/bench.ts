@@ -357,10 +357,10 @@ function timeAudit(objects: number, runs: number): { ms: number; objects: number
 }
 
 /** The offline plan of a generated stack, in a fresh process per run (with the node flags of the plan command, scripts/homelab-network.js). */
-function timeSyntheticPlan(count: number, runs: number): { ms: number; workloads: number; connections: number; resources: number } {
+function timeSyntheticPlan(count: number, runs: number, stackFolder?: string): { ms: number; workloads: number; connections: number; resources: number } {
     const samples: Array<{ ms: number; workloads: number; connections: number; resources: number }> = [];
     for (let i = 0; i < runs; i++) {
-        const out = execFileSync(process.execPath, ["--max-semi-space-size=64", "-r", "ts-node/register/transpile-only", "tools/planSynthetic.ts", String(count)], { cwd: ROOT, encoding: "utf8" });
+        const out = execFileSync(process.execPath, ["--max-semi-space-size=64", "-r", "ts-node/register/transpile-only", "tools/planSynthetic.ts", String(count), ...(stackFolder === undefined ? [] : [stackFolder])], { cwd: ROOT, encoding: "utf8" });
         samples.push(JSON.parse(out.trim().split("\n").pop()!));
     }
     const ms = median(samples.map(s => s.ms));
@@ -371,7 +371,7 @@ function timeSyntheticPlan(count: number, runs: number): { ms: number; workloads
  * `policy-diff` of a generated stack against its own policies
  * (tools/diffSynthetic.ts): the folder and the stack written once, then the
  * command's run timed in a fresh process per run, each right after a plan of
- * the same stack, so that load on the machine falls on both of a round.
+ * the same stack file, so that load on the machine falls on both of a round.
  */
 function timeSyntheticDiff(count: number, runs: number): { ms: number; ratios: number[]; compared: number; lost: number; gained: number; exitCode: number } {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-policy-diff-"));
@@ -380,7 +380,8 @@ function timeSyntheticDiff(count: number, runs: number): { ms: number; ratios: n
         const samples: Array<{ ms: number; compared: number; lost: number; gained: number; exitCode: number }> = [];
         const ratios: number[] = [];
         for (let i = 0; i < runs; i++) {
-            const planned = timeSyntheticPlan(count, 1);
+            // The plan of the same stack file the diff reads.
+            const planned = timeSyntheticPlan(count, 1, path.join(dir, "stack"));
             const out = execFileSync(process.execPath, ["--max-semi-space-size=64", "-r", "ts-node/register/transpile-only", "tools/diffSynthetic.ts", "run", dir], { cwd: ROOT, encoding: "utf8" });
             samples.push(JSON.parse(out.trim().split("\n").pop()!));
             ratios.push(samples[i].ms / planned.ms);

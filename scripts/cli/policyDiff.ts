@@ -2,6 +2,7 @@
 // traffic the stack's generated policies allow that the given ones did not,
 // and the reverse (scripts/policyDiff/).
 
+import * as fs from "fs";
 import { Command, CommandDeps, UsageError, requireStack } from "./command";
 import { EXIT } from "./exitCodes";
 
@@ -47,6 +48,10 @@ export const command: Command<PolicyDiffDeps> = {
         const live = commandLine.values.live === true;
         if (folder === undefined && !live) {
             throw new UsageError("<folder> is missing: name a folder of CiliumNetworkPolicies, or pass --live to read the cluster's");
+        }
+        // Checked before the program runs: the folder is read after it.
+        if (folder !== undefined && fs.statSync(folder, { throwIfNoEntry: false })?.isDirectory() !== true) {
+            throw new UsageError(`${folder} is not a folder`);
         }
         const { ClusterReadError, policyDiff } = await import("../policyDiff/run");
         const { anythingLost, diffReport } = await import("../policyDiff/report");

@@ -141,6 +141,23 @@ interface End {
     readonly deny: ReadonlyArray<{ readonly peers: readonly Peer[]; readonly ports: PortSet }>;
 }
 
+/**
+ * The policies that may select a namespace's pods (its own and those without
+ * a namespace), in their order: a workload is matched against these only,
+ * not against every policy of the cluster.
+ */
+function bySubjectNamespace(policies: readonly PolicyModel[]): (namespace: string) => readonly PolicyModel[] {
+    const kept = new Map<string, readonly PolicyModel[]>();
+    return namespace => {
+        let found = kept.get(namespace);
+        if (found === undefined) {
+            found = policies.filter(p => p.subject.kind === "pods" && (p.subject.namespace === undefined || p.subject.namespace === namespace));
+            kept.set(namespace, found);
+        }
+        return found;
+    };
+}
+
 function endOf(policies: readonly PolicyModel[], workload: Workload, direction: Direction): End {
     const selecting = policies.filter(p => subjectMatches(p, workload));
     const rules = selecting.flatMap(p => p.rules.filter(r => r.direction === direction && r.peers.length > 0));
@@ -196,9 +213,10 @@ function outsidePeers(sides: ReadonlyArray<readonly PolicyModel[]>): DiffPeer[] 
  */
 export function diffPolicies(before: readonly PolicyModel[], after: readonly PolicyModel[], workloads: readonly Workload[], apartOf: (w: Workload) => Apart | undefined = () => undefined): PolicyDiff {
     const subjects = workloads.filter(w => w.hostNetwork !== true);
+    const [beforeIn, afterIn] = [bySubjectNamespace(before), bySubjectNamespace(after)];
     const ends = subjects.map(w => ({
-        before: { ingress: endOf(before, w, "ingress"), egress: endOf(before, w, "egress") },
-        after: { ingress: endOf(after, w, "ingress"), egress: endOf(after, w, "egress") },
+        before: { ingress: endOf(beforeIn(w.namespace), w, "ingress"), egress: endOf(beforeIn(w.namespace), w, "egress") },
+        after: { ingress: endOf(afterIn(w.namespace), w, "ingress"), egress: endOf(afterIn(w.namespace), w, "egress") },
     }));
     const lost: DiffEntry[] = [];
     const gained: DiffEntry[] = [];
@@ -220,13 +238,16 @@ export function diffPolicies(before: readonly PolicyModel[], after: readonly Pol
         }
     };
     // Between workloads: the callee's ingress and the caller's egress, both.
+    // A pair whose two ends are unchanged needs no comparison: a callee whose
+    // ingress is unchanged is compared only with the callers whose egress changed.
+    const everyCaller = subjects.map((_, i) => i);
+    const egressChanged = everyCaller.filter(i => ends[i].before.egress.signature !== ends[i].after.egress.signature);
     subjects.forEach((callee, j) => {
         const ingress = ends[j];
-        subjects.forEach((caller, i) => {
+        const callers = ingress.before.ingress.signature !== ingress.after.ingress.signature ? everyCaller : egressChanged;
+        callers.forEach(i => {
+            const caller = subjects[i];
             const egress = ends[i];
-            if (egress.before.egress.signature === egress.after.egress.signature && ingress.before.ingress.signature === ingress.after.ingress.signature) {
-                return;
-            }
             const egressNow = allowed(egress.after.egress, { kind: "workload", workload: callee });
             const ingressNow = allowed(ingress.after.ingress, { kind: "workload", workload: caller });
             const was = intersect(allowed(egress.before.egress, { kind: "workload", workload: callee }), allowed(ingress.before.ingress, { kind: "workload", workload: caller }));

@@ -71,7 +71,10 @@ export function workloadsOf(manifests: FolderManifests | undefined, sides: Reado
             add({ namespace: t.namespace, labels: t.labels, source: t.file, hostNetwork: t.hostNetwork, exposed: exposed(t.namespace, t.labels) });
         }
     }
-    const templates = [...workloads];
+    const templatesIn = new Map<string, Workload[]>();
+    for (const t of workloads) {
+        templatesIn.set(t.namespace, [...templatesIn.get(t.namespace) ?? [], t]);
+    }
     const guess = (namespace: string | undefined, selector: Selector, source: string) => {
         // The namespace's name is the namespace's, not the pod's; a selector that contradicts it matches nothing.
         const named = selector.matchLabels[NAMESPACE_NAME_LABEL];
@@ -79,7 +82,7 @@ export function workloadsOf(manifests: FolderManifests | undefined, sides: Reado
         if (namespace === undefined || (named !== undefined && named !== namespace) || Object.keys(labels).length === 0 || Object.keys(labels).some(k => k.startsWith("reserved:") || k.startsWith("io.cilium.k8s."))) {
             return;
         }
-        if (templates.some(t => t.namespace === namespace && selectorMatches(selector, identityOf(t)))) {
+        if ((templatesIn.get(namespace) ?? []).some(t => selectorMatches(selector, identityOf(t)))) {
             return;
         }
         add({ namespace, labels, source, exposed: exposed(namespace, labels) });
@@ -151,11 +154,15 @@ export function diffSides(before: readonly PolicyModel[], after: readonly Policy
 
 /** Reads both sides and diffs them: before is the folder's (or the cluster's) policies, after the stack's. */
 export async function policyDiff(source: DiffSource): Promise<DiffResult> {
+    // kubectl answers while the program runs. The folder is read after the
+    // run, so that the run's garbage collections do not walk its documents.
+    const live = source.live === true || source.folder === undefined ? livePolicies(source.kubectl) : undefined;
+    live?.catch(() => undefined);
+    const after = await stackPolicies(source.stack, source.root);
     // The folder's files are parsed once, for its policies and its manifests.
     const files = source.folder === undefined ? undefined : folderFiles(source.folder, source.exclude ?? []);
-    const folder = source.live === true || files === undefined ? undefined : readFolderPolicies(source.folder!, source.exclude ?? [], files);
-    const before = folder === undefined ? await livePolicies(source.kubectl) : folder.policies;
+    const folder = live !== undefined || files === undefined ? undefined : readFolderPolicies(source.folder!, source.exclude ?? [], files);
+    const before = folder === undefined ? await live! : folder.policies;
     const manifests = files === undefined ? undefined : readFolderManifests(source.folder!, source.exclude ?? [], files);
-    const after = await stackPolicies(source.stack, source.root);
     return { ...diffSides(before, after, manifests), ...(folder === undefined ? {} : { folder }) };
 }

@@ -2,8 +2,17 @@
 // document in it, kind CiliumNetworkPolicy. SOPS-encrypted files (`*.enc.yaml`,
 // or a document with a top-level `sops:` block) are skipped unread: their
 // values are ciphertext.
+//
+// A GitOps repository is megabytes of YAML, read whole for every import and
+// diff: js-yaml reads it several times faster than yaml, which the stack files
+// keep for its comments and positions. Both read YAML 1.2's core schema
+// without merge keys, so a value reads the same in either; a file js-yaml
+// refuses is read again by yaml, which reads some of those with a warning (a
+// tag it does not know, such as mkdocs' !!python/name:) and names the error
+// of the others.
 
 import * as fs from "fs";
+import { YAMLException, loadAll } from "js-yaml";
 import * as path from "path";
 import { parseAllDocuments } from "yaml";
 import { isObject } from "./cilium";
@@ -61,6 +70,21 @@ export type FolderFile =
     | { readonly file: string; readonly state: "broken"; readonly reason: string; readonly text: string }
     | { readonly file: string; readonly state: "read"; readonly values: readonly unknown[] };
 
+/** A file's documents (an empty one as null), or the first line of the error that makes it not YAML. */
+function yamlDocuments(text: string): unknown[] | { readonly error: string } {
+    try {
+        return loadAll(text);
+    } catch (error) {
+        if (!(error instanceof YAMLException)) {
+            throw error;
+        }
+    }
+    const documents = parseAllDocuments(text);
+    const docs = Array.isArray(documents) ? documents : [documents];
+    const broken = docs.find(d => d.errors.length > 0);
+    return broken === undefined ? docs.map(d => d.toJS() as unknown) : { error: broken.errors[0].message.split("\n")[0] };
+}
+
 /**
  * Every YAML file under `root` (minus `exclude`), in name order, parsed: a
  * SOPS-encrypted file (by name, or a document with a top-level `sops:` block)
@@ -72,13 +96,10 @@ export function folderFiles(root: string, exclude: readonly string[]): FolderFil
             return { file, state: "encrypted" };
         }
         const text = fs.readFileSync(path.join(root, file), "utf8");
-        const documents = parseAllDocuments(text);
-        const docs = Array.isArray(documents) ? documents : [documents];
-        const broken = docs.find(d => d.errors.length > 0);
-        if (broken !== undefined) {
-            return { file, state: "broken", reason: `not YAML: ${broken.errors[0].message.split("\n")[0]}`, text };
+        const values = yamlDocuments(text);
+        if (!Array.isArray(values)) {
+            return { file, state: "broken", reason: `not YAML: ${values.error}`, text };
         }
-        const values = docs.map(d => d.toJS() as unknown);
         return values.some(v => isObject(v) && v.sops !== undefined) ? { file, state: "encrypted" } : { file, state: "read", values };
     });
 }

@@ -679,11 +679,8 @@ describe("a catalogue of careless pull requests, through the in-process runner a
     this.timeout(90000);
     let pack: PackProcess;
     let home: PolicyInput[];
-    let configured = "";
     /** The fixture home stack's pack config as npm run policy-config writes it; each case edits a copy. */
     let homeConfig = "";
-    /** Analyze results of unchanged resources under one config: the resource policies are pure. */
-    const analyzed = new Map<string, PackDiagnostic[]>();
 
     before(async () => {
         homeConfig = renderPolicyPackConfig(STACKS, "home");
@@ -709,19 +706,8 @@ describe("a catalogue of careless pull requests, through the in-process runner a
     }
 
     async function served(resources: PolicyInput[], config: PolicyPackConfig): Promise<PackDiagnostic[]> {
-        const configKey = JSON.stringify(config);
-        if (configKey !== configured) {
-            await pack.configure(config as Record<string, Record<string, unknown>>);
-            configured = configKey;
-        }
-        const found: PackDiagnostic[] = [];
-        for (const resource of resources) {
-            const key = `${configKey}\n${JSON.stringify(resource)}`;
-            const cached = analyzed.get(key) ?? await pack.analyze(resource);
-            analyzed.set(key, cached);
-            found.push(...cached);
-        }
-        return [...found, ...await pack.analyzeStack(resources)];
+        await pack.configure(config as Record<string, Record<string, unknown>>);
+        return pack.analyzeAll(resources, { reuse: true });
     }
 
     const counts = new Map<number, { rogue: number; harmless: number }>();

@@ -474,7 +474,7 @@ describe("a catalogue of policies judged by what they allow, in-process (a sampl
             if (c.served === true) {
                 pack ??= await PackProcess.shared();
                 await pack.configure(config as Record<string, Record<string, unknown>>);
-                const overGrpc: PackDiagnostic[] = await pack.analyzeAll(resources);
+                const overGrpc: PackDiagnostic[] = await pack.analyzeAll(resources, { reuse: true });
                 assert.deepStrictEqual(overGrpc.map(line).sort(), inProcess.map(line).sort(), "the served pack and the in-process runner disagree");
             }
         });

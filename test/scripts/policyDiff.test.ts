@@ -102,6 +102,13 @@ describe("policy-diff", () => {
             assert.strictEqual(live.code, 3);
             assert.match(live.err, /kubectl get ciliumnetworkpolicies,ciliumclusterwidenetworkpolicies,networkpolicies -A -o json failed/);
         });
+        it("exits 2 on a folder that does not exist or is a file, naming it, as a usage error rather than a bug", async () => {
+            for (const folder of [path.join(FIXTURES, "no-such-folder"), path.join(REPO_ROOT, "README.md")]) {
+                const result = await run(["policy-diff", folder, "--stack", "home"]);
+                assert.strictEqual(result.code, 2, result.err);
+                assert.ok(result.err.startsWith(`homelab-network policy-diff: ${folder} is not a folder\nusage: homelab-network policy-diff [<folder>]`), result.err);
+            }
+        });
         it("exits 1 on a folder with a connection the home stack drops, listing it among the lost, before the gained", async function () {
             this.timeout(60000);
             const lost = await run(["policy-diff", path.join(FIXTURES, "lost"), "--stack", "home"]);
