@@ -8,13 +8,14 @@
 "use strict";
 const { spawnSync } = require("node:child_process");
 
-// Node flags a command needs, which only take effect at start-up. The plan runs
-// the whole program under mocks and allocates a great many short-lived
-// objects: a larger young generation cuts its garbage collection time
-// (docs/benchmarks.md). Started without them, the shim starts Node again with them.
+// Node flags a command needs, which only take effect at start-up. The plan and
+// policy-diff run the whole program under mocks, which allocates a great many
+// short-lived objects: a larger young generation cuts its garbage collection
+// time (docs/benchmarks.md). Started without them, the shim starts Node again with them.
 /** @type {Record<string, string[]>} */
 const NODE_FLAGS = {
     plan: ["--max-semi-space-size=64"],
+    "policy-diff": ["--max-semi-space-size=64"],
 };
 
 const argv = process.argv.slice(2);
