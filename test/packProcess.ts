@@ -174,6 +174,20 @@ export class PackProcess {
         return [...perResource.flat(), ...await this.analyzeStack(resources)];
     }
 
+    /**
+     * The resources with their props in wire form, as analyze and
+     * analyzeStack send them: taken now, so that a request queued for later
+     * sends what the resources held now, whatever the SDK's runtime (which
+     * serializes them) is set to by then.
+     */
+    static async wire(resources: readonly PackResource[]): Promise<PackResource[]> {
+        return Promise.all(resources.map(async resource => {
+            const props = await wireOf(resource.props);
+            inWireForm.add(props);
+            return { ...resource, props };
+        }));
+    }
+
     /** Analyze: the resource policies over one resource's inputs. */
     async analyze(resource: PackResource): Promise<PackDiagnostic[]> {
         const request = new analyzerProto.AnalyzeRequest();
@@ -222,8 +236,69 @@ function structOf(wired: Record<string, unknown>): unknown {
     return struct;
 }
 
+/** Props PackProcess.wire gave, already in wire form. */
+const inWireForm = new WeakSet<Record<string, unknown>>();
+
 /** Props as they cross the wire: JSON values only (no undefined), assets in Pulumi's wire form (a signature key, path or text), as the engine sends them. */
 async function wireOf(props: Record<string, unknown>): Promise<Record<string, unknown>> {
+    if (inWireForm.has(props)) {
+        return props;
+    }
     return JSON.parse(JSON.stringify(await pulumi.runtime.serializeProperties("analyze", props)));
 }
 
+
+/** A case queued for the served pack, with the verdict it must give. */
+interface QueuedCase {
+    readonly what: string;
+    readonly expected: readonly string[];
+    readonly verdict: Promise<PackDiagnostic[]>;
+}
+
+/**
+ * The served pack's verdicts on a catalogue's sample, asked for while the
+ * tests go on: each sampled case queues its resources, its config and the
+ * in-process runner's verdict as its test runs, and a test at the end
+ * compares them all. The pack holds one config at a time, so the queued
+ * cases go one after another; its process works through them on the other
+ * core while this one runs the next cases in-process.
+ */
+export class ServedQueue {
+    private tail: Promise<unknown> = Promise.resolve();
+    private readonly queued: QueuedCase[] = [];
+
+    constructor(private readonly line: (d: PackDiagnostic) => string) {}
+
+    /** Queues a case; `expected` is the in-process verdict, as `line` writes each violation. */
+    async queue(what: string, resources: readonly PackResource[], config: Record<string, Record<string, unknown>>, expected: readonly string[]): Promise<void> {
+        const wired = await PackProcess.wire(resources);
+        const frozen = structuredClone(config);
+        const verdict = this.tail.then(async () => {
+            const pack = await PackProcess.shared();
+            await pack.configure(frozen);
+            return pack.analyzeAll(wired, { reuse: true });
+        });
+        this.tail = verdict.catch(() => undefined);
+        this.queued.push({ what, expected: [...expected].sort(), verdict });
+    }
+
+    get size(): number {
+        return this.queued.length;
+    }
+
+    /** Every queued case whose served verdict is not the in-process one, with both (or the served error). */
+    async disagreements(): Promise<string[]> {
+        const found: string[] = [];
+        for (const c of this.queued) {
+            try {
+                const served = (await c.verdict).map(this.line).sort();
+                if (JSON.stringify(served) !== JSON.stringify(c.expected)) {
+                    found.push(`${c.what}:\n  served:     ${served.join("\n              ") || "(nothing)"}\n  in-process: ${c.expected.join("\n              ") || "(nothing)"}`);
+                }
+            } catch (error) {
+                found.push(`${c.what}: the served pack failed: ${(error as Error).message}`);
+            }
+        }
+        return found;
+    }
+}

@@ -2,8 +2,9 @@
 // rogue or harmless change each, run through the in-process runner (the
 // offline plan's) and through the pack served over gRPC as the CLI starts it.
 // Both must say the same thing (the served pack on a fixed sample of the
-// cases, see servedSample); each rogue case names the policy that catches it
-// and the value its message must show, each harmless case passes.
+// cases, see servedSample, queued as the cases run and compared at the end);
+// each rogue case names the policy that catches it and the value its message
+// must show, each harmless case passes.
 //
 // The extra resources are declared with @pulumi/kubernetes itself and recorded
 // under Pulumi's mocks, so their type tokens and input shapes are the SDK's,
@@ -15,7 +16,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { renderPolicyPackConfig } from "../../scripts/policyConfig";
 import { PolicyInput, PolicyPackConfig, Violation, runPolicies } from "../../scripts/policyRunner";
 import { STACKS, runProgram } from "../harness";
-import { PackDiagnostic, PackProcess } from "../packProcess";
+import { PackProcess, ServedQueue } from "../packProcess";
 import { record } from "./recordResources";
 
 // The served pack starts as mocha loads this file (test/packProcess.ts).
@@ -649,24 +650,26 @@ const CATALOGUE: Case[] = [
 
 const line = (v: { policy: string; enforcementLevel: string; message: string }) => `${v.policy} [${v.enforcementLevel}]: ${v.message}`;
 
-/** Every SERVED_STRIDE-th case of the catalogue also runs over gRPC. */
-const SERVED_STRIDE = 6;
-
 /**
  * The cases whose served verdict is compared with the in-process one: the
- * first rogue and the first harmless case of each class, and every
- * SERVED_STRIDE-th case by position in the catalogue. The
- * sample depends on the catalogue alone, so a run is repeatable; it reaches
- * every class and both verdicts, where the served pack differs from the
- * in-process runner only in transport and config handling. Every case
- * still runs in-process.
+ * first rogue and the first harmless case of each class, and the first case
+ * of each way a case reaches the pack (an edit of the stack's resources,
+ * props no SDK call produces such as an unknown, a changed network config,
+ * another stack's reservations). The served pack differs from the in-process
+ * runner only in transport and config handling, and the sample crosses each
+ * of them; it depends on the catalogue alone, so a run is repeatable. Every
+ * case still runs in-process.
  */
 function servedSample(catalogue: readonly Case[]): Set<number> {
     const sample = new Set<number>();
     const firstOf = new Set<string>();
     catalogue.forEach((c, i) => {
-        const kinds = [`${c.cls}`, `${c.cls} ${c.finds === undefined ? "harmless" : "rogue"}`];
-        if (i % SERVED_STRIDE === 0 || kinds.some(k => !firstOf.has(k))) {
+        const kinds = [
+            `${c.cls}`, `${c.cls} ${c.finds === undefined ? "harmless" : "rogue"}`,
+            ...(c.edit === undefined ? [] : ["edit"]), ...(c.raw === undefined ? [] : ["raw"]),
+            ...(c.network === undefined ? [] : ["network"]), ...(c.reserve === undefined ? [] : ["reserve"]),
+        ];
+        if (kinds.some(k => !firstOf.has(k))) {
             sample.add(i);
         }
         kinds.forEach(k => firstOf.add(k));
@@ -677,17 +680,14 @@ function servedSample(catalogue: readonly Case[]): Set<number> {
 describe("a catalogue of careless pull requests, through the in-process runner and the pack served over gRPC", function () {
     // The served pack test files share: run-policy-pack type-checks it before it serves.
     this.timeout(90000);
-    let pack: PackProcess;
     let home: PolicyInput[];
     /** The fixture home stack's pack config as npm run policy-config writes it; each case edits a copy. */
     let homeConfig = "";
+    const servedQueue = new ServedQueue(line);
 
     before(async () => {
         homeConfig = renderPolicyPackConfig(STACKS, "home");
-        [pack, home] = await Promise.all([
-            PackProcess.shared(),
-            runProgram("home").then(run => run.resources.map(r => ({ type: r.type, name: r.name, urn: r.urn, parent: r.parent === "" ? undefined : r.parent, props: r.inputs }))),
-        ]);
+        home = (await runProgram("home")).resources.map(r => ({ type: r.type, name: r.name, urn: r.urn, parent: r.parent === "" ? undefined : r.parent, props: r.inputs }));
     });
 
     function packConfig(network: Record<string, string> = {}, reserve: Array<{ address: string; holder: { kind: string; name: string } }> = []): PolicyPackConfig {
@@ -705,11 +705,6 @@ describe("a catalogue of careless pull requests, through the in-process runner a
         return config;
     }
 
-    async function served(resources: PolicyInput[], config: PolicyPackConfig): Promise<PackDiagnostic[]> {
-        await pack.configure(config as Record<string, Record<string, unknown>>);
-        return pack.analyzeAll(resources, { reuse: true });
-    }
-
     const counts = new Map<number, { rogue: number; harmless: number }>();
     const sample = servedSample(CATALOGUE);
     for (const [index, c] of CATALOGUE.entries()) {
@@ -718,19 +713,14 @@ describe("a catalogue of careless pull requests, through the in-process runner a
         tally[c.finds !== undefined ? "rogue" : "harmless"]++;
         counts.set(c.cls, tally);
 
-        it(`${c.finds !== undefined ? "refuses" : "passes"} ${c.what} (class ${c.cls})${overGrpc ? ", served and in-process alike" : ""}`, async () => {
+        it(`${c.finds !== undefined ? "refuses" : "passes"} ${c.what} (class ${c.cls})${overGrpc ? ", and queues it for the served pack" : ""}`, async () => {
             const extra = [...(c.add === undefined ? [] : await record(c.add)), ...(c.raw ?? [])];
             const resources = [...(c.edit === undefined ? home : home.map(r => ({ ...r, props: structuredClone(r.props) }))), ...extra];
             c.edit?.(resources);
             const config = packConfig(c.network, c.reserve);
-
-            // The served pack works in its own process meanwhile.
-            const [inProcess, servedVerdict]: [Violation[], PackDiagnostic[] | undefined] = await Promise.all([
-                runPolicies(resources, config),
-                overGrpc ? served(resources, config) : undefined,
-            ]);
-            if (servedVerdict !== undefined) {
-                assert.deepStrictEqual(servedVerdict.map(line).sort(), inProcess.map(line).sort(), "the served pack and the in-process runner disagree");
+            const inProcess: Violation[] = await runPolicies(resources, config);
+            if (overGrpc) {
+                await servedQueue.queue(`case ${index} (${c.what})`, resources, config as Record<string, Record<string, unknown>>, inProcess.map(line));
             }
 
             const report = inProcess.map(line).join("\n") || "(nothing)";
@@ -746,14 +736,22 @@ describe("a catalogue of careless pull requests, through the in-process runner a
         });
     }
 
-    it("serves a sample that reaches every class, rogue and harmless cases, and no more than a third of the catalogue", () => {
+    it("gets from the served pack, on every case of the sample, what the in-process runner found", async () => {
+        assert.strictEqual(servedQueue.size, sample.size, "a sampled case did not reach the queue (its own test failed first)");
+        assert.deepStrictEqual(await servedQueue.disagreements(), [], "the served pack and the in-process runner disagree");
+    });
+
+    it("serves a sample that reaches every class, rogue and harmless cases, each way a case reaches the pack, and no more than a fifth of the catalogue", () => {
         const served = [...sample].map(i => CATALOGUE[i]);
+        for (const way of ["edit", "raw", "network", "reserve"] as const) {
+            assert.ok(served.some(c => c[way] !== undefined), `no served case has ${way}`);
+        }
         assert.deepStrictEqual([...new Set(served.map(c => c.cls))].sort(), [...counts.keys()].sort());
         for (const [cls, tally] of counts) {
             assert.strictEqual(served.some(c => c.cls === cls && c.finds !== undefined), tally.rogue > 0, `class ${cls} rogue`);
             assert.strictEqual(served.some(c => c.cls === cls && c.finds === undefined), tally.harmless > 0, `class ${cls} harmless`);
         }
-        assert.ok(sample.size <= Math.ceil(CATALOGUE.length / 3), `${sample.size} of ${CATALOGUE.length} cases served`);
+        assert.ok(sample.size <= Math.ceil(CATALOGUE.length / 5), `${sample.size} of ${CATALOGUE.length} cases served`);
     });
 
     it("holds at least two rogue cases for every class of mistake, and a harmless one for every false positive", () => {

@@ -1,8 +1,8 @@
 // The second catalogue of careless pull requests: policies judged by what they
 // allow, through the one policy model, and Services no policy can govern. The
 // home stack's resources plus one change each, run in-process (the offline
-// plan's runner); a sample also through the pack served over gRPC, which must
-// say the same.
+// plan's runner); a sample also through the pack served over gRPC, queued as
+// the cases run and compared at the end: it must say the same.
 
 import * as assert from "assert";
 import * as k8s from "@pulumi/kubernetes";
@@ -10,7 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { renderPolicyPackConfig } from "../../scripts/policyConfig";
 import { PolicyInput, PolicyPackConfig, Violation, runPolicies } from "../../scripts/policyRunner";
 import { STACKS, runProgram } from "../harness";
-import { PackDiagnostic, PackProcess } from "../packProcess";
+import { PackProcess, ServedQueue } from "../packProcess";
 import { record } from "./recordResources";
 
 // The served pack starts as mocha loads this file (test/packProcess.ts).
@@ -444,7 +444,7 @@ describe("a catalogue of policies judged by what they allow, in-process (a sampl
     this.timeout(90000);
     let home: PolicyInput[];
     let config: PolicyPackConfig;
-    let pack: PackProcess | undefined;
+    const servedQueue = new ServedQueue(line);
 
     before(async () => {
         const run = await runProgram("home");
@@ -472,13 +472,15 @@ describe("a catalogue of policies judged by what they allow, in-process (a sampl
                 assert.deepStrictEqual(inProcess.filter(v => NEW_POLICIES.includes(v.policy) || v.enforcementLevel === "mandatory").map(line), [], `a harmless change was refused:\n${report}`);
             }
             if (c.served === true) {
-                pack ??= await PackProcess.shared();
-                await pack.configure(config as Record<string, Record<string, unknown>>);
-                const overGrpc: PackDiagnostic[] = await pack.analyzeAll(resources, { reuse: true });
-                assert.deepStrictEqual(overGrpc.map(line).sort(), inProcess.map(line).sort(), "the served pack and the in-process runner disagree");
+                await servedQueue.queue(`${c.cls}: ${c.what}`, resources, config as Record<string, Record<string, unknown>>, inProcess.map(line));
             }
         });
     }
+
+    it("gets from the served pack, on every served case, what the in-process runner found", async () => {
+        assert.strictEqual(servedQueue.size, CATALOGUE.filter(c => c.served === true).length, "a served case did not reach the queue (its own test failed first)");
+        assert.deepStrictEqual(await servedQueue.disagreements(), [], "the served pack and the in-process runner disagree");
+    });
 
     it("names, in each advisory about what a preview cannot see, what the live audit will check", async () => {
         const extra = await record(() => new k8s.helm.v3.Release(unique("files"), { name: "files", namespace: "tools", chart: "podinfo", version: "6.7.1", valueYamlFiles: [new pulumi.asset.FileAsset("values.yaml")] }));
