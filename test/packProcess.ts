@@ -247,7 +247,6 @@ async function wireOf(props: Record<string, unknown>): Promise<Record<string, un
     return JSON.parse(JSON.stringify(await pulumi.runtime.serializeProperties("analyze", props)));
 }
 
-
 /** A case queued for the served pack, with the verdict it must give. */
 interface QueuedCase {
     readonly what: string;

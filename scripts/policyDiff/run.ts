@@ -73,7 +73,9 @@ export function workloadsOf(manifests: FolderManifests | undefined, sides: Reado
     }
     const templatesIn = new Map<string, Workload[]>();
     for (const t of workloads) {
-        templatesIn.set(t.namespace, [...templatesIn.get(t.namespace) ?? [], t]);
+        const inNamespace = templatesIn.get(t.namespace) ?? [];
+        inNamespace.push(t);
+        templatesIn.set(t.namespace, inNamespace);
     }
     const guess = (namespace: string | undefined, selector: Selector, source: string) => {
         // The namespace's name is the namespace's, not the pod's; a selector that contradicts it matches nothing.
