@@ -39,8 +39,8 @@ let shared: Promise<PackProcess> | undefined;
 export class PackProcess {
     /** The config the pack holds, as JSON: configure sends only a change. */
     private configured: string | undefined;
-    /** Analyze verdicts by config and resource, for analyzeAll's reuse. */
-    private readonly verdicts = new Map<string, PackDiagnostic[]>();
+    /** Analyze verdicts by config, then by resource, for analyzeAll's reuse. */
+    private readonly verdicts = new Map<string, Map<string, PackDiagnostic[]>>();
 
     private constructor(private readonly child: ChildProcess, private readonly client: any) {}
 
@@ -162,14 +162,20 @@ export class PackProcess {
      * AnalyzeStack, always).
      */
     async analyzeAll(resources: readonly PackResource[], options: { reuse?: boolean } = {}): Promise<PackDiagnostic[]> {
+        const configured = this.configured;
+        let kept: Map<string, PackDiagnostic[]> | undefined;
+        if (options.reuse === true && configured !== undefined) {
+            kept = this.verdicts.get(configured) ?? new Map();
+            this.verdicts.set(configured, kept);
+        }
         const perResource = await Promise.all(resources.map(async resource => {
-            if (options.reuse !== true || this.configured === undefined) {
+            if (kept === undefined) {
                 return this.analyze(resource);
             }
-            const key = `${this.configured}\n${JSON.stringify(resource)}`;
-            const kept = this.verdicts.get(key) ?? await this.analyze(resource);
-            this.verdicts.set(key, kept);
-            return kept;
+            const key = JSON.stringify(resource);
+            const verdict = kept.get(key) ?? await this.analyze(resource);
+            kept.set(key, verdict);
+            return verdict;
         }));
         return [...perResource.flat(), ...await this.analyzeStack(resources)];
     }
